@@ -1,0 +1,51 @@
+# 零直排 (zdz): `make run` starts everything on embedded defaults; `make test` runs the checks and tests.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/gen:$(CURDIR)/libs:$(CURDIR)/services/registry:$(CURDIR)/services/scoring:$(CURDIR)/services/workflow:$(CURDIR)/services/notify:$(CURDIR)
+
+.PHONY: run test install proto lint format buf-lint unit integration e2e bench clean
+
+$(STAMP): requirements.txt constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+proto: $(STAMP)
+	@$(PY) scripts/gen_protos.py
+
+run: proto
+	@$(PY) -m zdz_local.run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+buf-lint: $(STAMP)
+	cd proto && ../$(VENV)/bin/buf lint
+
+unit: proto
+	$(VENV)/bin/pytest tests/unit -q
+
+integration: proto
+	$(VENV)/bin/pytest tests/integration -q
+
+e2e: proto
+	$(VENV)/bin/pytest tests/e2e -q
+
+test: proto lint buf-lint
+	$(VENV)/bin/pytest -q
+
+bench: proto
+	@$(PY) -m bench
+
+clean:
+	rm -rf gen .pytest_cache .ruff_cache

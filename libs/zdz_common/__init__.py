@@ -1,0 +1,1 @@
+"""Shared library of the zdz services: errors, command context, the event store, the outbox, gRPC serving."""

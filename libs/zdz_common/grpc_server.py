@@ -1,0 +1,126 @@
+"""Serving gRPC the same way in every service: health, reflection, error mapping, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import signal
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from zdz_common.context import Actor, CommandContext
+from zdz_common.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+_STATUS_OF: list[tuple[type[DomainError], grpc.StatusCode]] = [
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (ConcurrencyConflict, grpc.StatusCode.ABORTED),
+]
+
+
+def status_of(error: DomainError) -> grpc.StatusCode:
+    """The gRPC status code of a domain error."""
+    for error_class, code in _STATUS_OF:
+        if isinstance(error, error_class):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def maps_domain_errors(method: F) -> F:
+    """Decorate a servicer method: a DomainError aborts the call with its status code and message."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except DomainError as error:
+            await context.abort(status_of(error), str(error))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
+    """Who asks, from the call's metadata: x-zdz-organisation, x-zdz-role, x-zdz-person, x-request-id,
+    traceparent. Missing values are recorded as "unknown" (authentication comes with the identity work)."""
+    metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+    return CommandContext(
+        actor=Actor(
+            organisation=metadata.get("x-zdz-organisation", "unknown"),
+            role=metadata.get("x-zdz-role", "unknown"),
+            person=metadata.get("x-zdz-person", "unknown"),
+        ),
+        request_id=metadata.get("x-request-id") or str(uuid.uuid4()),
+        traceparent=metadata.get("traceparent", ""),
+    )
+
+
+class GrpcServer:
+    """An asyncio gRPC server with the standard health service and server reflection."""
+
+    def __init__(
+        self,
+        *,
+        address: str,
+        register: Iterable[Callable[[grpc.aio.Server], None]],
+        service_names: Sequence[str],
+    ) -> None:
+        self._server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ]
+        )
+        for add in register:
+            add(self._server)
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        reflection.enable_server_reflection(
+            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
+        self._service_names = list(service_names)
+        self.port = self._server.add_insecure_port(address)
+        if self.port == 0:
+            raise SystemExit(f"cannot listen on {address}: is another process using it?")
+        self.address = f"{address.rsplit(':', 1)[0]}:{self.port}"
+
+    async def start(self) -> None:
+        await self._server.start()
+        for name in ["", *self._service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Say NOT_SERVING, then let calls in flight finish for up to `grace` seconds."""
+        for name in ["", *self._service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self._server.stop(grace)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Set `stop` on SIGTERM or SIGINT (Kubernetes sends SIGTERM; Ctrl-C sends SIGINT)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,63 @@
+"""Run the registry: `python -m zdz_registry`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from zdz.registry.v1 import registry_pb2, registry_pb2_grpc
+from zdz_common.grpc_server import GrpcServer, stop_on_signals
+from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_registry.bootstrap import bootstrap
+from zdz_registry.config import RegistryConfig
+from zdz_registry.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.service_layer.official_data import load_official_data
+
+log = logging.getLogger("zdz_registry")
+
+
+async def serve(config: RegistryConfig) -> None:
+    loop = asyncio.get_running_loop()
+    relays: list[OutboxRelay] = []
+
+    def wake_relay() -> None:  # called from worker threads after each commit
+        for relay in relays:
+            loop.call_soon_threadsafe(relay.wake)
+
+    service = bootstrap(config.database_url, on_commit=wake_relay)
+    if config.load_official_data:
+        report = await asyncio.to_thread(load_official_data, service)
+        log.info(
+            "official data loaded: %d districts, %d units new; %d already present",
+            report.districts_created,
+            report.units_created,
+            report.already_present,
+        )
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    publisher = asyncio.create_task(
+        publish_outbox_forever(
+            service.engine, service="registry", nats_url=config.nats_url, stop=stop, relay_ready=relays.append
+        )
+    )
+    server = GrpcServer(
+        address=config.grpc_address,
+        register=[lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)],
+        service_names=[registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name],
+    )
+    await server.start()
+    print(f"registry  grpc://{server.address}", flush=True)
+    await stop.wait()
+    log.info("registry: shutting down")
+    await server.stop(config.shutdown_grace_seconds)
+    await publisher
+    service.engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(RegistryConfig.from_env()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The registry's settings: environment variables with embedded defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zdz_common.config import env_int, env_str, sqlite_url
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    database_url: str
+    nats_url: str
+    grpc_address: str
+    load_official_data: bool
+    shutdown_grace_seconds: int
+
+    @classmethod
+    def from_env(cls) -> RegistryConfig:
+        return cls(
+            database_url=env_str("ZDZ_REGISTRY_DATABASE_URL", "") or sqlite_url("registry"),
+            nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
+            grpc_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
+            load_official_data=env_str("ZDZ_LOAD_OFFICIAL_DATA", "1") not in {"0", "false", "no"},
+            shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+        )

@@ -1,0 +1,1 @@
+"""The registry's rules: districts with their targets and the units that must reach the standard."""

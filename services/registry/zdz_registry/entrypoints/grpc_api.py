@@ -1,0 +1,166 @@
+"""The registry's gRPC API: parse the request, build a command, call the service layer, map the answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from zdz.registry.v1 import registry_pb2 as pb
+from zdz.registry.v1 import registry_pb2_grpc
+from zdz_common.envelope import to_envelope
+from zdz_common.errors import InvalidArgument
+from zdz_common.eventstore.store import parse_time
+from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_registry.adapters.orm import DistrictView, UnitView
+from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
+from zdz_registry.domain.model import DistrictTargets, ParkLevel, UnitDetails, UnitKind
+from zdz_registry.service_layer.services import RegistryService, UnitFilter
+
+_KIND_FROM_PB = {pb.UNIT_KIND_TOWN: UnitKind.TOWN, pb.UNIT_KIND_PARK_GROUP: UnitKind.PARK_GROUP}
+_KIND_TO_PB = {v.value: k for k, v in _KIND_FROM_PB.items()}
+_LEVEL_FROM_PB = {pb.PARK_LEVEL_NATIONAL: ParkLevel.NATIONAL, pb.PARK_LEVEL_PROVINCIAL: ParkLevel.PROVINCIAL}
+_LEVEL_TO_PB = {v.value: k for k, v in _LEVEL_FROM_PB.items()}
+
+
+def district_to_pb(view: DistrictView) -> pb.District:
+    return pb.District(
+        code=view.code,
+        name=view.name,
+        gb_code=view.gb_code,
+        town_share_2025=view.town_share_2025,
+        town_share_2027=view.town_share_2027,
+        ordinal=view.ordinal,
+        version=view.version,
+    )
+
+
+def unit_to_pb(view: UnitView) -> pb.Unit:
+    created = Timestamp()
+    created.FromDatetime(parse_time(view.created_at))
+    return pb.Unit(
+        id=view.id,
+        district_code=view.district_code,
+        kind=_KIND_TO_PB[view.kind],  # type: ignore[arg-type]
+        name=view.name,
+        along_river=view.along_river,
+        target_year=view.target_year,
+        park=view.park,
+        level=_LEVEL_TO_PB.get(view.level, pb.PARK_LEVEL_UNSPECIFIED),  # type: ignore[arg-type]
+        version=view.version,
+        created_at=created,
+    )
+
+
+def _targets(district: pb.District) -> DistrictTargets:
+    return DistrictTargets(district.town_share_2025, district.town_share_2027)
+
+
+def _kind(value: int) -> UnitKind:
+    if value not in _KIND_FROM_PB:
+        raise InvalidArgument("须为 UNIT_KIND_TOWN 或 UNIT_KIND_PARK_GROUP (kind is required)", field="unit.kind")
+    return _KIND_FROM_PB[value]  # type: ignore[index]
+
+
+def _details(unit: pb.Unit) -> UnitDetails:
+    return UnitDetails(
+        name=unit.name,
+        along_river=unit.along_river,
+        target_year=unit.target_year,
+        park=unit.park,
+        level=_LEVEL_FROM_PB.get(unit.level),  # type: ignore[call-overload]
+    )
+
+
+class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
+    def __init__(self, service: RegistryService) -> None:
+        self._service = service
+
+    @maps_domain_errors
+    async def CreateDistrict(self, request: pb.CreateDistrictRequest, context: grpc.aio.ServicerContext):
+        d = request.district
+        command = CreateDistrict(
+            code=d.code, name=d.name, gb_code=d.gb_code, targets=_targets(d), ordinal=d.ordinal
+        )
+        view = await asyncio.to_thread(self._service.create_district, command, command_context(context))
+        return pb.CreateDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    async def UpdateDistrict(self, request: pb.UpdateDistrictRequest, context: grpc.aio.ServicerContext):
+        d = request.district
+        command = UpdateDistrict(
+            code=d.code,
+            name=d.name,
+            gb_code=d.gb_code,
+            targets=_targets(d),
+            expected_version=request.expected_version or None,
+        )
+        view = await asyncio.to_thread(self._service.update_district, command, command_context(context))
+        return pb.UpdateDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    async def GetDistrict(self, request: pb.GetDistrictRequest, context: grpc.aio.ServicerContext):
+        view = await asyncio.to_thread(self._service.get_district, request.code)
+        return pb.GetDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    async def ListDistricts(self, request: pb.ListDistrictsRequest, context: grpc.aio.ServicerContext):
+        page = await asyncio.to_thread(self._service.list_districts, request.page_size, request.page_token)
+        return pb.ListDistrictsResponse(
+            districts=[district_to_pb(v) for v in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @maps_domain_errors
+    async def CreateUnit(self, request: pb.CreateUnitRequest, context: grpc.aio.ServicerContext):
+        u = request.unit
+        command = CreateUnit(district_code=u.district_code, kind=_kind(u.kind), details=_details(u), unit_id=u.id)
+        view = await asyncio.to_thread(self._service.create_unit, command, command_context(context))
+        return pb.CreateUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    async def UpdateUnit(self, request: pb.UpdateUnitRequest, context: grpc.aio.ServicerContext):
+        u = request.unit
+        command = UpdateUnit(unit_id=u.id, details=_details(u), expected_version=request.expected_version or None)
+        view = await asyncio.to_thread(self._service.update_unit, command, command_context(context))
+        return pb.UpdateUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    async def GetUnit(self, request: pb.GetUnitRequest, context: grpc.aio.ServicerContext):
+        view = await asyncio.to_thread(self._service.get_unit, request.id)
+        return pb.GetUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    async def ListUnits(self, request: pb.ListUnitsRequest, context: grpc.aio.ServicerContext):
+        unit_filter = UnitFilter(
+            district_code=request.district_code,
+            kind=_KIND_FROM_PB.get(request.kind),  # type: ignore[call-overload]
+            along_river=request.along_river if request.HasField("along_river") else None,
+            target_year=request.target_year,
+        )
+        page = await asyncio.to_thread(
+            self._service.list_units, unit_filter, request.page_size, request.page_token
+        )
+        return pb.ListUnitsResponse(
+            units=[unit_to_pb(v) for v in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @maps_domain_errors
+    async def GetAuditTrail(self, request: pb.GetAuditTrailRequest, context: grpc.aio.ServicerContext):
+        events = await asyncio.to_thread(self._service.audit_trail, request.stream_id)
+        return pb.GetAuditTrailResponse(events=[to_envelope(e) for e in events])
+
+    @maps_domain_errors
+    async def VerifyChain(self, request: pb.VerifyChainRequest, context: grpc.aio.ServicerContext):
+        result = await asyncio.to_thread(self._service.verify_chain, request.stream_id or None)
+        response = pb.VerifyChainResponse(ok=result.ok, events_checked=result.events_checked)
+        if result.first_broken_link:
+            link = result.first_broken_link
+            response.first_broken_link.CopyFrom(
+                pb.BrokenLink(stream_id=link.stream_id, version=link.version, reason=link.reason)
+            )
+        return response

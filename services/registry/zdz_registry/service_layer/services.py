@@ -1,0 +1,228 @@
+"""The registry's use cases: load → call → save, and the queries the read models answer."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from zdz_common.context import CommandContext
+from zdz_common.errors import AlreadyExists, InvalidArgument, NotFound
+from zdz_common.eventstore import EventStore, RecordedEvent, VerifyResult
+from zdz_registry.adapters.orm import DistrictView, UnitView
+from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
+from zdz_registry.domain.model import District, Unit, UnitKind, district_stream, unit_id_for, unit_stream
+from zdz_registry.service_layer.unit_of_work import unit_of_work
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class UnitFilter:
+    district_code: str = ""
+    kind: UnitKind | None = None
+    along_river: bool | None = None
+    target_year: int = 0
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str
+    total_size: int
+
+
+def _offset_of(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError as exc:
+        raise InvalidArgument("无效的分页标记 (not a page token from a previous page)", field="page_token") from exc
+
+
+def _token_of(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _page_size(requested: int, default: int) -> int:
+    if requested < 0 or requested > MAX_PAGE_SIZE:
+        raise InvalidArgument(f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size")
+    return requested or default
+
+
+class RegistryService:
+    """Districts and units: commands append events; queries read the projections."""
+
+    def __init__(self, engine: Engine, store: EventStore, on_commit: Callable[[], None] = lambda: None) -> None:
+        self.engine = engine
+        self.store = store
+        self._on_commit = on_commit
+
+    # --- districts -------------------------------------------------------------------------------------------
+
+    def create_district(self, command: CreateDistrict, context: CommandContext) -> DistrictView:
+        district = District.register(
+            code=command.code,
+            name=command.name,
+            gb_code=command.gb_code,
+            targets=command.targets,
+            ordinal=command.ordinal,
+        )
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            if uow.session.get(DistrictView, command.code) is not None:
+                raise AlreadyExists(f"区县代码 {command.code} 已存在 (district exists)", field="district.code")
+            uow.save(district_stream(district.code), 0, district.pending)
+            return self._district_view(uow.session, district.code)
+
+    def update_district(self, command: UpdateDistrict, context: CommandContext) -> DistrictView:
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            district = self._load_district(uow.load(district_stream(command.code)), command.code)
+            version = command.expected_version if command.expected_version else district.version
+            district.update(name=command.name, gb_code=command.gb_code, targets=command.targets)
+            uow.save(district_stream(district.code), version, district.pending)
+            return self._district_view(uow.session, district.code)
+
+    def get_district(self, code: str) -> DistrictView:
+        with Session(self.engine) as session:
+            return self._district_view(session, code)
+
+    def list_districts(self, page_size: int = 0, page_token: str = "") -> Page[DistrictView]:
+        size, offset = _page_size(page_size, 50), _offset_of(page_token)
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(DistrictView)).one()
+            rows = session.exec(
+                select(DistrictView).order_by(DistrictView.ordinal, DistrictView.code).offset(offset).limit(size)
+            ).all()
+        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+
+    # --- units -----------------------------------------------------------------------------------------------
+
+    def create_unit(self, command: CreateUnit, context: CommandContext) -> UnitView:
+        unit = Unit.register(
+            unit_id=command.unit_id,
+            district_code=command.district_code,
+            kind=command.kind,
+            details=command.details,
+        )
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            if uow.session.get(DistrictView, command.district_code) is None:
+                raise NotFound(f"未知区县 {command.district_code!r} (unknown district)", field="unit.district_code")
+            if uow.session.get(UnitView, unit.id) is not None:
+                raise AlreadyExists(f"单元 {unit.id} 已存在 (unit exists)", field="unit.id")
+            duplicate = uow.session.exec(
+                select(UnitView.id).where(
+                    UnitView.district_code == command.district_code,
+                    UnitView.kind == command.kind.value,
+                    UnitView.name == unit.details.name,
+                )
+            ).first()
+            if duplicate:
+                raise AlreadyExists(
+                    f"{command.district_code} 已有同名单元 {unit.details.name} (id {duplicate})", field="unit.name"
+                )
+            uow.save(unit_stream(unit.id), 0, unit.pending)
+            return self._unit_view(uow.session, unit.id)
+
+    def update_unit(self, command: UpdateUnit, context: CommandContext) -> UnitView:
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            unit = self._load_unit(uow.load(unit_stream(command.unit_id)), command.unit_id)
+            version = command.expected_version if command.expected_version else unit.version
+            unit.update(command.details)
+            if unit.pending and unit.details.name != self._unit_view(uow.session, unit.id).name:
+                clash = uow.session.exec(
+                    select(UnitView.id).where(
+                        UnitView.district_code == unit.district_code,
+                        UnitView.kind == unit.kind.value,
+                        UnitView.name == unit.details.name,
+                    )
+                ).first()
+                if clash:
+                    raise AlreadyExists(f"已有同名单元 {unit.details.name} (id {clash})", field="unit.name")
+            uow.save(unit_stream(unit.id), version, unit.pending)
+            return self._unit_view(uow.session, unit.id)
+
+    def get_unit(self, unit_id: str) -> UnitView:
+        with Session(self.engine) as session:
+            return self._unit_view(session, unit_id)
+
+    def list_units(self, unit_filter: UnitFilter, page_size: int = 0, page_token: str = "") -> Page[UnitView]:
+        size, offset = _page_size(page_size, 100), _offset_of(page_token)
+        conditions = []
+        if unit_filter.district_code:
+            conditions.append(UnitView.district_code == unit_filter.district_code)
+        if unit_filter.kind is not None:
+            conditions.append(UnitView.kind == unit_filter.kind.value)
+        if unit_filter.along_river is not None:
+            conditions.append(UnitView.along_river == unit_filter.along_river)
+        if unit_filter.target_year:
+            conditions.append(UnitView.target_year == unit_filter.target_year)
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(UnitView).where(*conditions)).one()
+            rows = session.exec(
+                select(UnitView)
+                .join(DistrictView, DistrictView.code == UnitView.district_code)  # type: ignore[arg-type]
+                .where(*conditions)
+                .order_by(DistrictView.ordinal, UnitView.kind.desc(), UnitView.name, UnitView.id)  # type: ignore[attr-defined]
+                .offset(offset)
+                .limit(size)
+            ).all()
+        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+
+    def unit_exists(self, district_code: str, kind: UnitKind, name: str) -> bool:
+        with Session(self.engine) as session:
+            return session.get(UnitView, unit_id_for(district_code, kind, name)) is not None
+
+    # --- audit -----------------------------------------------------------------------------------------------
+
+    def audit_trail(self, stream_id: str) -> Sequence[RecordedEvent]:
+        with Session(self.engine) as session:
+            events = self.store.read(session, stream_id)
+        if not events:
+            raise NotFound(f"没有名为 {stream_id!r} 的记录流 (no such stream)", field="stream_id")
+        return events
+
+    def verify_chain(self, stream_id: str | None = None) -> VerifyResult:
+        with Session(self.engine) as session:
+            return self.store.verify(session, stream_id)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _load_district(events: list, code: str) -> District:  # type: ignore[type-arg]
+        if not events:
+            raise NotFound(f"未知区县 {code!r} (unknown district)", field="district.code")
+        district = District(code=code)
+        for event in events:
+            district.apply(event)
+        return district
+
+    @staticmethod
+    def _load_unit(events: list, unit_id: str) -> Unit:  # type: ignore[type-arg]
+        if not events:
+            raise NotFound(f"未知单元 {unit_id!r} (unknown unit)", field="unit.id")
+        unit = Unit(id=unit_id)
+        for event in events:
+            unit.apply(event)
+        return unit
+
+    @staticmethod
+    def _district_view(session: Session, code: str) -> DistrictView:
+        view = session.get(DistrictView, code)
+        if view is None:
+            raise NotFound(f"未知区县 {code!r} (unknown district)", field="code")
+        return view
+
+    @staticmethod
+    def _unit_view(session: Session, unit_id: str) -> UnitView:
+        view = session.get(UnitView, unit_id)
+        if view is None:
+            raise NotFound(f"未知单元 {unit_id!r} (unknown unit)", field="id")
+        return view

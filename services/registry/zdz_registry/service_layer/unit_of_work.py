@@ -1,0 +1,47 @@
+"""One SQL transaction for a command: events, read models and outbox rows commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from zdz_common.context import CommandContext
+from zdz_common.eventstore import EventStore, RecordedEvent
+from zdz_registry.adapters.event_mapping import to_domain, to_new_event
+from zdz_registry.adapters.projection import project
+from zdz_registry.domain.events import Event
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, store: EventStore, context: CommandContext) -> None:
+        self.session = session
+        self._store = store
+        self._context = context
+        self.recorded: list[RecordedEvent] = []
+
+    def load(self, stream_id: str) -> list[Event]:
+        return [to_domain(e) for e in self._store.read(self.session, stream_id)]
+
+    def save(self, stream_id: str, expected_version: int | None, events: list[Event]) -> None:
+        """Append the aggregate's new events and project them into the read models."""
+        recorded = self._store.append(
+            self.session, stream_id, expected_version, [to_new_event(e) for e in events], self._context
+        )
+        for event in recorded:
+            project(self.session, event)
+        self.recorded.extend(recorded)
+
+
+@contextmanager
+def unit_of_work(
+    engine: Engine, store: EventStore, context: CommandContext, on_commit: Callable[[], None]
+) -> Iterator[UnitOfWork]:
+    with Session(engine, expire_on_commit=False) as session:
+        uow = UnitOfWork(session, store, context)
+        yield uow
+        session.commit()
+    if uow.recorded:
+        on_commit()
