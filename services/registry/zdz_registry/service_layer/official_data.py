@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from zdz_common.context import Actor, CommandContext
 from zdz_registry.adapters.orm import DistrictView, UnitView
@@ -44,8 +44,8 @@ def load_official_data(service: RegistryService, data: dict[str, Any] | None = N
     context = CommandContext(actor=OFFICIAL_LOADER, request_id="official-data-2024")
     districts = units = present = 0
     with Session(service.engine) as session:
-        known_districts = {code for (code,) in session.query(DistrictView.code).all()}
-        known_units = {unit_id for (unit_id,) in session.query(UnitView.id).all()}
+        known_districts = set(session.exec(select(DistrictView.code)).all())
+        known_units = set(session.exec(select(UnitView.id)).all())
     for ordinal, row in enumerate(data["districts"], start=1):
         if row["code"] in known_districts:
             present += 1

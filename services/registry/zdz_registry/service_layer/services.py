@@ -116,7 +116,9 @@ class RegistryService:
             if uow.session.get(DistrictView, command.district_code) is None:
                 raise NotFound(f"未知区县 {command.district_code!r} (unknown district)", field="unit.district_code")
             if uow.session.get(UnitView, unit.id) is not None:
-                raise AlreadyExists(f"单元 {unit.id} 已存在 (unit exists)", field="unit.id")
+                raise AlreadyExists(
+                    f"单元 {unit.details.name}（id {unit.id}）已存在 (unit exists)", field="unit.id"
+                )
             duplicate = uow.session.exec(
                 select(UnitView.id).where(
                     UnitView.district_code == command.district_code,
