@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export PYTHONPATH := $(CURDIR)/gen:$(CURDIR)/libs:$(CURDIR)/services/registry:$(CURDIR)/services/scoring:$(CURDIR)/services/workflow:$(CURDIR)/services/notify:$(CURDIR)
 
 .PHONY: run test install proto lint format buf-lint unit integration e2e bench clean
 
@@ -11,6 +10,7 @@ $(STAMP): requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) scripts/link_paths.py
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -87,7 +87,11 @@ class OutboxRelay:
             ),
             return_exceptions=True,
         )
-        sent = [event.position for event, ack in zip(batch, acks, strict=True) if not isinstance(ack, BaseException)]
+        sent = [
+            event.position
+            for event, ack in zip(batch, acks, strict=True)
+            if not isinstance(ack, BaseException)
+        ]
         if sent:
             await asyncio.to_thread(self._mark_sent, sent)
             if self._on_published:

@@ -12,7 +12,9 @@ class NatsServer:
     """nats-server with JetStream storing under `store_dir`. `sync_always` makes every acked write durable
     (production setting: DESIGN.md, after Jepsen's 2025 NATS analysis), so a SIGKILL loses nothing acked."""
 
-    def __init__(self, store_dir: Path, *, port: int = 0, sync_always: bool = True, log_file: Path | None = None):
+    def __init__(
+        self, store_dir: Path, *, port: int = 0, sync_always: bool = True, log_file: Path | None = None
+    ):
         self.store_dir = store_dir
         self.port = port or free_port()
         self.sync_always = sync_always
@@ -36,7 +38,7 @@ class NatsServer:
 
     def start(self, timeout: float = 20.0) -> NatsServer:
         config = self._write_config()
-        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [venv_binary("nats-server"), "-c", str(config)], stdout=output, stderr=subprocess.STDOUT
         )

@@ -52,9 +52,21 @@ class PostgresCluster:
         if self._as_root:
             shutil.chown(self.base_dir, "postgres", "postgres")
             os.chmod(self.base_dir, 0o700)
-        self._run(initdb, "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            initdb, "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"
+        )
         options = f"-h 127.0.0.1 -p {self.port} -k {self.base_dir} -c fsync=off -c max_connections=100"
-        self._run(pg_ctl, "-D", str(self.data_dir), "-o", options, "-l", str(self.base_dir / "pg.log"), "-w", "start")
+        self._run(
+            pg_ctl,
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.base_dir / "pg.log"),
+            "-w",
+            "start",
+        )
         wait_for_port(self.port, timeout=30, what="postgres")
         return self
 

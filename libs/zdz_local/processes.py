@@ -22,13 +22,17 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for_port(port: int, *, timeout: float, process: subprocess.Popen | None = None, what: str = "") -> None:  # type: ignore[type-arg]
+def wait_for_port(
+    port: int, *, timeout: float, process: subprocess.Popen | None = None, what: str = ""
+) -> None:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if port_open(port):
             return
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what or 'process'} exited with code {process.returncode} before listening on {port}")
+            raise RuntimeError(
+                f"{what or 'process'} exited with code {process.returncode} before listening on {port}"
+            )
         time.sleep(0.05)
     raise TimeoutError(f"{what or 'process'} did not listen on port {port} within {timeout:.0f}s")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,5 +34,15 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
         def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+        # SQLite has one writer at a time; queueing writers here beats its busy-wait back-off.
+        engine.info_lock = threading.Lock()  # type: ignore[attr-defined]
         return engine
     return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@contextmanager
+def write_transaction_slot(engine: Engine) -> Iterator[None]:
+    """Hold the engine's writer slot for a transaction (SQLite); no-op for PostgreSQL."""
+    lock = getattr(engine, "info_lock", None)
+    with lock if lock is not None else nullcontext():
+        yield

@@ -215,7 +215,9 @@ class EventStore:
         head = session.get(StreamRecord, stream_id)
         return head.version if head else 0
 
-    def read_all(self, session: Session, *, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+    def read_all(
+        self, session: Session, *, after_position: int = 0, limit: int = 1000
+    ) -> list[RecordedEvent]:
         """Events of every stream in global order, from just after `after_position`."""
         rows = session.exec(
             select(EventRecord)
@@ -249,7 +251,9 @@ class EventStore:
         prev_hash = ""
         for expected_version, record in enumerate(rows, start=1):
             if record.version != expected_version:
-                return BrokenLink(stream_id, expected_version, "event missing (deleted)"), expected_version - 1
+                return BrokenLink(
+                    stream_id, expected_version, "event missing (deleted)"
+                ), expected_version - 1
             if _hash_of(record) != record.hash:
                 # Content hashed under another version means the event was moved, not edited.
                 moved = any(_hash_of(record, version=v) == record.hash for v in range(1, len(rows) + 2))
@@ -274,5 +278,7 @@ class EventStore:
             )
             return BrokenLink(stream_id, min(head.version, len(rows)) + 1, reason), len(rows)
         if head.head_hash != prev_hash:
-            return BrokenLink(stream_id, len(rows), "last event does not match the stream head (edited)"), len(rows)
+            return BrokenLink(
+                stream_id, len(rows), "last event does not match the stream head (edited)"
+            ), len(rows)
         return None, len(rows)

@@ -15,7 +15,9 @@ class EventRecord(SQLModel, table=True):
     __tablename__ = "es_event"
     __table_args__ = (sa.UniqueConstraint("stream_id", "version", name="uq_es_event_stream_version"),)
 
-    position: int | None = Field(default=None, sa_column=sa.Column(_POSITION, primary_key=True, autoincrement=True))
+    position: int | None = Field(
+        default=None, sa_column=sa.Column(_POSITION, primary_key=True, autoincrement=True)
+    )
     event_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False, unique=True))
     stream_id: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, index=True))
     version: int = Field(nullable=False)

@@ -42,7 +42,9 @@ async def serve(config: RegistryConfig) -> None:
     )
     server = GrpcServer(
         address=config.grpc_address,
-        register=[lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)],
+        register=[
+            lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)
+        ],
         service_names=[registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name],
     )
     await server.start()

@@ -18,7 +18,9 @@ CLERK = CommandContext(actor=Actor("wanzhou-task-force", "DISTRICT_TASK_FORCE", 
 
 
 def _event(name: str) -> NewEvent:
-    return NewEvent(type="zdz.registry.district.updated", data=events_pb2.DistrictUpdated(code="x", name=name))
+    return NewEvent(
+        type="zdz.registry.district.updated", data=events_pb2.DistrictUpdated(code="x", name=name)
+    )
 
 
 @pytest.fixture
@@ -57,7 +59,10 @@ def test_append_with_stale_expected_version_is_refused_and_writes_nothing(engine
     with pytest.raises(ConcurrencyConflict):
         _append(engine, store, "district/x", 1, ["stale"])
     with Session(engine) as session:
-        assert [e.payload(events_pb2.DistrictUpdated).name for e in store.read(session, "district/x")] == ["a", "b"]
+        assert [e.payload(events_pb2.DistrictUpdated).name for e in store.read(session, "district/x")] == [
+            "a",
+            "b",
+        ]
 
 
 def test_creating_a_stream_that_exists_is_a_conflict(engine, store) -> None:
@@ -102,10 +107,15 @@ def _three(engine, store) -> None:  # type: ignore[no-untyped-def]
 def test_edited_event_payload_is_detected(engine, store) -> None:
     _three(engine, store)
     forged = events_pb2.DistrictUpdated(code="x", name="forged").SerializeToString()
-    _tamper(engine, "UPDATE es_event SET data = :d WHERE stream_id = 'district/x' AND version = 2", {"d": forged})
+    _tamper(
+        engine, "UPDATE es_event SET data = :d WHERE stream_id = 'district/x' AND version = 2", {"d": forged}
+    )
     result = _verify(engine, store)
     assert not result.ok
-    assert (result.first_broken_link.version, result.first_broken_link.reason) == (2, "event content changed (edited)")
+    assert (result.first_broken_link.version, result.first_broken_link.reason) == (
+        2,
+        "event content changed (edited)",
+    )
 
 
 def test_edited_actor_is_detected(engine, store) -> None:
@@ -149,8 +159,12 @@ def test_inserted_event_is_detected(engine, store) -> None:
 def test_inserted_event_with_renumbering_is_detected(engine, store) -> None:
     _three(engine, store)
     # Shift versions 2..3 up by one (in two steps to dodge the unique constraint), then fill the gap.
-    _tamper(engine, "UPDATE es_event SET version = version + 100 WHERE stream_id = 'district/x' AND version >= 2")
-    _tamper(engine, "UPDATE es_event SET version = version - 99 WHERE stream_id = 'district/x' AND version >= 100")
+    _tamper(
+        engine, "UPDATE es_event SET version = version + 100 WHERE stream_id = 'district/x' AND version >= 2"
+    )
+    _tamper(
+        engine, "UPDATE es_event SET version = version - 99 WHERE stream_id = 'district/x' AND version >= 100"
+    )
     _tamper(
         engine,
         "INSERT INTO es_event (event_id, stream_id, version, type, source, subject, recorded_at, data_type, data,"
@@ -171,7 +185,10 @@ def test_reordered_events_are_detected(engine, store) -> None:
     _tamper(engine, "UPDATE es_event SET version = 3 WHERE stream_id = 'district/x' AND version = 99")
     result = _verify(engine, store)
     assert not result.ok
-    assert (result.first_broken_link.version, result.first_broken_link.reason) == (2, "event out of order (reordered)")
+    assert (result.first_broken_link.version, result.first_broken_link.reason) == (
+        2,
+        "event out of order (reordered)",
+    )
 
 
 def test_tampering_with_a_real_sqlite_file_outside_the_application_is_detected(tmp_path: Path, store) -> None:

@@ -28,7 +28,9 @@ async def registry(database_url: str) -> AsyncIterator[RunningRegistry]:
     service = bootstrap(database_url)
     server = GrpcServer(
         address="127.0.0.1:0",
-        register=[lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)],
+        register=[
+            lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)
+        ],
         service_names=[registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name],
     )
     await server.start()

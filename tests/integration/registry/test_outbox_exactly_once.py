@@ -56,7 +56,8 @@ async def test_events_reach_the_stream_exactly_once_across_a_nats_crash(
     loop = asyncio.get_running_loop()
     relays: list[OutboxRelay] = []
     service = bootstrap(
-        database_url, on_commit=lambda: [loop.call_soon_threadsafe(r.wake) for r in relays]  # type: ignore[func-returns-value]
+        database_url,
+        on_commit=lambda: [loop.call_soon_threadsafe(r.wake) for r in relays],  # type: ignore[func-returns-value]
     )
     stop = asyncio.Event()
     publisher = asyncio.create_task(
@@ -66,7 +67,8 @@ async def test_events_reach_the_stream_exactly_once_across_a_nats_crash(
     )
     context = CommandContext()
     service.create_district(
-        CreateDistrict(code="wanzhou", name="万州区", gb_code="500101", targets=DistrictTargets(35, 80)), context
+        CreateDistrict(code="wanzhou", name="万州区", gb_code="500101", targets=DistrictTargets(35, 80)),
+        context,
     )
     written = threading.Event()
     halfway = threading.Event()
@@ -127,7 +129,8 @@ async def test_relay_republishing_the_same_events_is_deduplicated_by_event_id(
     service = bootstrap(f"sqlite:///{tmp_path / 'registry.db'}")
     context = CommandContext()
     service.create_district(
-        CreateDistrict(code="fuling", name="涪陵区", gb_code="500102", targets=DistrictTargets(40, 80)), context
+        CreateDistrict(code="fuling", name="涪陵区", gb_code="500102", targets=DistrictTargets(40, 80)),
+        context,
     )
     for n in range(50):
         service.create_unit(

@@ -9,11 +9,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz_registry.service_layer.official_data import load_official_data, official_data
 
-CLERK = (("x-zdz-organisation", "wanzhou-task-force"), ("x-zdz-role", "DISTRICT_TASK_FORCE"), ("x-zdz-person", "li"))
+CLERK = (
+    ("x-zdz-organisation", "wanzhou-task-force"),
+    ("x-zdz-role", "DISTRICT_TASK_FORCE"),
+    ("x-zdz-person", "li"),
+)
 
 
 def _wanzhou() -> pb.District:
-    return pb.District(code="wanzhou", name="万州区", gb_code="500101", town_share_2025=35, town_share_2027=80)
+    return pb.District(
+        code="wanzhou", name="万州区", gb_code="500101", town_share_2025=35, town_share_2027=80
+    )
 
 
 async def _code_of(call) -> grpc.StatusCode:  # type: ignore[no-untyped-def]
@@ -29,7 +35,9 @@ async def test_health_check_answers_serving(registry) -> None:
 
 
 async def test_create_then_get_district_round_trips(registry) -> None:
-    created = await registry.stub.CreateDistrict(pb.CreateDistrictRequest(district=_wanzhou()), metadata=CLERK)
+    created = await registry.stub.CreateDistrict(
+        pb.CreateDistrictRequest(district=_wanzhou()), metadata=CLERK
+    )
     assert created.district.version == 1
     fetched = await registry.stub.GetDistrict(pb.GetDistrictRequest(code="wanzhou"))
     assert fetched.district.town_share_2025 == 35 and fetched.district.name == "万州区"
@@ -95,7 +103,9 @@ async def test_update_with_stale_version_is_aborted_and_changes_nothing(registry
     await registry.stub.UpdateDistrict(pb.UpdateDistrictRequest(district=first, expected_version=1))
     second = _wanzhou()
     second.town_share_2025 = 50
-    code, _ = await _code_of(registry.stub.UpdateDistrict(pb.UpdateDistrictRequest(district=second, expected_version=1)))
+    code, _ = await _code_of(
+        registry.stub.UpdateDistrict(pb.UpdateDistrictRequest(district=second, expected_version=1))
+    )
     assert code == grpc.StatusCode.ABORTED
     fetched = await registry.stub.GetDistrict(pb.GetDistrictRequest(code="wanzhou"))
     assert (fetched.district.town_share_2025, fetched.district.version) == (40, 2)
@@ -106,7 +116,11 @@ async def test_audit_trail_records_who_asked_and_the_chain_verifies(registry) ->
     trail = await registry.stub.GetAuditTrail(pb.GetAuditTrailRequest(stream_id="district/wanzhou"))
     (event,) = trail.events
     assert event.type == "zdz.registry.district.registered"
-    assert (event.actor.organisation, event.actor.role, event.actor.person) == ("wanzhou-task-force", "DISTRICT_TASK_FORCE", "li")
+    assert (event.actor.organisation, event.actor.role, event.actor.person) == (
+        "wanzhou-task-force",
+        "DISTRICT_TASK_FORCE",
+        "li",
+    )
     assert event.data.type_url.endswith("zdz.registry.v1.DistrictRegistered")
     verified = await registry.stub.VerifyChain(pb.VerifyChainRequest())
     assert verified.ok and verified.events_checked == 1
@@ -120,7 +134,8 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
 
     districts = await registry.stub.ListDistricts(pb.ListDistrictsRequest(page_size=500))
     assert [(d.code, d.name, d.town_share_2025, d.town_share_2027) for d in districts.districts] == [
-        (row["code"], row["name"], row["town_share_2025"], row["town_share_2027"]) for row in data["districts"]
+        (row["code"], row["name"], row["town_share_2025"], row["town_share_2027"])
+        for row in data["districts"]
     ]
     for row in data["districts"]:
         code = row["code"]
@@ -130,10 +145,13 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
             for g in data["park_groups"]
             if g["district"] == code
         )
-        assert sorted(
-            (u.name, u.target_year, u.along_river, pb.ParkLevel.Name(u.level).removeprefix("PARK_LEVEL_"))
-            for u in parks
-        ) == expected_parks, code
+        assert (
+            sorted(
+                (u.name, u.target_year, u.along_river, pb.ParkLevel.Name(u.level).removeprefix("PARK_LEVEL_"))
+                for u in parks
+            )
+            == expected_parks
+        ), code
         towns = await _all_units(registry, district_code=code, kind=pb.UNIT_KIND_TOWN, along_river=True)
         assert sorted(u.name for u in towns) == sorted(
             t["name"] for t in data["along_river_towns"] if t["district"] == code
@@ -154,7 +172,9 @@ async def _all_units(registry, page_size: int = 100, **filters) -> list[pb.Unit]
     units: list[pb.Unit] = []
     token = ""
     while True:
-        page = await registry.stub.ListUnits(pb.ListUnitsRequest(page_size=page_size, page_token=token, **filters))
+        page = await registry.stub.ListUnits(
+            pb.ListUnitsRequest(page_size=page_size, page_token=token, **filters)
+        )
         units.extend(page.units)
         token = page.next_page_token
         if not token:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from zdz_common.eventstore import RecordedEvent
+from zdz_common.eventstore.store import format_time
 from zdz_registry.adapters.event_mapping import to_domain
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.events import DistrictRegistered, DistrictUpdated, UnitRegistered, UnitUpdated
-from zdz_common.eventstore.store import format_time
 
 
 def project(session: Session, recorded: RecordedEvent) -> None:

@@ -118,7 +118,9 @@ class District:
 
 def _gb_code(value: str) -> str:
     if value and not (len(value) == 6 and value.isdigit()):
-        raise InvalidArgument("GB/T 2260 代码为 6 位数字，或留空 (six digits, or empty)", field="district.gb_code")
+        raise InvalidArgument(
+            "GB/T 2260 代码为 6 位数字，或留空 (six digits, or empty)", field="district.gb_code"
+        )
     return value
 
 
@@ -204,7 +206,9 @@ def _checked(kind: UnitKind, details: UnitDetails) -> UnitDetails:
     require_year(details.target_year, "unit.target_year")
     if kind is UnitKind.PARK_GROUP:
         if details.level is None:
-            raise InvalidArgument("工业园区组团须注明级别：国家级或省级 (level is required)", field="unit.level")
+            raise InvalidArgument(
+                "工业园区组团须注明级别：国家级或省级 (level is required)", field="unit.level"
+            )
         park = require_text(details.park, "unit.park") if details.park else ""
         return replace(details, name=name, park=park)
     if details.level is not None or details.park:

@@ -32,7 +32,9 @@ def require_code(value: str, field: str) -> str:
 
 def require_percent(value: int, field: str) -> int:
     if not 0 <= value <= 100:
-        raise InvalidArgument(f"比例须在 0–100 之间，收到 {value} (a share is a percentage, 0 to 100)", field=field)
+        raise InvalidArgument(
+            f"比例须在 0–100 之间，收到 {value} (a share is a percentage, 0 to 100)", field=field
+        )
     return value
 
 

@@ -59,7 +59,9 @@ def _targets(district: pb.District) -> DistrictTargets:
 
 def _kind(value: int) -> UnitKind:
     if value not in _KIND_FROM_PB:
-        raise InvalidArgument("须为 UNIT_KIND_TOWN 或 UNIT_KIND_PARK_GROUP (kind is required)", field="unit.kind")
+        raise InvalidArgument(
+            "须为 UNIT_KIND_TOWN 或 UNIT_KIND_PARK_GROUP (kind is required)", field="unit.kind"
+        )
     return _KIND_FROM_PB[value]  # type: ignore[index]
 
 
@@ -116,14 +118,18 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     @maps_domain_errors
     async def CreateUnit(self, request: pb.CreateUnitRequest, context: grpc.aio.ServicerContext):
         u = request.unit
-        command = CreateUnit(district_code=u.district_code, kind=_kind(u.kind), details=_details(u), unit_id=u.id)
+        command = CreateUnit(
+            district_code=u.district_code, kind=_kind(u.kind), details=_details(u), unit_id=u.id
+        )
         view = await asyncio.to_thread(self._service.create_unit, command, command_context(context))
         return pb.CreateUnitResponse(unit=unit_to_pb(view))
 
     @maps_domain_errors
     async def UpdateUnit(self, request: pb.UpdateUnitRequest, context: grpc.aio.ServicerContext):
         u = request.unit
-        command = UpdateUnit(unit_id=u.id, details=_details(u), expected_version=request.expected_version or None)
+        command = UpdateUnit(
+            unit_id=u.id, details=_details(u), expected_version=request.expected_version or None
+        )
         view = await asyncio.to_thread(self._service.update_unit, command, command_context(context))
         return pb.UpdateUnitResponse(unit=unit_to_pb(view))
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from zdz_common.context import Actor, CommandContext
+from zdz_common.errors import AlreadyExists, ConcurrencyConflict
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.commands import CreateDistrict, CreateUnit
 from zdz_registry.domain.model import DistrictTargets, ParkLevel, UnitDetails, UnitKind, unit_id_for
@@ -50,16 +51,20 @@ def load_official_data(service: RegistryService, data: dict[str, Any] | None = N
         if row["code"] in known_districts:
             present += 1
             continue
-        service.create_district(
-            CreateDistrict(
-                code=row["code"],
-                name=row["name"],
-                gb_code=row.get("gb_code") or "",
-                targets=DistrictTargets(row["town_share_2025"], row["town_share_2027"]),
-                ordinal=ordinal,
-            ),
-            context,
-        )
+        try:
+            service.create_district(
+                CreateDistrict(
+                    code=row["code"],
+                    name=row["name"],
+                    gb_code=row.get("gb_code") or "",
+                    targets=DistrictTargets(row["town_share_2025"], row["town_share_2027"]),
+                    ordinal=ordinal,
+                ),
+                context,
+            )
+        except (AlreadyExists, ConcurrencyConflict):  # another replica loaded it first
+            present += 1
+            continue
         districts += 1
     wanted: list[CreateUnit] = [
         CreateUnit(
@@ -78,7 +83,9 @@ def load_official_data(service: RegistryService, data: dict[str, Any] | None = N
         CreateUnit(
             district_code=town["district"],
             kind=UnitKind.TOWN,
-            details=UnitDetails(name=town["name"], along_river=True, target_year=ALONG_RIVER_TOWN_TARGET_YEAR),
+            details=UnitDetails(
+                name=town["name"], along_river=True, target_year=ALONG_RIVER_TOWN_TARGET_YEAR
+            ),
         )
         for town in data["along_river_towns"]
     ]
@@ -86,7 +93,13 @@ def load_official_data(service: RegistryService, data: dict[str, Any] | None = N
         if unit_id_for(command.district_code, command.kind, command.details.name) in known_units:
             present += 1
             continue
-        service.create_unit(command, context)
+        try:
+            service.create_unit(command, context)
+        except (AlreadyExists, ConcurrencyConflict):  # another replica loaded it first
+            present += 1
+            continue
         units += 1
-    log.info("official data: %d districts and %d units created, %d already present", districts, units, present)
+    log.info(
+        "official data: %d districts and %d units created, %d already present", districts, units, present
+    )
     return LoadReport(districts, units, present)

@@ -45,7 +45,9 @@ def _offset_of(token: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(token.encode()).decode())
     except ValueError as exc:
-        raise InvalidArgument("无效的分页标记 (not a page token from a previous page)", field="page_token") from exc
+        raise InvalidArgument(
+            "无效的分页标记 (not a page token from a previous page)", field="page_token"
+        ) from exc
 
 
 def _token_of(offset: int) -> str:
@@ -54,14 +56,18 @@ def _token_of(offset: int) -> str:
 
 def _page_size(requested: int, default: int) -> int:
     if requested < 0 or requested > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size")
+        raise InvalidArgument(
+            f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size"
+        )
     return requested or default
 
 
 class RegistryService:
     """Districts and units: commands append events; queries read the projections."""
 
-    def __init__(self, engine: Engine, store: EventStore, on_commit: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, engine: Engine, store: EventStore, on_commit: Callable[[], None] = lambda: None
+    ) -> None:
         self.engine = engine
         self.store = store
         self._on_commit = on_commit
@@ -78,7 +84,9 @@ class RegistryService:
         )
         with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
             if uow.session.get(DistrictView, command.code) is not None:
-                raise AlreadyExists(f"区县代码 {command.code} 已存在 (district exists)", field="district.code")
+                raise AlreadyExists(
+                    f"区县代码 {command.code} 已存在 (district exists)", field="district.code"
+                )
             uow.save(district_stream(district.code), 0, district.pending)
             return self._district_view(uow.session, district.code)
 
@@ -99,7 +107,10 @@ class RegistryService:
         with Session(self.engine) as session:
             total = session.exec(select(func.count()).select_from(DistrictView)).one()
             rows = session.exec(
-                select(DistrictView).order_by(DistrictView.ordinal, DistrictView.code).offset(offset).limit(size)
+                select(DistrictView)
+                .order_by(DistrictView.ordinal, DistrictView.code)
+                .offset(offset)
+                .limit(size)
             ).all()
         return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
 
@@ -114,7 +125,9 @@ class RegistryService:
         )
         with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
             if uow.session.get(DistrictView, command.district_code) is None:
-                raise NotFound(f"未知区县 {command.district_code!r} (unknown district)", field="unit.district_code")
+                raise NotFound(
+                    f"未知区县 {command.district_code!r} (unknown district)", field="unit.district_code"
+                )
             if uow.session.get(UnitView, unit.id) is not None:
                 raise AlreadyExists(
                     f"单元 {unit.details.name}（id {unit.id}）已存在 (unit exists)", field="unit.id"
@@ -128,7 +141,8 @@ class RegistryService:
             ).first()
             if duplicate:
                 raise AlreadyExists(
-                    f"{command.district_code} 已有同名单元 {unit.details.name} (id {duplicate})", field="unit.name"
+                    f"{command.district_code} 已有同名单元 {unit.details.name} (id {duplicate})",
+                    field="unit.name",
                 )
             uow.save(unit_stream(unit.id), 0, unit.pending)
             return self._unit_view(uow.session, unit.id)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from zdz_common.context import CommandContext
 from zdz_common.eventstore import EventStore, RecordedEvent
+from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_registry.adapters.event_mapping import to_domain, to_new_event
 from zdz_registry.adapters.projection import project
 from zdz_registry.domain.events import Event
@@ -39,7 +40,7 @@ class UnitOfWork:
 def unit_of_work(
     engine: Engine, store: EventStore, context: CommandContext, on_commit: Callable[[], None]
 ) -> Iterator[UnitOfWork]:
-    with Session(engine, expire_on_commit=False) as session:
+    with write_transaction_slot(engine), Session(engine, expire_on_commit=False) as session:
         uow = UnitOfWork(session, store, context)
         yield uow
         session.commit()

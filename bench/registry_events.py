@@ -1,0 +1,125 @@
+"""Events per second from a gRPC write to the JetStream ack, against a raw nats-py acked publish loop.
+
+Both run against the same nats-server in the same run. `python -m bench.registry_events [N]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import grpc
+import nats
+
+from bench.common import print_table, timed
+from zdz.registry.v1 import registry_pb2 as pb
+from zdz.registry.v1 import registry_pb2_grpc
+from zdz_common.grpc_server import GrpcServer
+from zdz_common.nats_streams import ensure_stream, stream_name
+from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_local.nats_server import NatsServer
+from zdz_registry.bootstrap import bootstrap
+from zdz_registry.entrypoints.grpc_api import RegistryServicer
+
+CONCURRENCY = 16
+
+
+async def raw_publish_loop(url: str, count: int) -> float:
+    """The baseline: one acked JetStream publish after another, with Nats-Msg-Id, nothing else."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await js.add_stream(name="BENCH_RAW", subjects=["bench.raw.>"])
+    payload = b"x" * 200
+    with timed() as timer:
+        for n in range(count):
+            await js.publish("bench.raw.event", payload, headers={"Nats-Msg-Id": f"raw-{n}"})
+    await nc.drain()
+    return timer.seconds
+
+
+async def grpc_to_jetstream(url: str, database: Path, count: int) -> float:
+    """CreateUnit over gRPC → event, read model and outbox in one transaction → relay → JetStream ack."""
+    loop = asyncio.get_running_loop()
+    relays: list[OutboxRelay] = []
+    service = bootstrap(
+        f"sqlite:///{database}",
+        on_commit=lambda: [loop.call_soon_threadsafe(r.wake) for r in relays],  # type: ignore[func-returns-value]
+    )
+    stop = asyncio.Event()
+    publisher = asyncio.create_task(
+        publish_outbox_forever(
+            service.engine, service="registry", nats_url=url, stop=stop, relay_ready=relays.append
+        )
+    )
+    server = GrpcServer(
+        address="127.0.0.1:0",
+        register=[
+            lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)
+        ],
+        service_names=["zdz.registry.v1.RegistryService"],
+    )
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    stub = registry_pb2_grpc.RegistryServiceStub(channel)
+    await stub.CreateDistrict(
+        pb.CreateDistrictRequest(
+            district=pb.District(code="bench", name="基准区", town_share_2025=30, town_share_2027=80)
+        )
+    )
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await ensure_stream(js, "registry")
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+
+    async def writer() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            unit = pb.Unit(
+                district_code="bench", kind=pb.UNIT_KIND_TOWN, name=f"基准镇{n:06d}", target_year=2027
+            )
+            await stub.CreateUnit(pb.CreateUnitRequest(unit=unit))
+
+    with timed() as timer:
+        await asyncio.gather(*(writer() for _ in range(CONCURRENCY)))
+        while (await js.stream_info(stream_name("registry"))).state.messages < count + 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    stop.set()
+    await publisher
+    await channel.close()
+    await server.stop(0)
+    await nc.drain()
+    service.engine.dispose()
+    return timer.seconds
+
+
+async def run(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        server = NatsServer(base / "jetstream").start()
+        try:
+            raw = await raw_publish_loop(server.url, count)
+            full = await grpc_to_jetstream(server.url, base / "registry.db", count)
+        finally:
+            server.stop()
+    print_table(
+        f"registry: events per second, gRPC write → JetStream ack (nats-server sync_interval=always, {CONCURRENCY} "
+        "concurrent gRPC clients)",
+        [
+            ("raw nats-py acked publish loop (baseline)", count, raw),
+            ("gRPC CreateUnit → SQLite event+outbox → JetStream", count, full),
+        ],
+        baseline="raw nats-py acked publish loop (baseline)",
+    )
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    asyncio.run(run(count))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""`make run`: NATS, the Temporal dev server and every service, on embedded defaults; Ctrl-C stops them all.
+
+Data lives under ZDZ_DATA_DIR (default ./data), so a second run finds it again. Ports come from the
+environment (ZDZ_NATS_PORT, ZDZ_TEMPORAL_PORT, ZDZ_TEMPORAL_UI_PORT, ZDZ_<SERVICE>_GRPC_ADDRESS).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from zdz_common.config import data_dir, env_int, env_str
+from zdz_local.nats_server import NatsServer
+from zdz_local.processes import stop_process
+from zdz_local.temporal_dev import TemporalDevServer
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    default_address: str
+
+    @property
+    def address_variable(self) -> str:
+        return f"ZDZ_{self.name.upper()}_GRPC_ADDRESS"
+
+    @property
+    def address(self) -> str:
+        return env_str(self.address_variable, self.default_address)
+
+    def exists(self) -> bool:
+        return importlib.util.find_spec(f"{self.module}.__main__") is not None
+
+
+SERVICES = [
+    ServiceSpec("registry", "zdz_registry", "127.0.0.1:50051"),
+    ServiceSpec("scoring", "zdz_scoring", "127.0.0.1:50052"),
+    ServiceSpec("workflow", "zdz_workflow", "127.0.0.1:50053"),
+    ServiceSpec("notify", "zdz_notify", "127.0.0.1:50054"),
+]
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def wait_until_serving(address: str, process: subprocess.Popen, name: str, timeout: float = 120.0) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with code {process.returncode}; see its log under the data folder"
+                )
+            try:
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    raise TimeoutError(f"{name} did not report SERVING on {address} within {timeout:.0f}s")
+
+
+def main() -> int:
+    data = data_dir()
+    logs = data / "logs"
+    logs.mkdir(exist_ok=True)
+    say(f"zdz: data under {data} (logs in {logs})")
+    started: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    nats = NatsServer(data / "jetstream", port=env_int("ZDZ_NATS_PORT", 4222), log_file=logs / "nats.log")
+    temporal = TemporalDevServer(
+        data / "temporal.db",
+        port=env_int("ZDZ_TEMPORAL_PORT", 7233),
+        ui_port=env_int("ZDZ_TEMPORAL_UI_PORT", 8233),
+        log_file=logs / "temporal.log",
+    )
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        say("starting nats-server …")
+        nats.start()
+        say(f"nats      {nats.url}")
+        say("starting Temporal dev server …")
+        temporal.start()
+        say(f"temporal  {temporal.address}  (Web UI {temporal.ui_url})")
+        env = {
+            **os.environ,
+            "ZDZ_DATA_DIR": str(data),
+            "ZDZ_NATS_URL": nats.url,
+            "ZDZ_TEMPORAL_ADDRESS": temporal.address,
+            **{spec.address_variable: spec.address for spec in SERVICES},
+        }
+        for spec in (s for s in SERVICES if s.exists()):
+            say(f"starting {spec.name} …")
+            log = open(logs / f"{spec.name}.log", "ab")
+            process = subprocess.Popen(
+                [sys.executable, "-m", spec.module], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            started.append(process)
+            wait_until_serving(spec.address, process, spec.name)
+            say(f"{spec.name:<9} grpc://{spec.address}")
+        say("zdz: all up. Ctrl-C stops everything.")
+        while not stopping:
+            for process in started:
+                if process.poll() is not None:
+                    say(f"zdz: a service exited with code {process.returncode}; stopping (see {logs})")
+                    stopping = True
+            time.sleep(0.3)
+        return 0
+    except (RuntimeError, TimeoutError, FileNotFoundError) as error:
+        say(f"zdz: {error}")
+        return 1
+    finally:
+        say("zdz: stopping …")
+        for process in reversed(started):
+            stop_process(process)
+        temporal.stop()
+        nats.stop()
+        say("zdz: stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""`make run` as a newcomer uses it: everything starts, says where it listens, stops on Ctrl-C, keeps its data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from zdz.registry.v1 import registry_pb2 as pb
+from zdz.registry.v1 import registry_pb2_grpc
+from zdz_local.processes import free_port
+
+OFFICIAL_UNITS = 107 + 147  # park groups of 附件1 + along-river towns of 附件2
+
+
+def _start(data: Path, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:  # type: ignore[type-arg]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zdz_local.run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 180
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        if "all up" in line:
+            return process, lines
+    process.kill()
+    raise AssertionError("make run did not come up:\n" + "\n".join(lines))
+
+
+def _stop(process: subprocess.Popen) -> list[str]:  # type: ignore[type-arg]
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    return out.splitlines()
+
+
+def _count_units(address: str) -> int:
+    with grpc.insecure_channel(address) as channel:
+        stub = registry_pb2_grpc.RegistryServiceStub(channel)
+        return stub.ListUnits(pb.ListUnitsRequest(page_size=1)).total_size
+
+
+def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tmp_path: Path) -> None:
+    registry_address = f"127.0.0.1:{free_port()}"
+    ui_port = free_port()
+    env = {
+        **os.environ,
+        "ZDZ_DATA_DIR": str(tmp_path / "data"),
+        "ZDZ_NATS_PORT": str(free_port()),
+        "ZDZ_TEMPORAL_PORT": str(free_port()),
+        "ZDZ_TEMPORAL_UI_PORT": str(ui_port),
+        "ZDZ_REGISTRY_GRPC_ADDRESS": registry_address,
+        "ZDZ_SCORING_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ZDZ_WORKFLOW_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
+    }
+    process, lines = _start(tmp_path, env)
+    try:
+        # One line per server with the address it listens on.
+        assert any(line.startswith("nats ") and "nats://127.0.0.1:" in line for line in lines)
+        assert any(line.startswith("temporal ") and f"http://127.0.0.1:{ui_port}" in line for line in lines)
+        assert f"registry  grpc://{registry_address}" in lines
+        with grpc.insecure_channel(registry_address) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            assert (
+                health.Check(health_pb2.HealthCheckRequest()).status == health_pb2.HealthCheckResponse.SERVING
+            )
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=10) as response:
+            assert response.status == 200  # the Temporal Web UI answers
+        assert _count_units(registry_address) == OFFICIAL_UNITS
+    finally:
+        tail = _stop(process)
+    assert tail[-1] == "zdz: stopped."
+
+    # A second run finds the same data: nothing loaded twice.
+    process, _ = _start(tmp_path, env)
+    try:
+        assert _count_units(registry_address) == OFFICIAL_UNITS
+    finally:
+        _stop(process)
+    assert (tmp_path / "data" / "temporal.db").exists()
+    assert (tmp_path / "data" / "registry.db").exists()
