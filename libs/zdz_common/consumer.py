@@ -1,0 +1,212 @@
+"""Durable, idempotent JetStream consumers.
+
+Each event is processed once: its id is recorded (`es_tracking`) in the same SQL transaction as the
+handler's effects, and only then acknowledged. A redelivered event finds its id and is acknowledged
+without running the handler again. A failing handler is retried with growing delays (`nak` with a
+delay); after the last attempt the event goes to a dead-letter subject and stops being redelivered.
+
+nats.py pull subscriptions can go quiet after a server restart (nats-io/nats.py issue 504): the loop
+re-creates its subscription after every reconnect, and whenever the consumer reports pending messages
+that fetches do not return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import nats
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from zdz.events.v1.envelope_pb2 import Envelope
+from zdz_common.eventstore.engine import write_transaction_slot
+from zdz_common.eventstore.store import format_time, utc_now
+from zdz_common.eventstore.tables import TrackingRecord
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_STREAM = "ZDZ_DEADLETTER"
+
+Handler = Callable[[Session, Envelope], None]
+"""Applies one event inside the given transaction; raises to have it retried."""
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    name: str  # durable name, also the tracking key, e.g. "notify"
+    stream: str  # e.g. "ZDZ_REGISTRY"
+    filter_subject: str = ""  # empty: every subject of the stream
+    retry_delays: Sequence[float] = (1.0, 5.0, 30.0, 120.0)  # after attempts 1, 2, 3, 4
+    ack_wait_seconds: float = 60.0
+    batch_size: int = 100
+
+    @property
+    def max_deliver(self) -> int:
+        return len(self.retry_delays) + 1
+
+    @property
+    def durable(self) -> str:
+        return f"{self.name}-{self.stream}".replace(".", "_")
+
+    @property
+    def dead_letter_subject(self) -> str:
+        return f"zdz.deadletter.{self.name}"
+
+
+def process_once(engine: Engine, consumer: str, envelope: Envelope, handler: Handler) -> bool:
+    """Run `handler` for `envelope` unless `consumer` already processed it; True when it ran."""
+    with write_transaction_slot(engine), Session(engine) as session:
+        if session.get(TrackingRecord, (consumer, envelope.id)) is not None:
+            return False
+        handler(session, envelope)
+        session.add(
+            TrackingRecord(consumer=consumer, event_id=envelope.id, processed_at=format_time(utc_now()))
+        )
+        session.commit()
+        return True
+
+
+async def ensure_dead_letter_stream(js: JetStreamContext) -> None:
+    config = StreamConfig(name=DEAD_LETTER_STREAM, subjects=["zdz.deadletter.>"], storage=StorageType.FILE)
+    try:
+        await js.stream_info(DEAD_LETTER_STREAM)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+class EventConsumer:
+    """Pulls a stream through a durable consumer and processes each event once."""
+
+    def __init__(self, engine: Engine, settings: ConsumerSettings, handler: Handler) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._handler = handler
+        self._resubscribe = asyncio.Event()
+        self.processed = 0
+        self.dead_lettered = 0
+
+    async def run(self, nats_url: str, stop: asyncio.Event) -> None:
+        async def reconnected() -> None:
+            self._resubscribe.set()
+
+        nc = None
+        while nc is None and not stop.is_set():
+            try:
+                nc = await nats.connect(
+                    nats_url,
+                    name=f"zdz-{self._settings.durable}",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    reconnected_cb=reconnected,
+                )
+            except Exception as exc:
+                log.warning("%s: NATS not reachable (%s); retrying", self._settings.durable, exc)
+                await asyncio.sleep(1.0)
+        if nc is None:
+            return
+        try:
+            js = nc.jetstream()
+            while not stop.is_set():
+                try:
+                    await self._consume(js, stop)
+                except Exception as exc:  # broker restarting, consumer lost: subscribe again
+                    log.warning(
+                        "%s: consuming interrupted (%s); subscribing again", self._settings.durable, exc
+                    )
+                    await asyncio.sleep(0.5)
+        finally:
+            await nc.drain()
+
+    async def _subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
+        s = self._settings
+        await ensure_dead_letter_stream(js)
+        config = ConsumerConfig(
+            durable_name=s.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=s.ack_wait_seconds,
+            max_deliver=s.max_deliver,
+            filter_subject=s.filter_subject or None,
+        )
+        await js.add_consumer(s.stream, config)
+        return await js.pull_subscribe_bind(s.durable, stream=s.stream)
+
+    async def _consume(self, js: JetStreamContext, stop: asyncio.Event) -> None:
+        subscription = await self._subscribe(js)
+        self._resubscribe.clear()
+        quiet_fetches = 0
+        try:
+            while not stop.is_set() and not self._resubscribe.is_set():
+                try:
+                    messages = await subscription.fetch(self._settings.batch_size, timeout=1.0)
+                except (TimeoutError, NatsTimeoutError):
+                    quiet_fetches += 1
+                    if quiet_fetches % 5 == 0 and await self._stalled(subscription):
+                        log.warning(
+                            "%s: pending messages but fetches return none; subscribing again",
+                            self._settings.durable,
+                        )
+                        return
+                    continue
+                quiet_fetches = 0
+                for message in messages:
+                    await self._handle(js, message)
+        finally:
+            await subscription.unsubscribe()
+
+    @staticmethod
+    async def _stalled(subscription: JetStreamContext.PullSubscription) -> bool:
+        info = await subscription.consumer_info()
+        return info.num_pending > 0 and info.num_ack_pending == 0
+
+    async def _handle(self, js: JetStreamContext, message: Msg) -> None:
+        envelope = Envelope()
+        try:
+            envelope.ParseFromString(message.data)
+            ran = await asyncio.to_thread(
+                process_once, self._engine, self._settings.name, envelope, self._handler
+            )
+        except Exception as exc:
+            attempt = message.metadata.num_delivered
+            if attempt >= self._settings.max_deliver:
+                await js.publish(
+                    self._settings.dead_letter_subject,
+                    message.data,
+                    headers={
+                        **(message.headers or {}),
+                        "zdz-error": str(exc)[:500],
+                        "zdz-stream": self._settings.stream,
+                    },
+                )
+                await message.term()
+                self.dead_lettered += 1
+                log.error(
+                    "%s: event %s dead-lettered after %d attempts: %s",
+                    self._settings.durable,
+                    envelope.id,
+                    attempt,
+                    exc,
+                )
+            else:
+                delay = self._settings.retry_delays[attempt - 1]
+                log.warning(
+                    "%s: event %s failed (attempt %d), retrying in %.0fs: %s",
+                    self._settings.durable,
+                    envelope.id,
+                    attempt,
+                    delay,
+                    exc,
+                )
+                await message.nak(delay=delay)
+            return
+        await message.ack()
+        if ran:
+            self.processed += 1
