@@ -1,0 +1,98 @@
+"""Value objects of the process: campaigns, findings, deadlines with their reminders, the public notice, history."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from zdz_common.context import Actor
+from zdz_workflow.domain.calendar import PeriodEnd
+from zdz_workflow.domain.stages import DeadlineKind, Stage
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One round of construction and acceptance (建设验收) with its fixed-date deadlines, as data."""
+
+    name: str
+    survey_due: date | None = None  # 排查摸底
+    plan_due: date | None = None  # 建设方案编制
+
+
+# 000 三（一）"2024年9月前…完成排查摸底" and 三（二）"2024年10月底前…完成建设方案编制"; DESIGN reads the first as
+# 2024-09-30.
+FIRST_CAMPAIGN = Campaign(name="2024", survey_due=date(2024, 9, 30), plan_due=date(2024, 10, 31))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem an acceptance, spot-check, objection or look-back found; consumers turn it into a problem point."""
+
+    description: str
+    item: str = ""  # the rubric item or requirement it falls under, e.g. "附件3 附表 第6项"
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When to remind before a deadline, in working days, and at what local time of day."""
+
+    working_days_before: tuple[int, ...] = (7, 3, 1)
+    time_of_day: time = time(9, 0)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    at: datetime
+    working_days_before: int
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due date (ends 24:00 Asia/Shanghai), its reminders, and the calendar they were computed with."""
+
+    kind: DeadlineKind
+    due_on: date
+    due_at: datetime  # 24:00 Asia/Shanghai of due_on; escalation once it passes
+    reminders: tuple[Reminder, ...]
+    provisional: bool  # a reminder fell in a year the holiday schedule does not cover
+    calendar_version: str
+    missed: bool = False
+
+
+class NoticeStatus(enum.StrEnum):
+    AWAITING_PUBLICATION = "AWAITING_PUBLICATION"  # the district passed the unit; the notice is not out yet
+    RUNNING = "RUNNING"
+    SUSPENDED = "SUSPENDED"  # an objection is being investigated
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The 公示 of an acceptance result: at least 5 working days, suspended while objections are investigated."""
+
+    published_on: date
+    working_days: int  # the length announced
+    runs_from: date  # publication day, or the day it resumed after objections; never counted itself
+    working_days_remaining: int  # working days still to run after runs_from (frozen while suspended)
+    ends: PeriodEnd | None  # None while suspended
+    suspended_at: datetime | None = None
+    open_objections: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> NoticeStatus:
+        return NoticeStatus.SUSPENDED if self.suspended_at else NoticeStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """Who did what, when, why, on what evidence, and which stage the unit went from and to."""
+
+    event: str
+    at: datetime
+    actor: Actor
+    request_id: str
+    reason: str
+    evidence: tuple[str, ...]
+    from_stage: Stage | None
+    to_stage: Stage
