@@ -25,7 +25,9 @@ def test_registry_serves_health_and_exits_zero_on_sigterm(tmp_path: Path, nats_s
         "ZDZ_REGISTRY_GRPC_ADDRESS": address,
         "ZDZ_LOAD_OFFICIAL_DATA": "0",
     }
-    process = subprocess.Popen([sys.executable, "-m", "zdz_registry"], env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zdz_registry"], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         status = None
