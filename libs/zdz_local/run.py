@@ -38,6 +38,8 @@ class ServiceSpec:
         return env_str(self.address_variable, self.default_address)
 
     def exists(self) -> bool:
+        if importlib.util.find_spec(self.module) is None:
+            return False
         return importlib.util.find_spec(f"{self.module}.__main__") is not None
 
 
