@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from zdz.registry.v1 import registry_pb2, registry_pb2_grpc
+from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
-from zdz_registry.bootstrap import bootstrap
+from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
 from zdz_registry.config import RegistryConfig
 from zdz_registry.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
 from zdz_registry.service_layer.official_data import load_official_data
 
 log = logging.getLogger("zdz_registry")
@@ -25,6 +26,7 @@ async def serve(config: RegistryConfig) -> None:
             loop.call_soon_threadsafe(relay.wake)
 
     service = bootstrap(config.database_url, on_commit=wake_relay)
+    ledger = bootstrap_ledger(service, on_commit=wake_relay)
     if config.load_official_data:
         report = await asyncio.to_thread(load_official_data, service)
         log.info(
@@ -43,9 +45,13 @@ async def serve(config: RegistryConfig) -> None:
     server = GrpcServer(
         address=config.grpc_address,
         register=[
-            lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s)
+            lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(service), s),
+            lambda s: ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), s),
         ],
-        service_names=[registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name],
+        service_names=[
+            registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name,
+            ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
+        ],
     )
     await server.start()
     print(f"registry  grpc://{server.address}", flush=True)

@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 
 from zdz.registry.v1 import events_pb2
 from zdz_common.eventstore import NewEvent, RecordedEvent
+from zdz_registry.adapters.ledger_event_mapping import LEDGER_WIRE, domain_value
 from zdz_registry.domain.events import DistrictRegistered, DistrictUpdated, Event, UnitRegistered, UnitUpdated
 
 _WIRE: dict[type, tuple[str, type[Message]]] = {
@@ -16,6 +17,7 @@ _WIRE: dict[type, tuple[str, type[Message]]] = {
     DistrictUpdated: ("zdz.registry.district.updated", events_pb2.DistrictUpdated),
     UnitRegistered: ("zdz.registry.unit.registered", events_pb2.UnitRegistered),
     UnitUpdated: ("zdz.registry.unit.updated", events_pb2.UnitUpdated),
+    **LEDGER_WIRE,
 }
 _DOMAIN_OF_TYPE: dict[str, type] = {event_type: cls for cls, (event_type, _) in _WIRE.items()}
 
@@ -28,5 +30,5 @@ def to_new_event(event: Event) -> NewEvent:
 def to_domain(recorded: RecordedEvent) -> Event:
     cls = _DOMAIN_OF_TYPE[recorded.type]
     message = recorded.payload(_WIRE[cls][1])
-    values: dict[str, Any] = {f.name: getattr(message, f.name) for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {f.name: domain_value(getattr(message, f.name)) for f in dataclasses.fields(cls)}
     return cls(**values)  # type: ignore[no-any-return]

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from zdz_common.eventstore import RecordedEvent
 from zdz_common.eventstore.store import format_time
 from zdz_registry.adapters.event_mapping import to_domain
+from zdz_registry.adapters.ledger_projection import project_ledger
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.events import DistrictRegistered, DistrictUpdated, UnitRegistered, UnitUpdated
 
@@ -60,3 +61,5 @@ def project(session: Session, recorded: RecordedEvent) -> None:
             unit.level = event.level
             unit.version = recorded.version
             session.add(unit)
+        case _:
+            project_ledger(session, recorded, event)
