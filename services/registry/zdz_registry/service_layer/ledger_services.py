@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, func, select
 from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError, InvalidArgument, NotFound
 from zdz_common.eventstore import EventStore
+from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_registry.adapters.ledger_orm import (
     ENTRY_VIEWS,
     AcceptanceView,
@@ -49,7 +50,6 @@ from zdz_registry.domain.progress import (
     progress,
 )
 from zdz_registry.service_layer.ledger_batch import LedgerBatch, unit_ref
-from zdz_registry.service_layer.services import Page, _offset_of, _page_size, _token_of
 from zdz_registry.service_layer.unit_of_work import unit_of_work
 
 MAX_IMPORT_ROWS = 5000  # one batch, one transaction; a larger sheet is sent as several batches
@@ -184,7 +184,7 @@ class LedgerService:
         if entity_class is None:
             raise InvalidArgument("须指明台账类别 (entity_class is required)", field="entity_class")
         view_class = ENTRY_VIEWS[entity_class.value]
-        size, offset = _page_size(page_size, 100), _offset_of(page_token)
+        size, offset = checked_page_size(page_size, 100), decode_token(page_token)
         with Session(self.engine) as session:
             self._require_unit(session, unit_id)
             where = view_class.unit_id == unit_id  # type: ignore[attr-defined]
@@ -192,7 +192,7 @@ class LedgerService:
             rows = session.exec(
                 select(view_class).where(where).order_by(view_class.code).offset(offset).limit(size)  # type: ignore[attr-defined]
             ).all()
-        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+        return Page(list(rows), next_token(offset, size, total), total)
 
     def get_problem(self, problem_id: str) -> ProblemListing:
         with Session(self.engine) as session:
@@ -201,7 +201,7 @@ class LedgerService:
     def list_problems(
         self, unit_id: str, task_state: TaskState | None, page_size: int = 0, page_token: str = ""
     ) -> Page[ProblemListing]:
-        size, offset = _page_size(page_size, 100), _offset_of(page_token)
+        size, offset = checked_page_size(page_size, 100), decode_token(page_token)
         conditions = [ProblemView.unit_id == unit_id]
         if task_state is not None:
             conditions.append(ProblemView.task_state == task_state.value)
@@ -213,7 +213,7 @@ class LedgerService:
             ).all()
             steps = self._steps(session, [p.id for p in problems])
         listings = [ProblemListing(p, steps.get(p.id, [])) for p in problems]
-        return Page(listings, _token_of(offset + size) if offset + size < total else "", total)
+        return Page(listings, next_token(offset, size, total), total)
 
     def unit_facts(self, unit_id: str) -> LedgerFacts:
         with Session(self.engine) as session:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from zdz_common.context import CommandContext
-from zdz_common.errors import AlreadyExists, InvalidArgument, NotFound
+from zdz_common.errors import AlreadyExists, NotFound
 from zdz_common.eventstore import EventStore, RecordedEvent, VerifyResult
+from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
 from zdz_registry.domain.model import District, Unit, UnitKind, district_stream, unit_id_for, unit_stream
 from zdz_registry.service_layer.unit_of_work import unit_of_work
-
-MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -27,39 +24,6 @@ class UnitFilter:
     kind: UnitKind | None = None
     along_river: bool | None = None
     target_year: int = 0
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_page_token: str
-    total_size: int
-
-
-def _offset_of(token: str) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise InvalidArgument(
-            "无效的分页标记 (not a page token from a previous page)", field="page_token"
-        ) from exc
-
-
-def _token_of(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode()
-
-
-def _page_size(requested: int, default: int) -> int:
-    if requested < 0 or requested > MAX_PAGE_SIZE:
-        raise InvalidArgument(
-            f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size"
-        )
-    return requested or default
 
 
 class RegistryService:
@@ -103,7 +67,7 @@ class RegistryService:
             return self._district_view(session, code)
 
     def list_districts(self, page_size: int = 0, page_token: str = "") -> Page[DistrictView]:
-        size, offset = _page_size(page_size, 50), _offset_of(page_token)
+        size, offset = checked_page_size(page_size, 50), decode_token(page_token)
         with Session(self.engine) as session:
             total = session.exec(select(func.count()).select_from(DistrictView)).one()
             rows = session.exec(
@@ -112,7 +76,7 @@ class RegistryService:
                 .offset(offset)
                 .limit(size)
             ).all()
-        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+        return Page(list(rows), next_token(offset, size, total), total)
 
     # --- units -----------------------------------------------------------------------------------------------
 
@@ -170,7 +134,7 @@ class RegistryService:
             return self._unit_view(session, unit_id)
 
     def list_units(self, unit_filter: UnitFilter, page_size: int = 0, page_token: str = "") -> Page[UnitView]:
-        size, offset = _page_size(page_size, 100), _offset_of(page_token)
+        size, offset = checked_page_size(page_size, 100), decode_token(page_token)
         conditions = []
         if unit_filter.district_code:
             conditions.append(UnitView.district_code == unit_filter.district_code)
@@ -190,7 +154,7 @@ class RegistryService:
                 .offset(offset)
                 .limit(size)
             ).all()
-        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+        return Page(list(rows), next_token(offset, size, total), total)
 
     def unit_exists(self, district_code: str, kind: UnitKind, name: str) -> bool:
         with Session(self.engine) as session:
