@@ -41,3 +41,11 @@ class PermissionDenied(DomainError):
 
 class ConcurrencyConflict(DomainError):
     """Someone else changed the record since the caller read it (ABORTED): read again and retry."""
+
+
+class Unauthenticated(DomainError):
+    """The call carries no valid token (UNAUTHENTICATED): sign in again."""
+
+
+class RateLimited(DomainError):
+    """The caller sent too many requests (RESOURCE_EXHAUSTED): wait and retry."""

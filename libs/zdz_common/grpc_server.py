@@ -23,7 +23,10 @@ from zdz_common.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    RateLimited,
+    Unauthenticated,
 )
+from zdz_common.grpc_auth import current_principal
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ _STATUS_OF: list[tuple[type[DomainError], grpc.StatusCode]] = [
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (ConcurrencyConflict, grpc.StatusCode.ABORTED),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
 ]
 
 
@@ -64,15 +69,22 @@ def maps_domain_errors(method: F) -> F:
 
 
 def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
-    """Who asks, from the call's metadata: x-zdz-organisation, x-zdz-role, x-zdz-person, x-request-id,
-    traceparent. Missing values are recorded as "unknown" (authentication comes with the identity work)."""
+    """Who asks: the verified principal when authentication is on (see grpc_auth); otherwise, on an
+    unauthenticated development server, the call's x-zdz-organisation / x-zdz-role / x-zdz-person metadata.
+    Also the request id (x-request-id, generated when absent) and the W3C traceparent."""
     metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
-    return CommandContext(
-        actor=Actor(
+    principal = current_principal()
+    actor = (
+        principal.actor()
+        if principal
+        else Actor(
             organisation=metadata.get("x-zdz-organisation", "unknown"),
             role=metadata.get("x-zdz-role", "unknown"),
             person=metadata.get("x-zdz-person", "unknown"),
-        ),
+        )
+    )
+    return CommandContext(
+        actor=actor,
         request_id=metadata.get("x-request-id") or str(uuid.uuid4()),
         traceparent=metadata.get("traceparent", ""),
     )
@@ -87,12 +99,14 @@ class GrpcServer:
         address: str,
         register: Iterable[Callable[[grpc.aio.Server], None]],
         service_names: Sequence[str],
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     ) -> None:
         self._server = grpc.aio.server(
+            interceptors=list(interceptors),
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ]
+            ],
         )
         for add in register:
             add(self._server)
