@@ -12,6 +12,7 @@ from zdz_common.eventstore.store import (
     EventStore,
     NewEvent,
     RecordedEvent,
+    StreamAppend,
     VerifyResult,
 )
 from zdz_common.eventstore.tables import STORE_TABLES, EventRecord, OutboxRecord, StreamRecord, TrackingRecord
@@ -24,6 +25,7 @@ __all__ = [
     "NewEvent",
     "OutboxRecord",
     "RecordedEvent",
+    "StreamAppend",
     "StreamRecord",
     "TrackingRecord",
     "VerifyResult",

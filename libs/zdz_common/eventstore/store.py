@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from google.protobuf.message import Message
@@ -39,6 +40,22 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
+class StreamAppend:
+    """Events for one stream, with the version the caller read (0: a new stream; None: any)."""
+
+    stream_id: str
+    expected_version: int | None
+    events: Sequence[NewEvent]
+
+
+def _moved_on() -> ConcurrencyConflict:
+    return ConcurrencyConflict(
+        "the record changed while this request was being applied; read it again and retry",
+        field="expected_version",
+    )
+
+
+@dataclass(frozen=True)
 class RecordedEvent:
     """An event as stored."""
 
@@ -66,23 +83,27 @@ class RecordedEvent:
 
     @classmethod
     def from_record(cls, record: EventRecord) -> RecordedEvent:
-        assert record.position is not None
+        return cls.from_row(record.__dict__)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RecordedEvent:
+        """From a stored row's columns (an ORM record's attributes or an inserted row's values)."""
         return cls(
-            position=record.position,
-            event_id=record.event_id,
-            stream_id=record.stream_id,
-            version=record.version,
-            type=record.type,
-            source=record.source,
-            subject=record.subject,
-            recorded_at=parse_time(record.recorded_at),
-            data_type=record.data_type,
-            data=record.data,
-            actor=Actor(record.actor_organisation, record.actor_role, record.actor_person),
-            request_id=record.request_id,
-            traceparent=record.traceparent,
-            prev_hash=record.prev_hash,
-            hash=record.hash,
+            position=row["position"],
+            event_id=row["event_id"],
+            stream_id=row["stream_id"],
+            version=row["version"],
+            type=row["type"],
+            source=row["source"],
+            subject=row["subject"],
+            recorded_at=parse_time(row["recorded_at"]),
+            data_type=row["data_type"],
+            data=row["data"],
+            actor=Actor(row["actor_organisation"], row["actor_role"], row["actor_person"]),
+            request_id=row["request_id"],
+            traceparent=row["traceparent"],
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
         )
 
 
@@ -138,71 +159,138 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """Append `events` to `stream_id`. `expected_version` 0 means the stream must be new, n that it must be
         at version n, None that any version will do. Raises ConcurrencyConflict when the stream moved on."""
-        if not events:
+        return self.append_many(session, [StreamAppend(stream_id, expected_version, events)], context)
+
+    def append_many(
+        self, session: Session, appends: Sequence[StreamAppend], context: CommandContext
+    ) -> list[RecordedEvent]:
+        """Append to several streams at once (a bulk import): one query for the stream heads, one multi-row
+        insert for the events, one for the outbox. All or nothing, with the caller's transaction."""
+        appends = [a for a in appends if a.events]
+        if not appends:
             return []
-        head = session.get(StreamRecord, stream_id)
-        current = head.version if head else 0
-        if expected_version is not None and expected_version != current:
-            raise ConcurrencyConflict(
-                f"the record changed since it was read (read at version {expected_version}, now at {current}); "
-                "read it again and retry",
-                field="expected_version",
-            )
-        prev_hash = head.head_hash if head else ""
+        if len({a.stream_id for a in appends}) != len(appends):
+            raise ValueError("append_many takes each stream once")
+        heads = self._heads(session, [a.stream_id for a in appends])
         recorded_at = format_time(self._clock())
-        records: list[EventRecord] = []
-        for offset, event in enumerate(events, start=1):
-            record = EventRecord(
-                event_id=str(uuid.uuid4()),
-                stream_id=stream_id,
-                version=current + offset,
-                type=event.type,
-                source=self.source,
-                subject=stream_id,
-                recorded_at=recorded_at,
-                data_type=event.data.DESCRIPTOR.full_name,
-                data=event.data.SerializeToString(deterministic=True),
-                actor_organisation=context.actor.organisation,
-                actor_role=context.actor.role,
-                actor_person=context.actor.person,
-                request_id=context.request_id,
-                traceparent=context.traceparent,
-                prev_hash=prev_hash,
-                hash="",
-            )
-            record.hash = _hash_of(record)
-            prev_hash = record.hash
-            records.append(record)
-        new_version = current + len(events)
-        try:
-            if head is None:
-                session.add(StreamRecord(stream_id=stream_id, version=new_version, head_hash=prev_hash))
+        rows: list[dict[str, object]] = []
+        new_heads: list[dict[str, object]] = []
+        moved_heads: list[tuple[str, int, int, str]] = []
+        for append in appends:
+            current, prev_hash = heads.get(append.stream_id, (0, ""))
+            if append.expected_version is not None and append.expected_version != current:
+                raise ConcurrencyConflict(
+                    f"the record changed since it was read (read at version {append.expected_version}, "
+                    f"now at {current}); read it again and retry",
+                    field="expected_version",
+                )
+            for offset, event in enumerate(append.events, start=1):
+                row = self._row(append.stream_id, current + offset, event, recorded_at, prev_hash, context)
+                prev_hash = str(row["hash"])
+                rows.append(row)
+            new_version = current + len(append.events)
+            if append.stream_id in heads:
+                moved_heads.append((append.stream_id, current, new_version, prev_hash))
             else:
+                new_heads.append(
+                    {"stream_id": append.stream_id, "version": new_version, "head_hash": prev_hash}
+                )
+        try:
+            for stream_id, current, new_version, head_hash in moved_heads:
                 moved = session.execute(
                     sa.update(StreamRecord)
-                    .where(StreamRecord.stream_id == stream_id, StreamRecord.version == current)
-                    .values(version=new_version, head_hash=prev_hash)
+                    .where(StreamRecord.stream_id == stream_id, StreamRecord.version == current)  # type: ignore[arg-type]
+                    .values(version=new_version, head_hash=head_hash)
                     .execution_options(synchronize_session=False)
                 )
-                if moved.rowcount != 1:
-                    raise ConcurrencyConflict(
-                        "the record changed while this request was being applied; read it again and retry",
-                        field="expected_version",
-                    )
-            session.add_all(records)
-            session.flush()
+                if moved.rowcount != 1:  # type: ignore[attr-defined]
+                    raise _moved_on()
+            if new_heads:
+                session.execute(sa.insert(StreamRecord.__table__), new_heads)  # type: ignore[attr-defined]
+            positions = (
+                session.execute(
+                    sa.insert(EventRecord.__table__).returning(  # type: ignore[attr-defined]
+                        EventRecord.__table__.c.position,
+                        sort_by_parameter_order=True,  # type: ignore[attr-defined]
+                    ),
+                    rows,
+                )
+                .scalars()
+                .all()
+            )
         except IntegrityError as exc:
-            raise ConcurrencyConflict(
-                "the record changed while this request was being applied; read it again and retry",
-                field="expected_version",
-            ) from exc
-        if head is not None:
-            session.expire(head)
-        session.add_all(
-            OutboxRecord(position=r.position, event_id=r.event_id, subject=r.type)  # type: ignore[arg-type]
-            for r in records
+            raise _moved_on() from exc
+        for row, position in zip(rows, positions, strict=True):
+            row["position"] = position
+        session.execute(
+            sa.insert(OutboxRecord.__table__),  # type: ignore[attr-defined]
+            [
+                {"position": r["position"], "event_id": r["event_id"], "subject": r["type"], "sent_at": None}
+                for r in rows
+            ],
         )
-        return [RecordedEvent.from_record(r) for r in records]
+        for append in appends:  # ORM copies of the heads, if any, are stale now
+            head = session.identity_map.get(session.identity_key(StreamRecord, append.stream_id))  # type: ignore[arg-type]
+            if head is not None:
+                session.expire(head)
+        return [RecordedEvent.from_row(r) for r in rows]
+
+    @staticmethod
+    def _heads(session: Session, stream_ids: list[str]) -> dict[str, tuple[int, str]]:
+        heads: dict[str, tuple[int, str]] = {}
+        table = StreamRecord.__table__  # type: ignore[attr-defined]
+        for start in range(0, len(stream_ids), 500):
+            chunk = stream_ids[start : start + 500]
+            for stream_id, version, head_hash in session.execute(
+                sa.select(table.c.stream_id, table.c.version, table.c.head_hash).where(
+                    table.c.stream_id.in_(chunk)
+                )
+            ):
+                heads[stream_id] = (version, head_hash)
+        return heads
+
+    def _row(
+        self,
+        stream_id: str,
+        version: int,
+        event: NewEvent,
+        recorded_at: str,
+        prev_hash: str,
+        context: CommandContext,
+    ) -> dict[str, object]:
+        row: dict[str, object] = {
+            "event_id": str(uuid.uuid4()),
+            "stream_id": stream_id,
+            "version": version,
+            "type": event.type,
+            "source": self.source,
+            "subject": stream_id,
+            "recorded_at": recorded_at,
+            "data_type": event.data.DESCRIPTOR.full_name,
+            "data": event.data.SerializeToString(deterministic=True),
+            "actor_organisation": context.actor.organisation,
+            "actor_role": context.actor.role,
+            "actor_person": context.actor.person,
+            "request_id": context.request_id,
+            "traceparent": context.traceparent,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = event_hash(
+            prev_hash=prev_hash,
+            event_id=row["event_id"],  # type: ignore[arg-type]
+            stream_id=stream_id,
+            version=version,
+            type=event.type,
+            source=self.source,
+            subject=stream_id,
+            recorded_at=recorded_at,
+            data_type=row["data_type"],  # type: ignore[arg-type]
+            data=row["data"],  # type: ignore[arg-type]
+            actor=(context.actor.organisation, context.actor.role, context.actor.person),
+            request_id=context.request_id,
+            traceparent=context.traceparent,
+        )
+        return row
 
     def read(self, session: Session, stream_id: str) -> list[RecordedEvent]:
         """Every event of a stream in version order."""

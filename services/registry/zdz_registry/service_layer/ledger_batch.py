@@ -91,10 +91,10 @@ class LedgerBatch:
 
     def save(self) -> None:
         """Append every aggregate's new events, each stream guarded by the version it was loaded at."""
-        for stream, aggregate in self._aggregates.items():
-            if aggregate.pending:
-                self._uow.save(stream, aggregate.version - len(aggregate.pending), aggregate.pending)  # type: ignore[arg-type]
-                aggregate.pending = []
+        changed = [(stream, a) for stream, a in self._aggregates.items() if a.pending]
+        self._uow.save_all([(stream, a.version - len(a.pending), list(a.pending)) for stream, a in changed])  # type: ignore[misc]
+        for _, aggregate in changed:
+            aggregate.pending = []
 
     def _target(self, command: RowCommand) -> Aggregate:
         match command:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from zdz_common.context import CommandContext
-from zdz_common.eventstore import EventStore, RecordedEvent
+from zdz_common.eventstore import EventStore, RecordedEvent, StreamAppend
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_registry.adapters.event_mapping import to_domain, to_new_event
 from zdz_registry.adapters.projection import project
@@ -28,8 +28,17 @@ class UnitOfWork:
 
     def save(self, stream_id: str, expected_version: int | None, events: list[Event]) -> None:
         """Append the aggregate's new events and project them into the read models."""
-        recorded = self._store.append(
-            self.session, stream_id, expected_version, [to_new_event(e) for e in events], self._context
+        self.save_all([(stream_id, expected_version, events)])
+
+    def save_all(self, changes: list[tuple[str, int | None, list[Event]]]) -> None:
+        """Append several aggregates' new events in one go (bulk imports) and project them."""
+        recorded = self._store.append_many(
+            self.session,
+            [
+                StreamAppend(stream, expected, [to_new_event(e) for e in events])
+                for stream, expected, events in changes
+            ],
+            self._context,
         )
         for event in recorded:
             project(self.session, event)
