@@ -114,9 +114,15 @@ class EventConsumer:
             return
         try:
             js = nc.jetstream()
+            waiting_for_stream = False
             while not stop.is_set():
                 try:
                     await self._consume(js, stop)
+                except NotFoundError:  # the publishing service has not declared its stream yet
+                    if not waiting_for_stream:
+                        log.info("%s: waiting for stream %s to exist", self._settings.durable, self._settings.stream)
+                        waiting_for_stream = True
+                    await asyncio.sleep(2.0)
                 except Exception as exc:  # broker restarting, consumer lost: subscribe again
                     log.warning(
                         "%s: consuming interrupted (%s); subscribing again", self._settings.durable, exc

@@ -6,10 +6,12 @@ import asyncio
 import logging
 
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
+from zdz_common.consumer import EventConsumer
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
 from zdz_registry.config import RegistryConfig
+from zdz_registry.entrypoints import workflow_events
 from zdz_registry.entrypoints.grpc_api import RegistryServicer
 from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
 from zdz_registry.service_layer.official_data import load_official_data
@@ -42,6 +44,8 @@ async def serve(config: RegistryConfig) -> None:
             service.engine, service="registry", nats_url=config.nats_url, stop=stop, relay_ready=relays.append
         )
     )
+    follower = EventConsumer(service.engine, workflow_events.SETTINGS, workflow_events.stage_follower(ledger))
+    following = asyncio.create_task(follower.run(config.nats_url, stop))
     server = GrpcServer(
         address=config.grpc_address,
         register=[
@@ -59,6 +63,7 @@ async def serve(config: RegistryConfig) -> None:
     log.info("registry: shutting down")
     await server.stop(config.shutdown_grace_seconds)
     await publisher
+    await following
     service.engine.dispose()
 
 

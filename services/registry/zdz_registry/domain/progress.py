@@ -34,6 +34,26 @@ D = TypeVar("D", date, str)
 DONE = frozenset({AcceptanceState.ACCEPTED, AcceptanceState.FILED})
 
 
+# How a unit's process stage (services/workflow) bears on whether it has reached the standard (000 §三(五)).
+_STATE_AFTER_STAGE = {
+    "SURVEY": AcceptanceState.IN_PROGRESS,
+    "PLAN": AcceptanceState.IN_PROGRESS,
+    "RECTIFICATION": AcceptanceState.IN_PROGRESS,
+    "SELF_CHECK": AcceptanceState.IN_PROGRESS,
+    "DISTRICT_ACCEPTANCE": AcceptanceState.IN_PROGRESS,
+    "PUBLIC_NOTICE": AcceptanceState.ACCEPTED,  # 区县验收通过, in notice
+    "FILED": AcceptanceState.FILED,  # 公示期满，报市级工作专班备案
+    "ACCEPTED": AcceptanceState.FILED,  # filed and past the municipal spot-check
+    "REACCEPTANCE": AcceptanceState.REOPENED,  # 重新实施建设验收
+}
+
+
+def state_after_stage(stage: str) -> AcceptanceState | None:
+    """The acceptance state a process stage implies; None where the stage changes nothing (spot-check,
+    re-review and look-back leave a filed unit filed until a verdict moves it)."""
+    return _STATE_AFTER_STAGE.get(stage)
+
+
 def acceptance_stream(unit_id: str) -> str:
     return f"acceptance/{unit_id}"
 

@@ -44,13 +44,15 @@ from zdz_registry.domain.problems import ProblemDetails, Step, TaskState
 from zdz_registry.domain.progress import (
     CITY_TOWN_SHARES,
     Acceptance,
+    AcceptanceState,
     Progress,
     Standing,
     acceptance_stream,
     progress,
+    state_after_stage,
 )
 from zdz_registry.service_layer.ledger_batch import LedgerBatch, unit_ref
-from zdz_registry.service_layer.unit_of_work import unit_of_work
+from zdz_registry.service_layer.unit_of_work import UnitOfWork, unit_of_work
 
 MAX_IMPORT_ROWS = 5000  # one batch, one transaction; a larger sheet is sent as several batches
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -166,15 +168,34 @@ class LedgerService:
 
     def set_acceptance_state(self, command: SetAcceptanceState, context: CommandContext) -> AcceptanceView:
         with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
-            acceptance = Acceptance(unit_ref(uow, command.unit_id))
-            for event in uow.load(acceptance_stream(command.unit_id)):
-                acceptance.apply(event)  # type: ignore[arg-type]
-            loaded = acceptance.version
-            acceptance.set_state(command.state, command.on, command.reason, self._today())
-            uow.save(acceptance_stream(command.unit_id), loaded, acceptance.pending)  # type: ignore[arg-type]
-            view = uow.session.get(AcceptanceView, command.unit_id)
-            assert view is not None
-            return view
+            return self._set_acceptance(uow, command)
+
+    def follow_stage(
+        self, session: Session, unit_id: str, stage: str, on: date, reason: str, context: CommandContext
+    ) -> None:
+        """Apply a process stage event (from services/workflow) to the unit's acceptance state, inside the
+        consumer's transaction; stages that bear on nothing, or that repeat the state, record nothing."""
+        state = state_after_stage(stage)
+        if state is None:
+            return
+        uow = UnitOfWork(session, self.store, context)
+        current = session.get(AcceptanceView, unit_id)
+        if current is not None and current.state == state.value:
+            return
+        if current is None and state is AcceptanceState.IN_PROGRESS:
+            return  # in progress is where every unit starts
+        self._set_acceptance(uow, SetAcceptanceState(unit_id, state.value, on.isoformat(), reason))
+
+    def _set_acceptance(self, uow: UnitOfWork, command: SetAcceptanceState) -> AcceptanceView:
+        acceptance = Acceptance(unit_ref(uow, command.unit_id))
+        for event in uow.load(acceptance_stream(command.unit_id)):
+            acceptance.apply(event)  # type: ignore[arg-type]
+        loaded = acceptance.version
+        acceptance.set_state(command.state, command.on, command.reason, self._today())
+        uow.save(acceptance_stream(command.unit_id), loaded, acceptance.pending)  # type: ignore[arg-type]
+        view = uow.session.get(AcceptanceView, command.unit_id)
+        assert view is not None
+        return view
 
     # --- queries ---------------------------------------------------------------------------------------------
 
