@@ -9,4 +9,7 @@
 - `sampling.plan_town_sample` / `plan_park_sample`: acceptance sampling plans (000 附件3/附件4 §三(三));
   `spot_check.draw_spot_check`: the municipal spot-check draw (§三(二)4). Both seeded and reproducible.
 - `errors`: `InvalidInput` (field + item), `UnknownRubric`, `RubricDataError`.
+- `records`: what the service keeps: the `ScoreSheet` aggregate (draft → signed, immutable once signed; a
+  correction names the signed sheet it replaces) and the events of sheets, sampling plans and spot-check draws;
+  `commands`: what callers ask of the service.
 """

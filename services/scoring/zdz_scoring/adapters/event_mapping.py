@@ -1,0 +1,108 @@
+"""Domain events to and from their protobuf wire form (proto/zdz/scoring/v1/events.proto), with their CloudEvents
+types (= NATS subjects), and the streams they are stored in."""
+
+from __future__ import annotations
+
+from zdz.scoring.v1 import events_pb2
+from zdz_common.eventstore import NewEvent, RecordedEvent
+from zdz_scoring.adapters.wire import (
+    content_from_pb,
+    content_to_pb,
+    from_timestamp,
+    plan_to_pb,
+    spot_check_to_pb,
+    timestamp,
+    unit_to_pb,
+)
+from zdz_scoring.domain.records import Event, SamplingPlanDrawn, SheetDraftSaved, SheetSigned, SpotCheckDrawn
+
+SHEET_DRAFT_SAVED = "zdz.scoring.score_sheet.draft_saved"
+SHEET_SIGNED = "zdz.scoring.score_sheet.signed"
+SAMPLING_PLAN_DRAWN = "zdz.scoring.sampling_plan.drawn"
+SPOT_CHECK_DRAWN = "zdz.scoring.spot_check.drawn"
+
+
+def sheet_stream(sheet_id: str) -> str:
+    return f"score_sheet-{sheet_id}"
+
+
+def plan_stream(plan_id: str) -> str:
+    return f"sampling_plan-{plan_id}"
+
+
+def spot_check_stream(draw_id: str) -> str:
+    return f"spot_check-{draw_id}"
+
+
+def to_new_event(event: Event) -> NewEvent:
+    match event:
+        case SheetDraftSaved():
+            header = event.content.header
+            return NewEvent(
+                SHEET_DRAFT_SAVED,
+                events_pb2.ScoreSheetDraftSaved(
+                    unit=unit_to_pb(header.unit), sheet_id=event.sheet_id, sheet=content_to_pb(event.content)
+                ),
+            )
+        case SheetSigned():
+            header, result = event.content.header, event.content.result
+            return NewEvent(
+                SHEET_SIGNED,
+                events_pb2.ScoreSheetSigned(
+                    unit=unit_to_pb(header.unit),
+                    sheet_id=event.sheet_id,
+                    sheet_kind=header.sheet_kind.value,
+                    rubric=f"{header.unit.kind.value}/{header.rubric_version}",
+                    total=float(result.total),
+                    grade=result.grade.value,
+                    assessor=header.assessor,
+                    signed_at=timestamp(event.signed_at),
+                    replaces_sheet_id=header.replaces_sheet_id,
+                    sheet=content_to_pb(event.content),
+                ),
+            )
+        case SamplingPlanDrawn():
+            plan = plan_to_pb(event.plan_id, event.unit, event.plan, event.population)
+            return NewEvent(
+                SAMPLING_PLAN_DRAWN,
+                events_pb2.SamplingPlanDrawn(
+                    unit=unit_to_pb(event.unit),
+                    plan_id=event.plan_id,
+                    seed=str(event.plan.seed),
+                    items=plan.items,
+                    plan=plan,
+                ),
+            )
+        case SpotCheckDrawn():
+            spot_check = spot_check_to_pb(event.draw_id, event.candidates, event.draw)
+            return NewEvent(
+                SPOT_CHECK_DRAWN,
+                events_pb2.SpotCheckDrawn(
+                    draw_id=event.draw_id,
+                    seed=str(event.draw.seed),
+                    districts=[
+                        events_pb2.DistrictSpotCheckDraw(
+                            district_code=district.district_code,
+                            units=[*district.towns.drawn, *district.parks.drawn],
+                            short_of_quota="；".join(
+                                kind.note for kind in (district.towns, district.parks) if kind.short
+                            ),
+                        )
+                        for district in spot_check.districts
+                    ],
+                    spot_check=spot_check,
+                ),
+            )
+
+
+def sheet_event(recorded: RecordedEvent) -> SheetDraftSaved | SheetSigned:
+    """A stored sheet event back as a domain event (to rebuild the aggregate)."""
+    if recorded.type == SHEET_DRAFT_SAVED:
+        saved = recorded.payload(events_pb2.ScoreSheetDraftSaved)
+        return SheetDraftSaved(saved.sheet_id, content_from_pb(saved.sheet))  # type: ignore[attr-defined]
+    signed = recorded.payload(events_pb2.ScoreSheetSigned)
+    return SheetSigned(
+        signed.sheet_id,  # type: ignore[attr-defined]
+        content_from_pb(signed.sheet),  # type: ignore[attr-defined]
+        from_timestamp(signed.signed_at),  # type: ignore[attr-defined]
+    )

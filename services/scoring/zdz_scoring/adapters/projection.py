@@ -1,0 +1,113 @@
+"""Keeps the read models in step with the events, inside the appending transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from zdz.scoring.v1 import events_pb2
+from zdz.scoring.v1 import scoring_pb2 as pb
+from zdz_common.errors import ConcurrencyConflict
+from zdz_common.eventstore import RecordedEvent
+from zdz_common.eventstore.store import format_time
+from zdz_scoring.adapters.event_mapping import (
+    SAMPLING_PLAN_DRAWN,
+    SHEET_DRAFT_SAVED,
+    SHEET_SIGNED,
+    SPOT_CHECK_DRAWN,
+)
+from zdz_scoring.adapters.orm import SamplingPlanView, SheetReplacement, SheetView, SpotCheckView
+from zdz_scoring.adapters.wire import timestamp
+
+
+def project(session: Session, recorded: RecordedEvent) -> None:
+    if recorded.type == SHEET_DRAFT_SAVED:
+        _draft_saved(session, recorded, recorded.payload(events_pb2.ScoreSheetDraftSaved))  # type: ignore[arg-type]
+    elif recorded.type == SHEET_SIGNED:
+        _signed(session, recorded, recorded.payload(events_pb2.ScoreSheetSigned))  # type: ignore[arg-type]
+    elif recorded.type == SAMPLING_PLAN_DRAWN:
+        plan = recorded.payload(events_pb2.SamplingPlanDrawn).plan  # type: ignore[attr-defined]
+        plan.drawn_at.CopyFrom(timestamp(recorded.recorded_at))
+        session.add(
+            SamplingPlanView(
+                id=plan.id,
+                unit_id=plan.unit.id,
+                unit_kind=plan.unit.kind,
+                seed=str(plan.seed),
+                items=plan.items,
+                drawn_at=format_time(recorded.recorded_at),
+                body=plan.SerializeToString(deterministic=True),
+            )
+        )
+    elif recorded.type == SPOT_CHECK_DRAWN:
+        spot_check = recorded.payload(events_pb2.SpotCheckDrawn).spot_check  # type: ignore[attr-defined]
+        spot_check.drawn_at.CopyFrom(timestamp(recorded.recorded_at))
+        session.add(
+            SpotCheckView(
+                id=spot_check.id,
+                seed=str(spot_check.seed),
+                drawn_at=format_time(recorded.recorded_at),
+                body=spot_check.SerializeToString(deterministic=True),
+            )
+        )
+
+
+def _draft_saved(session: Session, recorded: RecordedEvent, saved: events_pb2.ScoreSheetDraftSaved) -> None:
+    view = session.get(SheetView, saved.sheet_id)
+    if view is None:
+        view = SheetView(
+            id=saved.sheet_id,
+            created_at=format_time(recorded.recorded_at),
+            state="DRAFT",
+            version=0,
+            body=b"",
+            **_columns(saved.sheet),
+        )
+    else:
+        for name, value in _columns(saved.sheet).items():
+            setattr(view, name, value)
+    view.version = recorded.version
+    view.body = saved.sheet.SerializeToString(deterministic=True)
+    session.add(view)
+
+
+def _signed(session: Session, recorded: RecordedEvent, signed: events_pb2.ScoreSheetSigned) -> None:
+    view = session.get(SheetView, signed.sheet_id)
+    assert view is not None
+    view.state = "SIGNED"
+    view.signed_at = format_time(recorded.recorded_at)
+    actor = recorded.actor
+    view.signed_by = f"{actor.organisation}/{actor.role}/{actor.person}"
+    view.version = recorded.version
+    view.body = signed.sheet.SerializeToString(deterministic=True)
+    session.add(view)
+    if signed.replaces_sheet_id:
+        # One correction per sheet: the replacement's key refuses a second one, even from a concurrent signer.
+        try:
+            with session.begin_nested():
+                session.add(SheetReplacement(replaced_sheet_id=signed.replaces_sheet_id, sheet_id=view.id))
+        except IntegrityError as error:
+            raise ConcurrencyConflict(
+                f"评分表 {signed.replaces_sheet_id} 刚被另一张评分表更正 (another correction was signed meanwhile)",
+                field="input.replaces_sheet_id",
+            ) from error
+        replaced = session.get(SheetView, signed.replaces_sheet_id)
+        assert replaced is not None
+        replaced.superseded_by = view.id
+        session.add(replaced)
+
+
+def _columns(sheet: pb.ScoreSheet) -> dict[str, str]:
+    return {
+        "unit_id": sheet.unit.id,
+        "district_code": sheet.unit.district_code,
+        "unit_kind": sheet.unit.kind,
+        "unit_name": sheet.unit.name,
+        "sheet_kind": pb.SheetKind.Name(sheet.sheet_kind).removeprefix("SHEET_KIND_"),
+        "rubric_version": sheet.rubric_version,
+        "assessor": sheet.assessor,
+        "assessed_on": sheet.assessed_on,
+        "total": sheet.result.total,
+        "grade": pb.Grade.Name(sheet.result.grade).removeprefix("GRADE_"),
+        "replaces_sheet_id": sheet.replaces_sheet_id,
+    }

@@ -1,0 +1,26 @@
+"""The scoring service's settings: environment variables with embedded defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zdz_common.config import env_int, env_str, sqlite_url
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    database_url: str
+    nats_url: str
+    grpc_address: str
+    registry_address: str
+    shutdown_grace_seconds: int
+
+    @classmethod
+    def from_env(cls) -> ScoringConfig:
+        return cls(
+            database_url=env_str("ZDZ_SCORING_DATABASE_URL", "") or sqlite_url("scoring"),
+            nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
+            grpc_address=env_str("ZDZ_SCORING_GRPC_ADDRESS", "127.0.0.1:50052"),
+            registry_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
+            shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+        )

@@ -1,0 +1,50 @@
+"""What callers ask the scoring service to do (imperative, frozen; protobuf stays at the edge)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from zdz_scoring.domain.facts import AssessorEntries
+from zdz_scoring.domain.records import UnitRef
+from zdz_scoring.domain.sheet import SheetKind
+
+
+@dataclass(frozen=True)
+class ScoreUnit:
+    """Score a unit's sheet: the ledger is read from the registry, the rest is the assessor's."""
+
+    unit_id: str
+    sheet_kind: SheetKind
+    rubric_version: str
+    assessor: str
+    assessed_on: date
+    entries: AssessorEntries
+    replaces_sheet_id: str = ""
+
+
+@dataclass(frozen=True)
+class SaveSheetDraft:
+    sheet_id: str  # "" → a new id
+    sheet: ScoreUnit
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SignSheet:
+    sheet_id: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class DrawSamplingPlan:
+    unit_id: str
+    seed: int | None = None  # None → a fresh seed, recorded with the plan
+
+
+@dataclass(frozen=True)
+class DrawSpotCheck:
+    candidates: tuple[UnitRef, ...]
+    seed: int | None = None
+    towns_per_district: int = 2
+    parks_per_district: int = 1

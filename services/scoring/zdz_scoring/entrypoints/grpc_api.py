@@ -1,0 +1,226 @@
+"""The scoring service's gRPC API: parse the request, build a command, call the service layer, map the answer.
+
+Domain errors become status codes through `maps_domain_errors`; the registry being out of reach becomes
+UNAVAILABLE (the caller may retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from zdz.scoring.v1 import scoring_pb2 as pb
+from zdz.scoring.v1 import scoring_pb2_grpc
+from zdz_common.eventstore.store import parse_time
+from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_scoring.adapters.orm import SheetView
+from zdz_scoring.adapters.registry import RegistryUnavailable
+from zdz_scoring.adapters.wire import (
+    comparison_to_pb,
+    content_to_pb,
+    entries_from_pb,
+    enum_from_pb,
+    enum_to_pb,
+    parse_date,
+    plan_to_pb,
+    rubric_to_pb,
+    timestamp,
+    unit_from_pb,
+    unit_to_pb,
+)
+from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
+from zdz_scoring.domain.errors import InvalidInput
+from zdz_scoring.domain.records import SheetState, UnitRef
+from zdz_scoring.domain.rubric import UnitKind
+from zdz_scoring.domain.sheet import SheetKind
+from zdz_scoring.domain.spot_check import DEFAULT_PARKS, DEFAULT_TOWNS
+from zdz_scoring.service_layer.services import ScoringService, SheetFilter
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+_FORMATS = {pb.DOCUMENT_FORMAT_HTML: "html", pb.DOCUMENT_FORMAT_XLSX: "xlsx"}
+
+
+def maps_errors(method: F) -> F:
+    """Domain errors to their status codes; the registry out of reach to UNAVAILABLE."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except RegistryUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+
+    return maps_domain_errors(wrapper)  # type: ignore[return-value]
+
+
+def score_unit(message: pb.SheetInput) -> ScoreUnit:
+    assessed_on = parse_date(message.assessed_on, "input.assessed_on")
+    if assessed_on is None:
+        raise InvalidInput("须填写评分日期 (the assessment date is required)", field="input.assessed_on")
+    return ScoreUnit(
+        unit_id=message.unit_id.strip(),
+        sheet_kind=enum_from_pb(pb.SheetKind, message.sheet_kind, SheetKind, "input.sheet_kind"),
+        rubric_version=message.rubric_version.strip(),
+        assessor=message.assessor.strip(),
+        assessed_on=assessed_on,
+        entries=entries_from_pb(message.entries),
+        replaces_sheet_id=message.replaces_sheet_id.strip(),
+    )
+
+
+def sheet_to_pb(view: SheetView) -> pb.ScoreSheet:
+    sheet = pb.ScoreSheet.FromString(view.body)
+    sheet.id = view.id
+    sheet.state = enum_to_pb(pb.SheetState, view.state)
+    sheet.version = view.version
+    sheet.superseded_by_sheet_id = view.superseded_by
+    if view.signed_at:
+        sheet.signed_at.CopyFrom(timestamp(parse_time(view.signed_at)))
+        sheet.signed_by = view.signed_by
+    return sheet
+
+
+def summary_to_pb(view: SheetView) -> pb.ScoreSheetSummary:
+    summary = pb.ScoreSheetSummary(
+        id=view.id,
+        state=enum_to_pb(pb.SheetState, view.state),
+        unit=unit_to_pb(UnitRef(view.unit_id, view.district_code, UnitKind(view.unit_kind), view.unit_name)),
+        sheet_kind=enum_to_pb(pb.SheetKind, view.sheet_kind),
+        rubric_version=view.rubric_version,
+        assessor=view.assessor,
+        assessed_on=view.assessed_on,
+        total=view.total,
+        grade=enum_to_pb(pb.Grade, view.grade),
+        replaces_sheet_id=view.replaces_sheet_id,
+        superseded_by_sheet_id=view.superseded_by,
+        version=view.version,
+    )
+    if view.signed_at:
+        summary.signed_at.CopyFrom(timestamp(parse_time(view.signed_at)))
+    return summary
+
+
+class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
+    def __init__(self, service: ScoringService) -> None:
+        self._service = service
+
+    @maps_errors
+    async def GetRubric(self, request: pb.GetRubricRequest, context: grpc.aio.ServicerContext):
+        kind = enum_from_pb(pb.UnitKind, request.unit_kind, UnitKind, "unit_kind")
+        return pb.GetRubricResponse(rubric=rubric_to_pb(self._service.rubric(kind, request.version.strip())))
+
+    @maps_errors
+    async def PreviewSheet(self, request: pb.PreviewSheetRequest, context: grpc.aio.ServicerContext):
+        content = await asyncio.to_thread(self._service.preview, score_unit(request.input))
+        return pb.PreviewSheetResponse(sheet=content_to_pb(content))
+
+    @maps_errors
+    async def SaveSheetDraft(self, request: pb.SaveSheetDraftRequest, context: grpc.aio.ServicerContext):
+        command = SaveSheetDraft(
+            request.sheet_id, score_unit(request.input), request.expected_version or None
+        )
+        view = await asyncio.to_thread(self._service.save_draft, command, command_context(context))
+        return pb.SaveSheetDraftResponse(sheet=sheet_to_pb(view))
+
+    @maps_errors
+    async def SignSheet(self, request: pb.SignSheetRequest, context: grpc.aio.ServicerContext):
+        command = SignSheet(request.sheet_id.strip(), request.expected_version or None)
+        view = await asyncio.to_thread(self._service.sign, command, command_context(context))
+        return pb.SignSheetResponse(sheet=sheet_to_pb(view))
+
+    @maps_errors
+    async def GetSheet(self, request: pb.GetSheetRequest, context: grpc.aio.ServicerContext):
+        view = await asyncio.to_thread(self._service.get_sheet, request.sheet_id.strip())
+        return pb.GetSheetResponse(sheet=sheet_to_pb(view))
+
+    @maps_errors
+    async def ListSheets(self, request: pb.ListSheetsRequest, context: grpc.aio.ServicerContext):
+        sheet_filter = SheetFilter(
+            unit_id=request.unit_id.strip(),
+            sheet_kind=enum_from_pb(pb.SheetKind, request.sheet_kind, SheetKind, "sheet_kind")
+            if request.sheet_kind
+            else None,
+            state=enum_from_pb(pb.SheetState, request.state, SheetState, "state") if request.state else None,
+        )
+        page = await asyncio.to_thread(
+            self._service.list_sheets, sheet_filter, request.page_size, request.page_token
+        )
+        return pb.ListSheetsResponse(
+            sheets=[summary_to_pb(view) for view in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @maps_errors
+    async def CompareSheets(self, request: pb.CompareSheetsRequest, context: grpc.aio.ServicerContext):
+        comparison, a, b = await asyncio.to_thread(
+            self._service.compare, request.sheet_id_a.strip(), request.sheet_id_b.strip()
+        )
+        return pb.CompareSheetsResponse(
+            comparison=comparison_to_pb(comparison, summary_to_pb(a), summary_to_pb(b))
+        )
+
+    @maps_errors
+    async def RenderSheet(self, request: pb.RenderSheetRequest, context: grpc.aio.ServicerContext):
+        if request.format not in _FORMATS:
+            raise InvalidInput(
+                "须为 DOCUMENT_FORMAT_HTML 或 DOCUMENT_FORMAT_XLSX (format is required)", field="format"
+            )
+        document = await asyncio.to_thread(
+            self._service.render, request.sheet_id.strip(), _FORMATS[request.format]
+        )
+        return pb.RenderSheetResponse(
+            content=document.content, content_type=document.content_type, file_name=document.file_name
+        )
+
+    @maps_errors
+    async def DraftSelfAssessmentReport(
+        self, request: pb.DraftSelfAssessmentReportRequest, context: grpc.aio.ServicerContext
+    ):
+        document = await asyncio.to_thread(self._service.self_assessment_report, request.sheet_id.strip())
+        return pb.DraftSelfAssessmentReportResponse(
+            markdown=document.content.decode(), file_name=document.file_name
+        )
+
+    @maps_errors
+    async def DrawSamplingPlan(self, request: pb.DrawSamplingPlanRequest, context: grpc.aio.ServicerContext):
+        command = DrawSamplingPlan(
+            request.unit_id.strip(), request.seed if request.HasField("seed") else None
+        )
+        view = await asyncio.to_thread(self._service.draw_sampling_plan, command, command_context(context))
+        return pb.DrawSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
+
+    @maps_errors
+    async def GetSamplingPlan(self, request: pb.GetSamplingPlanRequest, context: grpc.aio.ServicerContext):
+        view = await asyncio.to_thread(self._service.get_sampling_plan, request.plan_id.strip())
+        return pb.GetSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
+
+    @maps_errors
+    async def RedrawSamplingPlan(
+        self, request: pb.RedrawSamplingPlanRequest, context: grpc.aio.ServicerContext
+    ):
+        redrawn = await asyncio.to_thread(self._service.redraw_sampling_plan, request.plan_id.strip())
+        plan = plan_to_pb(redrawn.plan_id, redrawn.unit, redrawn.plan, redrawn.population)
+        return pb.RedrawSamplingPlanResponse(plan=plan, identical=redrawn.identical)
+
+    @maps_errors
+    async def DrawSpotCheck(self, request: pb.DrawSpotCheckRequest, context: grpc.aio.ServicerContext):
+        command = DrawSpotCheck(
+            candidates=tuple(
+                unit_from_pb(unit, f"candidates[{i}]") for i, unit in enumerate(request.candidates)
+            ),
+            seed=request.seed if request.HasField("seed") else None,
+            towns_per_district=request.towns_per_district or DEFAULT_TOWNS,
+            parks_per_district=request.parks_per_district or DEFAULT_PARKS,
+        )
+        view = await asyncio.to_thread(self._service.draw_spot_check, command, command_context(context))
+        return pb.DrawSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))
+
+    @maps_errors
+    async def GetSpotCheck(self, request: pb.GetSpotCheckRequest, context: grpc.aio.ServicerContext):
+        view = await asyncio.to_thread(self._service.get_spot_check, request.draw_id.strip())
+        return pb.GetSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))

@@ -1,0 +1,378 @@
+"""The scoring service's use cases: score, keep and sign sheets; compare and render them; draw and record
+sampling plans and spot-check draws. Commands load → call → save in one transaction; queries read projections.
+
+The registry is read before a transaction opens (never while holding the database), and a sheet is scored
+before anything is written: bad input raises `InvalidInput` naming the item and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from zdz.scoring.v1 import scoring_pb2 as pb
+from zdz_common.context import CommandContext
+from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.eventstore import EventStore
+from zdz_common.eventstore.store import utc_now
+from zdz_scoring.adapters import documents
+from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
+from zdz_scoring.adapters.orm import SamplingPlanView, SheetView, SpotCheckView
+from zdz_scoring.adapters.registry import Registry
+from zdz_scoring.adapters.wire import content_from_pb, plan_to_pb, population_from_pb
+from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
+from zdz_scoring.domain.compare import SheetComparison, compare
+from zdz_scoring.domain.engine import score
+from zdz_scoring.domain.errors import InvalidInput
+from zdz_scoring.domain.records import (
+    SamplingPlanDrawn,
+    ScoreSheet,
+    SheetContent,
+    SheetDraftSaved,
+    SheetHeader,
+    SheetSigned,
+    SheetState,
+    SpotCheckDrawn,
+    UnitRef,
+    check_correction,
+)
+from zdz_scoring.domain.rubric import Rubric, UnitKind
+from zdz_scoring.domain.rubrics import CURRENT_VERSION, get_rubric
+from zdz_scoring.domain.sampling import (
+    ParkPopulation,
+    SamplingPlan,
+    TownPopulation,
+    plan_park_sample,
+    plan_town_sample,
+)
+from zdz_scoring.domain.sheet import SheetKind
+from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
+from zdz_scoring.service_layer.ledger_inputs import ledger_facts, ledger_findings
+from zdz_scoring.service_layer.unit_of_work import UnitOfWork, unit_of_work
+
+MAX_PAGE_SIZE = 1000
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SEED_BITS = 53  # fresh seeds stay exact in JSON and JavaScript
+
+
+def fresh_seed() -> int:
+    return secrets.randbits(SEED_BITS)
+
+
+@dataclass(frozen=True)
+class SheetFilter:
+    unit_id: str
+    sheet_kind: SheetKind | None = None
+    state: SheetState | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str
+    total_size: int
+
+
+@dataclass(frozen=True)
+class Document:
+    content: bytes
+    content_type: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Redrawn:
+    """A recorded plan drawn again from its recorded seed and population."""
+
+    unit: UnitRef
+    plan_id: str
+    plan: SamplingPlan
+    population: TownPopulation | ParkPopulation
+    identical: bool
+
+
+class ScoringService:
+    def __init__(
+        self,
+        engine: Engine,
+        store: EventStore,
+        registry: Registry,
+        *,
+        on_commit: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utc_now,
+        new_seed: Callable[[], int] = fresh_seed,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.registry = registry
+        self._on_commit = on_commit
+        self._clock = clock
+        self._new_seed = new_seed
+
+    # --- rubrics ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def rubric(unit_kind: UnitKind, version: str = "") -> Rubric:
+        return get_rubric(unit_kind, version or CURRENT_VERSION)
+
+    # --- sheets ----------------------------------------------------------------------------------------------
+
+    def preview(self, command: ScoreUnit) -> SheetContent:
+        """Score a sheet from the ledger as it stands now and the assessor's entries; store nothing."""
+        if not command.unit_id.strip():
+            raise InvalidInput("须指明单元 (unit_id is required)", field="input.unit_id")
+        unit = self.registry.unit(command.unit_id)
+        rubric = self.rubric(unit.kind, command.rubric_version)
+        header = SheetHeader(
+            unit=unit,
+            sheet_kind=command.sheet_kind,
+            rubric_version=rubric.version,
+            assessor=command.assessor,
+            assessed_on=command.assessed_on,
+            replaces_sheet_id=command.replaces_sheet_id.strip(),
+            district_name=self.registry.district_name(unit.district_code),
+        )
+        snapshot = self.registry.ledger(unit.id)
+        facts = ledger_facts(rubric, snapshot)
+        found = ledger_findings(rubric, command.sheet_kind, snapshot)
+        # The assessor's own findings first, so an error names the index they entered.
+        entries = replace(command.entries, findings=command.entries.findings + found)
+        result = score(rubric, facts, entries, sheet_kind=command.sheet_kind)
+        return SheetContent(header, facts, found, command.entries, snapshot.read_at, result)
+
+    def save_draft(self, command: SaveSheetDraft, context: CommandContext) -> SheetView:
+        sheet_id = command.sheet_id.strip() or str(uuid.uuid4())
+        if not _ID.fullmatch(sheet_id):
+            raise InvalidInput(
+                "评分表编号只能含字母、数字、'-'、'_'、'.'，最长64位 (letters, digits, '-', '_', '.'; at most 64)",
+                field="sheet_id",
+            )
+        content = self.preview(command.sheet)
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            sheet = self._sheet(uow.load_sheet(sheet_stream(sheet_id)), sheet_id)
+            loaded = sheet.version
+            self._check_correction(uow, content.header)
+            sheet.save_draft(content)
+            uow.save(sheet_stream(sheet_id), command.expected_version or loaded, sheet.pending)
+            return self._sheet_view(uow.session, sheet_id)
+
+    def sign(self, command: SignSheet, context: CommandContext) -> SheetView:
+        """Sign a draft exactly as last saved: what the assessor reviewed is what is signed."""
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            sheet = self._sheet(uow.load_sheet(sheet_stream(command.sheet_id)), command.sheet_id)
+            if sheet.content is None:
+                raise NotFound(f"没有评分表 {command.sheet_id!r} (no such sheet)", field="sheet_id")
+            loaded = sheet.version
+            self._check_correction(uow, sheet.content.header)
+            sheet.sign(self._clock())
+            uow.save(sheet_stream(command.sheet_id), command.expected_version or loaded, sheet.pending)
+            return self._sheet_view(uow.session, command.sheet_id)
+
+    def get_sheet(self, sheet_id: str) -> SheetView:
+        with Session(self.engine) as session:
+            return self._sheet_view(session, sheet_id)
+
+    def list_sheets(
+        self, sheet_filter: SheetFilter, page_size: int = 0, page_token: str = ""
+    ) -> Page[SheetView]:
+        if not sheet_filter.unit_id.strip():
+            raise InvalidArgument("须指明单元 (unit_id is required)", field="unit_id")
+        size, offset = _page_size(page_size, 50), _offset_of(page_token)
+        conditions = [SheetView.unit_id == sheet_filter.unit_id]
+        if sheet_filter.sheet_kind is not None:
+            conditions.append(SheetView.sheet_kind == sheet_filter.sheet_kind.value)
+        if sheet_filter.state is not None:
+            conditions.append(SheetView.state == sheet_filter.state.value)
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(SheetView).where(*conditions)).one()
+            rows = session.exec(
+                select(SheetView)
+                .where(*conditions)
+                .order_by(SheetView.assessed_on, SheetView.created_at, SheetView.id)  # type: ignore[arg-type]
+                .offset(offset)
+                .limit(size)
+            ).all()
+        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+
+    def compare(self, sheet_id_a: str, sheet_id_b: str) -> tuple[SheetComparison, SheetView, SheetView]:
+        a, b = self.get_sheet(sheet_id_a), self.get_sheet(sheet_id_b)
+        return compare(_content(a).result, _content(b).result), a, b
+
+    def render(self, sheet_id: str, document_format: str) -> Document:
+        """The signed sheet as the rubric's own table, points and deductions filled in: "html" or "xlsx"."""
+        view = self._signed(sheet_id)
+        sheet = documents.SheetDocument.of(view, _content(view))
+        rubric = self.rubric(sheet.content.header.unit.kind, sheet.content.header.rubric_version)
+        name = f"{sheet.content.header.unit.name}-{sheet.content.header.sheet_kind.label}评分表-{view.id}"
+        if document_format == "xlsx":
+            return Document(
+                documents.sheet_xlsx(rubric, sheet),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                f"{name}.xlsx",
+            )
+        return Document(
+            documents.sheet_html(rubric, sheet).encode(), "text/html; charset=utf-8", f"{name}.html"
+        )
+
+    def self_assessment_report(self, sheet_id: str) -> Document:
+        """The 自评估报告 draft (000 附件3/附件4 三(二)1) from a signed self-check sheet and the ledger now."""
+        view = self._signed(sheet_id)
+        content = _content(view)
+        if content.header.sheet_kind is not SheetKind.SELF_CHECK:
+            raise FailedPrecondition(
+                f"自评估报告依据自查评分表编制，{view.id} 是{content.header.sheet_kind.label}评分表 "
+                "(the report is drafted from a self-check sheet)",
+                field="sheet_id",
+            )
+        snapshot = self.registry.ledger(content.header.unit.id)
+        rubric = self.rubric(content.header.unit.kind, content.header.rubric_version)
+        markdown = documents.self_assessment_markdown(
+            rubric, documents.SheetDocument.of(view, content), snapshot.summary, snapshot.read_at
+        )
+        return Document(
+            markdown.encode(),
+            "text/markdown; charset=utf-8",
+            f"{content.header.unit.name}-自评估报告（草稿）.md",
+        )
+
+    # --- sampling --------------------------------------------------------------------------------------------
+
+    def draw_sampling_plan(self, command: DrawSamplingPlan, context: CommandContext) -> SamplingPlanView:
+        """Draw the unit's acceptance sample from its ledger as it stands, and record it with its seed."""
+        if not command.unit_id.strip():
+            raise InvalidArgument("须指明单元 (unit_id is required)", field="unit_id")
+        unit = self.registry.unit(command.unit_id)
+        population = self.registry.population(unit)
+        seed = self._new_seed() if command.seed is None else command.seed
+        plan = _plan(population, seed)
+        plan_id = str(uuid.uuid4())
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            uow.save(plan_stream(plan_id), 0, [SamplingPlanDrawn(plan_id, unit, population, plan)])
+            view = uow.session.get(SamplingPlanView, plan_id)
+            assert view is not None
+            return view
+
+    def get_sampling_plan(self, plan_id: str) -> SamplingPlanView:
+        with Session(self.engine) as session:
+            view = session.get(SamplingPlanView, plan_id)
+        if view is None:
+            raise NotFound(f"没有抽样方案 {plan_id!r} (no such plan)", field="plan_id")
+        return view
+
+    def redraw_sampling_plan(self, plan_id: str) -> Redrawn:
+        recorded = pb.SamplingPlan.FromString(self.get_sampling_plan(plan_id).body)
+        unit = UnitRef(
+            recorded.unit.id, recorded.unit.district_code, UnitKind(recorded.unit.kind), recorded.unit.name
+        )
+        population = population_from_pb(recorded.population, unit.kind)
+        plan = _plan(population, recorded.seed)
+        again = plan_to_pb(plan_id, unit, plan, population)
+        identical = list(again.groups) == list(recorded.groups) and again.population == recorded.population
+        return Redrawn(unit, plan_id, plan, population, identical)
+
+    def draw_spot_check(self, command: DrawSpotCheck, context: CommandContext) -> SpotCheckView:
+        """Draw the municipal spot-check among the accepted units given, and record it with its seed."""
+        if not command.candidates:
+            raise InvalidArgument("须提供已验收的单元 (candidates are required)", field="candidates")
+        seed = self._new_seed() if command.seed is None else command.seed
+        draw = draw_spot_check(
+            (AcceptedUnit(u.id, u.district_code, u.kind) for u in command.candidates),
+            seed=seed,
+            towns_per_district=command.towns_per_district,
+            parks_per_district=command.parks_per_district,
+        )
+        draw_id = str(uuid.uuid4())
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            uow.save(spot_check_stream(draw_id), 0, [SpotCheckDrawn(draw_id, command.candidates, draw)])
+            view = uow.session.get(SpotCheckView, draw_id)
+            assert view is not None
+            return view
+
+    def get_spot_check(self, draw_id: str) -> SpotCheckView:
+        with Session(self.engine) as session:
+            view = session.get(SpotCheckView, draw_id)
+        if view is None:
+            raise NotFound(f"没有抽查抽取记录 {draw_id!r} (no such draw)", field="draw_id")
+        return view
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sheet(events: Iterable[SheetDraftSaved | SheetSigned], sheet_id: str) -> ScoreSheet:
+        sheet = ScoreSheet(id=sheet_id)
+        for event in events:
+            sheet.apply(event)
+        return sheet
+
+    def _check_correction(self, uow: UnitOfWork, header: SheetHeader) -> None:
+        if not header.replaces_sheet_id:
+            return
+        replaced_id = header.replaces_sheet_id
+        original = self._sheet(uow.load_sheet(sheet_stream(replaced_id)), replaced_id)
+        if original.content is None:
+            raise NotFound(
+                f"没有被更正的评分表 {replaced_id!r} (no such sheet)", field="input.replaces_sheet_id"
+            )
+        view = uow.session.get(SheetView, replaced_id)
+        check_correction(original, header, view.superseded_by if view else "")
+
+    @staticmethod
+    def _sheet_view(session: Session, sheet_id: str) -> SheetView:
+        view = session.get(SheetView, sheet_id)
+        if view is None:
+            raise NotFound(f"没有评分表 {sheet_id!r} (no such sheet)", field="sheet_id")
+        return view
+
+    def _signed(self, sheet_id: str) -> SheetView:
+        view = self.get_sheet(sheet_id)
+        if view.state != SheetState.SIGNED.value:
+            raise FailedPrecondition(
+                f"评分表 {sheet_id} 尚未签署，签署后方可打印、归档 (only a signed sheet is rendered)",
+                field="sheet_id",
+            )
+        return view
+
+
+def _content(view: SheetView) -> SheetContent:
+    return content_from_pb(pb.ScoreSheet.FromString(view.body))
+
+
+def _plan(population: TownPopulation | ParkPopulation, seed: int) -> SamplingPlan:
+    if isinstance(population, TownPopulation):
+        return plan_town_sample(population, seed=seed)
+    return plan_park_sample(population, seed=seed)
+
+
+def _offset_of(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError as exc:
+        raise InvalidArgument(
+            "无效的分页标记 (not a page token from a previous page)", field="page_token"
+        ) from exc
+
+
+def _token_of(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _page_size(requested: int, default: int) -> int:
+    if requested < 0 or requested > MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size"
+        )
+    return requested or default
