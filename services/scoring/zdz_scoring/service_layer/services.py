@@ -7,14 +7,12 @@ before anything is written: bad input raises `InvalidInput` naming the item and 
 
 from __future__ import annotations
 
-import base64
 import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
@@ -24,6 +22,7 @@ from zdz_common.context import CommandContext
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.eventstore import EventStore
 from zdz_common.eventstore.store import utc_now
+from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_scoring.adapters import documents
 from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
 from zdz_scoring.adapters.orm import SamplingPlanView, SheetView, SpotCheckView
@@ -59,7 +58,6 @@ from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
 from zdz_scoring.service_layer.ledger_inputs import ledger_facts, ledger_findings
 from zdz_scoring.service_layer.unit_of_work import UnitOfWork, unit_of_work
 
-MAX_PAGE_SIZE = 1000
 _ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SEED_BITS = 53  # fresh seeds stay exact in JSON and JavaScript
 
@@ -73,16 +71,6 @@ class SheetFilter:
     unit_id: str
     sheet_kind: SheetKind | None = None
     state: SheetState | None = None
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_page_token: str
-    total_size: int
 
 
 @dataclass(frozen=True)
@@ -189,7 +177,7 @@ class ScoringService:
     ) -> Page[SheetView]:
         if not sheet_filter.unit_id.strip():
             raise InvalidArgument("须指明单元 (unit_id is required)", field="unit_id")
-        size, offset = _page_size(page_size, 50), _offset_of(page_token)
+        size, offset = checked_page_size(page_size, 50), decode_token(page_token)
         conditions = [SheetView.unit_id == sheet_filter.unit_id]
         if sheet_filter.sheet_kind is not None:
             conditions.append(SheetView.sheet_kind == sheet_filter.sheet_kind.value)
@@ -204,7 +192,7 @@ class ScoringService:
                 .offset(offset)
                 .limit(size)
             ).all()
-        return Page(list(rows), _token_of(offset + size) if offset + size < total else "", total)
+        return Page(list(rows), next_token(offset, size, total), total)
 
     def compare(self, sheet_id_a: str, sheet_id_b: str) -> tuple[SheetComparison, SheetView, SheetView]:
         a, b = self.get_sheet(sheet_id_a), self.get_sheet(sheet_id_b)
@@ -353,26 +341,3 @@ def _plan(population: TownPopulation | ParkPopulation, seed: int) -> SamplingPla
     if isinstance(population, TownPopulation):
         return plan_town_sample(population, seed=seed)
     return plan_park_sample(population, seed=seed)
-
-
-def _offset_of(token: str) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise InvalidArgument(
-            "无效的分页标记 (not a page token from a previous page)", field="page_token"
-        ) from exc
-
-
-def _token_of(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode()
-
-
-def _page_size(requested: int, default: int) -> int:
-    if requested < 0 or requested > MAX_PAGE_SIZE:
-        raise InvalidArgument(
-            f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size"
-        )
-    return requested or default
