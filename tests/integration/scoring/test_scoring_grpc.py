@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from tests.integration.scoring.conftest import RunningScoring, start_scoring
 from tests.integration.scoring.ledgers import CLERK, create_units, import_rows, park_rows, town_rows
 from zdz.events.v1 import refs_pb2
+from zdz.registry.v1 import ledger_pb2
 from zdz.scoring.v1 import events_pb2, scoring_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz_common.eventstore import OutboxRecord
@@ -468,3 +469,21 @@ async def test_the_registry_out_of_reach_is_unavailable(tmp_path: Path) -> None:
         await server.stop(0)
         registry.close()
         service.engine.dispose()
+
+
+async def test_spot_check_without_candidates_draws_from_the_units_the_registry_lists_as_accepted(
+    running: RunningScoring,
+) -> None:
+    # Nothing accepted yet: nothing to draw from.
+    code, details = await _status(running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "已验收" in details
+    # The district accepts the town, files it; the park stays in progress.
+    town, _park = await _town(running)
+    await running.ledger.SetAcceptanceState(
+        ledger_pb2.SetAcceptanceStateRequest(
+            unit_id=town, state=ledger_pb2.ACCEPTANCE_STATE_FILED, on="2025-06-01", reason="公示期满备案"
+        )
+    )
+    drawn = (await running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3))).spot_check
+    assert [u.id for d in drawn.districts for u in d.towns.drawn] == [town]
+    assert all(not d.parks.drawn for d in drawn.districts)

@@ -7,8 +7,8 @@ import asyncio
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from zdz.registry.v1 import ledger_pb2, registry_pb2_grpc
 from zdz.registry.v1 import registry_pb2 as pb
-from zdz.registry.v1 import registry_pb2_grpc
 from zdz_common.envelope import to_envelope
 from zdz_common.errors import InvalidArgument
 from zdz_common.eventstore.store import parse_time
@@ -145,6 +145,11 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             kind=_KIND_FROM_PB.get(request.kind),  # type: ignore[call-overload]
             along_river=request.along_river if request.HasField("along_river") else None,
             target_year=request.target_year,
+            acceptance_states=frozenset(
+                ledger_pb2.AcceptanceState.Name(state).removeprefix("ACCEPTANCE_STATE_")
+                for state in request.acceptance_states
+                if state != ledger_pb2.ACCEPTANCE_STATE_UNSPECIFIED
+            ),
         )
         page = await asyncio.to_thread(
             self._service.list_units, unit_filter, request.page_size, request.page_token

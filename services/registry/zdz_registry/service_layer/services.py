@@ -12,6 +12,7 @@ from zdz_common.context import CommandContext
 from zdz_common.errors import AlreadyExists, NotFound
 from zdz_common.eventstore import EventStore, RecordedEvent, VerifyResult
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
+from zdz_registry.adapters.ledger_orm import AcceptanceView
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
 from zdz_registry.domain.model import District, Unit, UnitKind, district_stream, unit_id_for, unit_stream
@@ -24,6 +25,7 @@ class UnitFilter:
     kind: UnitKind | None = None
     along_river: bool | None = None
     target_year: int = 0
+    acceptance_states: frozenset[str] = frozenset()  # AcceptanceState values; IN_PROGRESS includes "none yet"
 
 
 class RegistryService:
@@ -144,11 +146,21 @@ class RegistryService:
             conditions.append(UnitView.along_river == unit_filter.along_river)
         if unit_filter.target_year:
             conditions.append(UnitView.target_year == unit_filter.target_year)
+        if unit_filter.acceptance_states:
+            state = func.coalesce(AcceptanceView.state, "IN_PROGRESS")
+            conditions.append(state.in_(sorted(unit_filter.acceptance_states)))
         with Session(self.engine) as session:
-            total = session.exec(select(func.count()).select_from(UnitView).where(*conditions)).one()
+            with_state = AcceptanceView.unit_id == UnitView.id  # type: ignore[arg-type]
+            total = session.exec(
+                select(func.count())
+                .select_from(UnitView)
+                .join(AcceptanceView, with_state, isouter=True)
+                .where(*conditions)
+            ).one()
             rows = session.exec(
                 select(UnitView)
                 .join(DistrictView, DistrictView.code == UnitView.district_code)  # type: ignore[arg-type]
+                .join(AcceptanceView, with_state, isouter=True)
                 .where(*conditions)
                 .order_by(DistrictView.ordinal, UnitView.kind.desc(), UnitView.name, UnitView.id)  # type: ignore[attr-defined]
                 .offset(offset)

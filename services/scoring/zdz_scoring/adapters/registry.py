@@ -120,6 +120,8 @@ class Registry(Protocol):
 
     def population(self, unit: UnitRef) -> TownPopulation | ParkPopulation: ...
 
+    def accepted_units(self) -> list[UnitRef]: ...
+
 
 _CLASSES = ("households", "residential", "non_residential", "pipes", "facilities")
 _STAGES = ("survey", "acceptance", "spot_check", "look_back")
@@ -193,6 +195,21 @@ class GrpcRegistry:
             ),
         )
         return town_population(rows_of) if unit.kind is UnitKind.TOWN else park_population(rows_of)
+
+    def accepted_units(self) -> list[UnitRef]:
+        """Every unit its district has accepted (in notice or filed): the municipal spot-check's population."""
+        request = registry_pb2.ListUnitsRequest(
+            page_size=PAGE_SIZE,
+            acceptance_states=[ledger_pb2.ACCEPTANCE_STATE_ACCEPTED, ledger_pb2.ACCEPTANCE_STATE_FILED],
+        )
+
+        def page(token: str) -> registry_pb2.ListUnitsResponse:
+            request.page_token = token
+            return self._call(self._units.ListUnits, request, "accepted units")
+
+        return [
+            UnitRef(u.id, u.district_code, _KIND_OF_PB[u.kind], u.name) for u in self._pages(page, "units")
+        ]
 
     @staticmethod
     def _pages(fetch: Callable[[str], Any], attribute: str) -> Iterator[Any]:

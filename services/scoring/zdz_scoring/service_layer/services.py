@@ -271,9 +271,14 @@ class ScoringService:
         return Redrawn(unit, plan_id, plan, population, identical)
 
     def draw_spot_check(self, command: DrawSpotCheck, context: CommandContext) -> SpotCheckView:
-        """Draw the municipal spot-check among the accepted units given, and record it with its seed."""
-        if not command.candidates:
-            raise InvalidArgument("须提供已验收的单元 (candidates are required)", field="candidates")
+        """Draw the municipal spot-check among the accepted units (those given, or else every unit the registry
+        knows as accepted by its district) and record it with its seed and candidates."""
+        candidates = command.candidates or tuple(self.registry.accepted_units())
+        if not candidates:
+            raise FailedPrecondition(
+                "登记系统中尚无已验收的单元，无可抽查 (no accepted units to draw from)", field="candidates"
+            )
+        command = replace(command, candidates=candidates)
         seed = self._new_seed() if command.seed is None else command.seed
         draw = draw_spot_check(
             (AcceptedUnit(u.id, u.district_code, u.kind) for u in command.candidates),
