@@ -140,6 +140,27 @@ async def test_a_district_acceptance_counts_the_defects_the_ledger_records_at_ac
     assert _item(sheet, 6).points == "8.00"
 
 
+async def test_a_second_district_acceptance_does_not_count_the_first_rounds_findings_again(
+    running: RunningScoring,
+) -> None:
+    # Round 1 (2025-05-20) finds H-02's defect at acceptance and is signed at 91.17 (test above).
+    town, _ = await _town(running)
+    first = await _signed(running, _district_input(town), DISTRICT_TEAM)
+    assert first.result.total == "91.17"
+    # Round 2, a month later after rectification: the defect found in round 1 is not a finding of round 2.
+    second = (
+        await running.scoring.PreviewSheet(
+            pb.PreviewSheetRequest(input=_district_input(town, assessed_on="2025-06-20"))
+        )
+    ).sheet
+    assert list(second.ledger_findings) == []
+    assert second.result.total == "91.67"  # the same sheet without the 0.50 for round 1's defect
+    # A correction of round 1 stays in round 1 and still counts it.
+    correction = _district_input(town, replaces_sheet_id=first.id)
+    again = (await running.scoring.PreviewSheet(pb.PreviewSheetRequest(input=correction))).sheet
+    assert [(f.item, f.count) for f in again.ledger_findings] == [(1, 1)]
+
+
 async def test_sign_get_list_and_compare_a_self_check_with_the_district_acceptance(
     running: RunningScoring,
 ) -> None:

@@ -12,6 +12,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from zdz_registry.domain.ledger import (
@@ -149,8 +150,13 @@ def _by_stage(pairs: Iterable[tuple[FactClass, FoundBy]]) -> dict[FactClass, dic
     return {c: {s: counts[(c, s)] for s in FoundBy if counts[(c, s)]} for c in FactClass}
 
 
-def summarise(ledger: Ledger) -> LedgerFacts:
+def summarise(ledger: Ledger, *, found_since: date | None = None) -> LedgerFacts:
+    """The facts of a ledger. `found_since` limits the counts of defects and problems found, stage by stage, to
+    those found on or after that day: one acceptance round's findings are not counted again at the next."""
     households = {h.code: h for h in ledger.households}
+
+    def in_window(found_on: date | None) -> bool:
+        return found_since is None or (found_on is not None and found_on >= found_since)
 
     def classes_of(entity_class: EntityClass | None, code: str) -> tuple[FactClass, ...]:
         if entity_class is EntityClass.SOURCE_HOUSEHOLD:
@@ -194,11 +200,13 @@ def summarise(ledger: Ledger) -> LedgerFacts:
         information_defects=_by_stage(
             (c, d.found_by)  # type: ignore[misc]
             for d in ledger.defects
+            if in_window(d.found_on)
             for c in classes_of(d.entity_class, d.entity_code)
         ),
         problems_found=_by_stage(
             (c, p.details.found_by)  # type: ignore[misc]
             for p, classes in problem_classes
+            if in_window(p.details.found_on)
             for c in classes
         ),
         rectification={c: rectification(c) for c in FactClass},

@@ -12,6 +12,7 @@ from zdz.registry.v1 import ledger_pb2_grpc
 from zdz_common.errors import DomainError, InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors, status_of
 from zdz_registry.domain.ledger import EntityClass
+from zdz_registry.domain.ledger_checks import as_date
 from zdz_registry.domain.ledger_commands import (
     AssignTask,
     OpenTask,
@@ -172,7 +173,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     @maps_domain_errors
     async def GetUnitFacts(self, request: pb.GetUnitFactsRequest, context: grpc.aio.ServicerContext):
-        facts = await asyncio.to_thread(self._service.unit_facts, request.unit_id)
+        found_since = as_date(request.found_since, "found_since") if request.found_since else None
+        facts = await asyncio.to_thread(self._service.unit_facts, request.unit_id, found_since=found_since)
         return pb.GetUnitFactsResponse(facts=facts_to_pb(request.unit_id, facts))
 
     @maps_domain_errors

@@ -236,7 +236,7 @@ class LedgerService:
         listings = [ProblemListing(p, steps.get(p.id, [])) for p in problems]
         return Page(listings, next_token(offset, size, total), total)
 
-    def unit_facts(self, unit_id: str) -> LedgerFacts:
+    def unit_facts(self, unit_id: str, *, found_since: date | None = None) -> LedgerFacts:
         with Session(self.engine) as session:
             self._require_unit(session, unit_id)
 
@@ -258,7 +258,7 @@ class LedgerService:
                     for v in rows(ProblemView)
                 ],
             )
-        return summarise(ledger)
+        return summarise(ledger, found_since=found_since)
 
     def district_progress(self, district_code: str) -> Progress:
         """A district's progress against its 附件1 shares; with an empty code, the city's against 000 一."""

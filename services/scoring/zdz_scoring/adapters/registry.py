@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -116,7 +116,7 @@ class Registry(Protocol):
 
     def district_name(self, code: str) -> str: ...
 
-    def ledger(self, unit_id: str) -> LedgerSnapshot: ...
+    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot: ...
 
     def population(self, unit: UnitRef) -> TownPopulation | ParkPopulation: ...
 
@@ -154,10 +154,12 @@ class GrpcRegistry:
         )
         return response.district.name
 
-    def ledger(self, unit_id: str) -> LedgerSnapshot:
-        response = self._call(
-            self._ledger.GetUnitFacts, ledger_pb2.GetUnitFactsRequest(unit_id=unit_id), unit_id
+    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
+        """The unit's ledger facts; defects and problems counted only from `found_since` on, when given."""
+        request = ledger_pb2.GetUnitFactsRequest(
+            unit_id=unit_id, found_since=found_since.isoformat() if found_since else ""
         )
+        response = self._call(self._ledger.GetUnitFacts, request, unit_id)
         return snapshot_of(response.facts, read_at=utc_now())
 
     def population(self, unit: UnitRef) -> TownPopulation | ParkPopulation:

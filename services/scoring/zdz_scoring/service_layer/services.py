@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
@@ -132,13 +132,32 @@ class ScoringService:
             replaces_sheet_id=command.replaces_sheet_id.strip(),
             district_name=self.registry.district_name(unit.district_code),
         )
-        snapshot = self.registry.ledger(unit.id)
+        snapshot = self.registry.ledger(unit.id, found_since=self._round_start(command))
         facts = ledger_facts(rubric, snapshot)
         found = ledger_findings(rubric, command.sheet_kind, snapshot)
         # The assessor's own findings first, so an error names the index they entered.
         entries = replace(command.entries, findings=command.entries.findings + found)
         result = score(rubric, facts, entries, sheet_kind=command.sheet_kind)
         return SheetContent(header, facts, found, command.entries, snapshot.read_at, result)
+
+    def _round_start(self, command: ScoreUnit) -> date | None:
+        """The first day whose findings belong to this sheet: the day after the unit's previous signed sheet of
+        the same kind (a correction shares the round of the sheet it replaces), so a second district acceptance
+        does not count the first one's findings again."""
+        with Session(self.engine) as session:
+            previous = session.exec(
+                select(SheetView.assessed_on)
+                .where(
+                    SheetView.unit_id == command.unit_id,
+                    SheetView.sheet_kind == command.sheet_kind.value,
+                    SheetView.state == SheetState.SIGNED.value,
+                    SheetView.assessed_on < command.assessed_on.isoformat(),
+                    SheetView.id != command.replaces_sheet_id.strip(),
+                )
+                .order_by(SheetView.assessed_on.desc())  # type: ignore[attr-defined]
+                .limit(1)
+            ).first()
+        return date.fromisoformat(previous) + timedelta(days=1) if previous else None
 
     def save_draft(self, command: SaveSheetDraft, context: CommandContext) -> SheetView:
         sheet_id = command.sheet_id.strip() or str(uuid.uuid4())
