@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install proto lint format buf-lint unit integration e2e bench clean
+.PHONY: run test install system-deps proto lint format buf-lint unit integration e2e bench clean
 
 $(STAMP): requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -14,6 +14,9 @@ $(STAMP): requirements.txt constraints.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+system-deps:
+	@bash scripts/system_deps.sh
 
 proto: $(STAMP)
 	@$(PY) scripts/gen_protos.py
@@ -35,13 +38,13 @@ buf-lint: $(STAMP)
 unit: proto
 	$(VENV)/bin/pytest tests/unit -q
 
-integration: proto
+integration: proto system-deps
 	$(VENV)/bin/pytest tests/integration -q
 
 e2e: proto
 	$(VENV)/bin/pytest tests/e2e -q
 
-test: proto lint buf-lint
+test: proto lint buf-lint system-deps
 	$(VENV)/bin/pytest -q
 
 bench: proto

@@ -118,6 +118,9 @@ def main() -> int:
             started.append(process)
             wait_until_serving(spec.address, process, spec.name)
             say(f"{spec.name:<9} grpc://{spec.address}")
+            if spec.name == "notify":
+                board = env_str("ZDZ_NOTIFY_HTTP_ADDRESS", "127.0.0.1:8054")
+                say(f"{'board':<9} http://{board}/board  (公示栏; Atom feed /board/feed.atom)")
         say("zdz: all up. Ctrl-C stops everything.")
         while not stopping:
             for process in started:

@@ -68,6 +68,7 @@ def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tm
         "ZDZ_SCORING_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
         "ZDZ_WORKFLOW_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
         "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     process, lines = _start(tmp_path, env)
     try:

@@ -1,0 +1,36 @@
+"""Run the notify service: `python -m zdz_notify`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from zdz_common.grpc_server import stop_on_signals
+from zdz_notify.config import NotifyConfig
+from zdz_notify.domain.routing import RoutingTableError
+from zdz_notify.entrypoints.app import NotifyApp
+
+log = logging.getLogger("zdz_notify")
+
+
+async def serve(config: NotifyConfig) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    app = NotifyApp(config)
+    await app.start()
+    print(f"notify    grpc://{app.grpc_address}  公示栏 {app.board_url}/board", flush=True)
+    await stop.wait()
+    log.info("notify: shutting down")
+    await app.stop()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(NotifyConfig.from_env()))
+    except RoutingTableError as error:
+        raise SystemExit(f"notify: the routing table is wrong, not starting: {error}") from error
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The notice board as a web page (HTML, embeddable in a portal's iframe) and as an Atom feed, in Chinese."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+
+from zdz_notify.domain.messages import Moment
+from zdz_notify.domain.notices import Notice, NoticeStatus
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ATOM = "http://www.w3.org/2005/Atom"
+BOARD_TITLE = "重庆市“污水零直排区”建设验收结果公示"
+PUBLISHER = "重庆市“污水零直排区”建设工作专班"
+
+_STATUS_CLASS = {
+    NoticeStatus.IN_NOTICE: "status-in",
+    NoticeStatus.SUSPENDED: "status-suspended",
+    NoticeStatus.ENDED: "status-ended",
+}
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A notice as people read it."""
+
+    id: str
+    unit_name: str
+    district_name: str
+    kind: str
+    score: str
+    grade: str
+    period: str
+    status: str
+    status_class: str
+    objection_contact: str
+    objection: str
+    provisional: bool
+
+
+def notice_row(notice: Notice, now: datetime, labels: Mapping[str, str]) -> NoticeRow:
+    status = notice.status(now)
+    return NoticeRow(
+        id=notice.id,
+        unit_name=notice.unit_name,
+        district_name=notice.district_name,
+        kind=labels.get(notice.unit_kind, notice.unit_kind),
+        score=f"{notice.score:.2f}",
+        grade=labels.get(notice.grade, notice.grade),
+        period=f"{Moment(notice.period_start).date}至{Moment(notice.period_end).day_end}",
+        status=status.value,
+        status_class=_STATUS_CLASS[status],
+        objection_contact=notice.objection_contact,
+        objection=notice.objection if status is NoticeStatus.SUSPENDED else "",
+        provisional=notice.provisional,
+    )
+
+
+def heading(district_name: str) -> str:
+    return f"{district_name}{BOARD_TITLE}" if district_name else BOARD_TITLE
+
+
+class BoardPages:
+    def __init__(self, labels: Mapping[str, str]) -> None:
+        self._labels = dict(labels)
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+        )
+        self._page = environment.get_template("board.html")
+
+    def html(
+        self,
+        notices: Sequence[Notice],
+        *,
+        now: datetime,
+        base_url: str,
+        district_code: str = "",
+        district_name: str = "",
+        embed: bool = False,
+    ) -> str:
+        rows = [notice_row(n, now, self._labels) for n in notices]
+        query = {"district": district_code} if district_code else {}
+        return self._page.render(
+            heading=heading(district_name),
+            updated=Moment(now),
+            current=[r for r in rows if r.status != NoticeStatus.ENDED.value],
+            past=[r for r in rows if r.status == NoticeStatus.ENDED.value],
+            embed=embed,
+            feed_url=f"{base_url}/board/feed.atom" + (f"?{urlencode(query)}" if query else ""),
+            embed_url=f"{base_url}/board?{urlencode({**query, 'embed': '1'})}",
+        )
+
+    def atom(
+        self,
+        notices: Sequence[Notice],
+        *,
+        now: datetime,
+        base_url: str,
+        district_code: str = "",
+        district_name: str = "",
+    ) -> bytes:
+        """An Atom 1.0 feed (RFC 4287): one entry per notice, updated when it is suspended or resumed."""
+        query = f"?{urlencode({'district': district_code})}" if district_code else ""
+        feed = ET.Element("feed", {"xmlns": ATOM, "{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
+        ET.SubElement(feed, "id").text = f"{base_url}/board/feed.atom{query}"
+        ET.SubElement(feed, "title").text = heading(district_name)
+        latest = max((n.updated_at for n in notices), default=now)
+        ET.SubElement(feed, "updated").text = _rfc3339(latest)
+        ET.SubElement(feed, "link", {"rel": "self", "href": f"{base_url}/board/feed.atom{query}"})
+        ET.SubElement(
+            feed, "link", {"rel": "alternate", "type": "text/html", "href": f"{base_url}/board{query}"}
+        )
+        author = ET.SubElement(feed, "author")
+        ET.SubElement(author, "name").text = PUBLISHER
+        for notice in notices:
+            row = notice_row(notice, now, self._labels)
+            entry = ET.SubElement(feed, "entry")
+            ET.SubElement(entry, "id").text = f"urn:uuid:{notice.id}"
+            ET.SubElement(
+                entry, "title"
+            ).text = f"【{row.status}】{row.district_name}{row.unit_name}验收结果公示"
+            ET.SubElement(entry, "published").text = _rfc3339(notice.published_at)
+            ET.SubElement(entry, "updated").text = _rfc3339(notice.updated_at)
+            ET.SubElement(
+                entry,
+                "link",
+                {
+                    "rel": "alternate",
+                    "type": "text/html",
+                    "href": f"{base_url}/board{query}#notice-{notice.id}",
+                },
+            )
+            ET.SubElement(entry, "category", {"term": notice.district_code, "label": row.district_name})
+            summary = (
+                f"{row.district_name}{row.unit_name}（{row.kind}）区县验收得分{row.score}分，等级{row.grade}。"
+                f"公示期：{row.period}。状态：{row.status}。异议受理：{row.objection_contact}"
+            )
+            if row.objection:
+                summary += f"。已收到异议，正在核查：{row.objection}"
+            ET.SubElement(entry, "summary", {"type": "text"}).text = summary
+        return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,114 @@
+"""The recipients the service knows: units and district task forces, learnt from the events that name them.
+
+Registry events give official names; every other event's UnitRef adds a unit (and its district) that the
+registry events may not have shown yet. Webhook and e-mail registration check recipients against this list.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.message import Message
+from sqlmodel import Session
+
+from zdz_common.eventstore.store import format_time
+from zdz_notify.adapters.orm import RecipientRecord
+from zdz_notify.adapters.payloads import unit_of
+from zdz_notify.domain.recipients import RecipientKind, district_recipient, unit_recipient
+
+_DISTRICT_NAMED = {"zdz.registry.v1.DistrictRegistered", "zdz.registry.v1.DistrictUpdated"}
+_UNIT_NAMED = {"zdz.registry.v1.UnitRegistered", "zdz.registry.v1.UnitUpdated"}
+
+
+def _upsert(
+    session: Session,
+    recipient: str,
+    kind: RecipientKind,
+    now: datetime,
+    *,
+    name: str = "",
+    district_code: str = "",
+    unit_kind: str = "",
+    official: bool = False,
+) -> None:
+    """Add the recipient, or fill in what it lacked; `official` names (registry events) replace earlier ones."""
+    record = session.get(RecipientRecord, recipient)
+    if record is None:
+        session.add(
+            RecipientRecord(
+                id=recipient,
+                kind=kind.value,
+                name=name,
+                district_code=district_code,
+                unit_kind=unit_kind,
+                updated_at=format_time(now),
+            )
+        )
+        return
+    changed = False
+    for attribute, value in (("name", name), ("district_code", district_code), ("unit_kind", unit_kind)):
+        if value and (official or not getattr(record, attribute)) and getattr(record, attribute) != value:
+            setattr(record, attribute, value)
+            changed = True
+    if changed:
+        record.updated_at = format_time(now)
+        session.add(record)
+
+
+def observe(session: Session, payload: Message, now: datetime) -> None:
+    name = payload.DESCRIPTOR.full_name
+    if name in _DISTRICT_NAMED:
+        code = payload.code  # type: ignore[attr-defined]
+        _upsert(
+            session,
+            str(district_recipient(code)),
+            RecipientKind.DISTRICT,
+            now,
+            name=payload.name,
+            district_code=code,
+            official=True,
+        )  # type: ignore[attr-defined]
+    elif name in _UNIT_NAMED:
+        district_code = getattr(payload, "district_code", "")
+        _upsert(
+            session,
+            str(unit_recipient(payload.id)),  # type: ignore[attr-defined]
+            RecipientKind.UNIT,
+            now,
+            name=payload.name,  # type: ignore[attr-defined]
+            district_code=district_code,
+            unit_kind=getattr(payload, "kind", ""),
+            official=True,
+        )
+        if district_code:
+            _upsert(
+                session,
+                str(district_recipient(district_code)),
+                RecipientKind.DISTRICT,
+                now,
+                district_code=district_code,
+            )
+    unit = unit_of(payload)
+    if unit is not None and unit.id and unit.district_code:
+        _upsert(
+            session,
+            str(unit_recipient(unit.id)),
+            RecipientKind.UNIT,
+            now,
+            name=unit.name,
+            district_code=unit.district_code,
+            unit_kind=unit.kind,
+        )
+        _upsert(
+            session,
+            str(district_recipient(unit.district_code)),
+            RecipientKind.DISTRICT,
+            now,
+            district_code=unit.district_code,
+        )
+
+
+def district_name(session: Session, district_code: str) -> str:
+    """The district's official name, or empty while the registry has not told it."""
+    record = session.get(RecipientRecord, str(district_recipient(district_code)))
+    return record.name if record else ""

@@ -1,0 +1,53 @@
+"""The notify service's composition root: engine, tables, routing table, service and event handler.
+Nothing is built at import time; the async parts (consumers, worker, servers) are wired in entrypoints/app.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
+from zdz_common.eventstore.store import utc_now
+from zdz_notify.adapters.orm import NOTIFY_TABLES
+from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE, load_routing_table
+from zdz_notify.domain.recipients import Channel
+from zdz_notify.service_layer.handlers import EventHandler
+from zdz_notify.service_layer.services import NotifyService
+
+SOURCE = "zdz/notify"
+CONSUMER = "notify"  # durable consumer name and tracking key
+
+
+@dataclass(frozen=True)
+class Notify:
+    service: NotifyService
+    handler: EventHandler
+
+
+def bootstrap(
+    database_url: str,
+    *,
+    routing_file: Path = DEFAULT_ROUTING_FILE,
+    clock: Callable[[], datetime] = utc_now,
+    on_commit: Callable[[], None] = lambda: None,
+    on_notified: Callable[[frozenset[Channel]], None] = lambda _channels: None,
+    on_deliveries_due: Callable[[], None] = lambda: None,
+) -> Notify:
+    """`on_commit`: audit events were written (wake the outbox relay); `on_notified`: notifications on these
+    channels were committed (wake inbox feeds, the delivery worker); `on_deliveries_due`: dead letters replayed."""
+    table = load_routing_table(routing_file)
+    engine = create_store_engine(database_url)
+    SQLModel.metadata.create_all(engine, tables=[*STORE_TABLES, *NOTIFY_TABLES])
+    service = NotifyService(
+        engine,
+        EventStore(SOURCE),
+        table,
+        clock=clock,
+        on_commit=on_commit,
+        on_deliveries_due=on_deliveries_due,
+    )
+    return Notify(service, EventHandler(table, clock=clock, on_commit=on_notified))

@@ -1,0 +1,94 @@
+"""The notify service's settings: environment variables with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from zdz_common.config import env_int, env_str, sqlite_url
+from zdz_notify.adapters.email_sender import SmtpSettings
+from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
+from zdz_notify.domain.deliveries import RetryPolicy
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"environment variable {name}={raw!r} must be a number") from exc
+
+
+def env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return tuple(float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise SystemExit(f"environment variable {name}={raw!r} must be numbers separated by commas") from exc
+
+
+def _flag(name: str, default: str) -> bool:
+    return env_str(name, default).lower() not in {"0", "false", "no", ""}
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    database_url: str
+    nats_url: str
+    grpc_address: str
+    board_address: str  # the public notice board's HTTP listener
+    board_public_url: str  # how portals reach the board (for feed links); empty: from the request's Host
+    board_frame_ancestors: str  # who may embed the board page (CSP frame-ancestors)
+    source_services: tuple[str, ...]  # whose streams are consumed: one durable consumer per stream
+    routing_file: Path
+    smtp: SmtpSettings | None  # None: e-mail deliveries wait until SMTP is configured
+    retry: RetryPolicy
+    consumer_retry_delays: tuple[float, ...]
+    # A message fetched but not acknowledged (the process died, the broker restarted) comes back after this.
+    consumer_ack_wait_seconds: float
+    delivery_poll_seconds: float
+    delivery_lease_seconds: float  # a crashed process's deliveries are sent again after this
+    shutdown_grace_seconds: int
+
+    @classmethod
+    def from_env(cls) -> NotifyConfig:
+        smtp_host = env_str("ZDZ_SMTP_HOST", "")
+        return cls(
+            database_url=env_str("ZDZ_NOTIFY_DATABASE_URL", "") or sqlite_url("notify"),
+            nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
+            grpc_address=env_str("ZDZ_NOTIFY_GRPC_ADDRESS", "127.0.0.1:50054"),
+            board_address=env_str("ZDZ_NOTIFY_HTTP_ADDRESS", "127.0.0.1:8054"),
+            board_public_url=env_str("ZDZ_NOTIFY_BOARD_PUBLIC_URL", ""),
+            board_frame_ancestors=env_str("ZDZ_NOTIFY_BOARD_FRAME_ANCESTORS", "*"),
+            source_services=tuple(
+                s.strip()
+                for s in env_str("ZDZ_NOTIFY_SOURCE_SERVICES", "registry,scoring,workflow").split(",")
+                if s.strip()
+            ),
+            routing_file=Path(env_str("ZDZ_NOTIFY_ROUTING_FILE", str(DEFAULT_ROUTING_FILE))),
+            smtp=SmtpSettings(
+                host=smtp_host,
+                port=env_int("ZDZ_SMTP_PORT", 25),
+                sender=env_str("ZDZ_SMTP_FROM", "zdz-notify@localhost"),
+                starttls=_flag("ZDZ_SMTP_STARTTLS", "0"),
+                username=env_str("ZDZ_SMTP_USERNAME", ""),
+                password=env_str("ZDZ_SMTP_PASSWORD", ""),
+            )
+            if smtp_host
+            else None,
+            retry=RetryPolicy(
+                max_attempts=env_int("ZDZ_NOTIFY_DELIVERY_MAX_ATTEMPTS", 8),
+                base_seconds=env_float("ZDZ_NOTIFY_RETRY_BASE_SECONDS", 10.0),
+                max_seconds=env_float("ZDZ_NOTIFY_RETRY_MAX_SECONDS", 3600.0),
+            ),
+            consumer_retry_delays=env_floats("ZDZ_NOTIFY_CONSUMER_RETRY_DELAYS", (1.0, 5.0, 30.0, 120.0)),
+            consumer_ack_wait_seconds=env_float("ZDZ_NOTIFY_CONSUMER_ACK_WAIT_SECONDS", 30.0),
+            delivery_poll_seconds=env_float("ZDZ_NOTIFY_DELIVERY_POLL_SECONDS", 1.0),
+            delivery_lease_seconds=env_float("ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS", 60.0),
+            shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+        )

@@ -1,0 +1,1 @@
+"""Data the service loads at start: the routing table (routing.toml)."""

@@ -1,0 +1,1 @@
+"""Pure rules of notification: recipients, routing, message templates, webhook signing, the notice board."""

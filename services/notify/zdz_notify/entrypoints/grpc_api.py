@@ -1,0 +1,249 @@
+"""The notify service's gRPC API: parse the request, call the service layer, map the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from zdz.notify.v1 import notify_pb2 as pb
+from zdz.notify.v1 import notify_pb2_grpc
+from zdz_common.errors import DomainError
+from zdz_common.eventstore.store import parse_time
+from zdz_common.grpc_server import command_context, maps_domain_errors, status_of
+from zdz_notify.adapters.orm import EmailAddressRecord, IntegrationRecord, NotificationRecord, WebhookRecord
+from zdz_notify.domain.commands import (
+    MarkRead,
+    RegisterEmailAddress,
+    RegisterIntegration,
+    RegisterWebhook,
+    RemoveEmailAddress,
+    RemoveWebhook,
+    ReplayDeadLetters,
+)
+from zdz_notify.domain.deliveries import DeliveryStatus
+from zdz_notify.domain.recipients import Channel
+from zdz_notify.service_layer.inbox import InboxFeed
+from zdz_notify.service_layer.services import DeliveryView, NotifyService
+
+CHANNEL_TO_PB = {
+    Channel.INBOX: pb.CHANNEL_INBOX,
+    Channel.EMAIL: pb.CHANNEL_EMAIL,
+    Channel.WEBHOOK: pb.CHANNEL_WEBHOOK,
+    Channel.BOARD: pb.CHANNEL_BOARD,
+}
+STATUS_TO_PB = {
+    DeliveryStatus.PENDING: pb.DELIVERY_STATUS_PENDING,
+    DeliveryStatus.DELIVERED: pb.DELIVERY_STATUS_DELIVERED,
+    DeliveryStatus.DEAD: pb.DELIVERY_STATUS_DEAD,
+    DeliveryStatus.CANCELLED: pb.DELIVERY_STATUS_CANCELLED,
+}
+STATUS_FROM_PB = {v: k for k, v in STATUS_TO_PB.items()}
+
+
+def _timestamp(text: str | None) -> Timestamp | None:
+    if not text:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(parse_time(text))
+    return stamp
+
+
+def notification_to_pb(record: NotificationRecord) -> pb.Notification:
+    return pb.Notification(
+        id=record.id,
+        recipient=record.recipient,
+        channel=CHANNEL_TO_PB[Channel(record.channel)],
+        event_id=record.event_id,
+        event_type=record.event_type,
+        title=record.title,
+        text=record.text,
+        unit_id=record.unit_id,
+        district_code=record.district_code,
+        event_time=_timestamp(record.event_time),
+        created_at=_timestamp(record.created_at),
+        read_at=_timestamp(record.read_at),
+        read_by=record.read_by,
+    )
+
+
+def integration_to_pb(record: IntegrationRecord) -> pb.Integration:
+    return pb.Integration(
+        name=record.recipient.partition(":")[2],
+        recipient=record.recipient,
+        display_name=record.display_name,
+        event_types=json.loads(record.event_types),
+        created_at=_timestamp(record.created_at),
+    )
+
+
+def webhook_to_pb(record: WebhookRecord) -> pb.Webhook:
+    return pb.Webhook(
+        id=record.id,
+        recipient=record.recipient,
+        url=record.url,
+        description=record.description,
+        created_at=_timestamp(record.created_at),
+    )
+
+
+def email_address_to_pb(record: EmailAddressRecord) -> pb.EmailAddress:
+    return pb.EmailAddress(
+        id=record.id,
+        recipient=record.recipient,
+        address=record.address,
+        created_at=_timestamp(record.created_at),
+    )
+
+
+def delivery_to_pb(view: DeliveryView) -> pb.Delivery:
+    record = view.record
+    status = DeliveryStatus(record.status)
+    return pb.Delivery(
+        id=record.id,
+        notification_id=record.notification_id,
+        recipient=record.recipient,
+        channel=CHANNEL_TO_PB[Channel(record.channel)],
+        endpoint=view.endpoint,
+        status=STATUS_TO_PB[status],
+        attempts=record.attempts,
+        next_attempt_at=_timestamp(record.next_attempt_at) if status is DeliveryStatus.PENDING else None,
+        last_error=record.last_error,
+        delivered_at=_timestamp(record.delivered_at),
+        event_type=view.event_type,
+        event_id=view.event_id,
+    )
+
+
+class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
+    def __init__(self, service: NotifyService, feed: InboxFeed, stopping: asyncio.Event) -> None:
+        self._service = service
+        self._feed = feed
+        self._stopping = stopping
+
+    @maps_domain_errors
+    async def ListNotifications(
+        self, request: pb.ListNotificationsRequest, context: grpc.aio.ServicerContext
+    ):
+        page = await asyncio.to_thread(
+            self._service.list_notifications,
+            request.recipient,
+            unread_only=request.unread_only,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListNotificationsResponse(
+            notifications=[notification_to_pb(n) for n in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+            unread_count=page.unread_count,
+        )
+
+    @maps_domain_errors
+    async def MarkRead(self, request: pb.MarkReadRequest, context: grpc.aio.ServicerContext):
+        command = MarkRead(request.recipient, tuple(request.notification_ids), request.all)
+        marked = await asyncio.to_thread(self._service.mark_read, command, command_context(context))
+        return pb.MarkReadResponse(marked=marked)
+
+    async def Subscribe(
+        self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.SubscribeResponse]:
+        try:
+            async for notification, replayed in self._feed.follow(request.recipient, self._stopping):
+                yield pb.SubscribeResponse(notification=notification_to_pb(notification), replayed=replayed)
+        except DomainError as error:
+            await context.abort(status_of(error), str(error))
+
+    @maps_domain_errors
+    async def RegisterIntegration(
+        self, request: pb.RegisterIntegrationRequest, context: grpc.aio.ServicerContext
+    ):
+        command = RegisterIntegration(request.name, request.display_name, tuple(request.event_types))
+        record = await asyncio.to_thread(
+            self._service.register_integration, command, command_context(context)
+        )
+        return pb.RegisterIntegrationResponse(integration=integration_to_pb(record))
+
+    @maps_domain_errors
+    async def RegisterWebhook(self, request: pb.RegisterWebhookRequest, context: grpc.aio.ServicerContext):
+        command = RegisterWebhook(request.recipient, request.url, request.secret, request.description)
+        record = await asyncio.to_thread(self._service.register_webhook, command, command_context(context))
+        return pb.RegisterWebhookResponse(webhook=webhook_to_pb(record))
+
+    @maps_domain_errors
+    async def RemoveWebhook(self, request: pb.RemoveWebhookRequest, context: grpc.aio.ServicerContext):
+        cancelled = await asyncio.to_thread(
+            self._service.remove_webhook, RemoveWebhook(request.id), command_context(context)
+        )
+        return pb.RemoveWebhookResponse(cancelled_deliveries=cancelled)
+
+    @maps_domain_errors
+    async def ListWebhooks(self, request: pb.ListWebhooksRequest, context: grpc.aio.ServicerContext):
+        records = await asyncio.to_thread(self._service.list_webhooks, request.recipient)
+        return pb.ListWebhooksResponse(webhooks=[webhook_to_pb(r) for r in records])
+
+    @maps_domain_errors
+    async def RegisterEmailAddress(
+        self, request: pb.RegisterEmailAddressRequest, context: grpc.aio.ServicerContext
+    ):
+        command = RegisterEmailAddress(request.recipient, request.address)
+        record = await asyncio.to_thread(
+            self._service.register_email_address, command, command_context(context)
+        )
+        return pb.RegisterEmailAddressResponse(email_address=email_address_to_pb(record))
+
+    @maps_domain_errors
+    async def RemoveEmailAddress(
+        self, request: pb.RemoveEmailAddressRequest, context: grpc.aio.ServicerContext
+    ):
+        cancelled = await asyncio.to_thread(
+            self._service.remove_email_address, RemoveEmailAddress(request.id), command_context(context)
+        )
+        return pb.RemoveEmailAddressResponse(cancelled_deliveries=cancelled)
+
+    @maps_domain_errors
+    async def ListDeliveries(self, request: pb.ListDeliveriesRequest, context: grpc.aio.ServicerContext):
+        page = await asyncio.to_thread(
+            self._service.list_deliveries,
+            request.recipient,
+            STATUS_FROM_PB.get(request.status),  # type: ignore[call-overload]
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListDeliveriesResponse(
+            deliveries=[delivery_to_pb(v) for v in page.items], next_page_token=page.next_page_token
+        )
+
+    @maps_domain_errors
+    async def ReplayDeadLetters(
+        self, request: pb.ReplayDeadLettersRequest, context: grpc.aio.ServicerContext
+    ):
+        command = ReplayDeadLetters(request.recipient, tuple(request.delivery_ids))
+        replayed = await asyncio.to_thread(
+            self._service.replay_dead_letters, command, command_context(context)
+        )
+        return pb.ReplayDeadLettersResponse(replayed=replayed)
+
+    @maps_domain_errors
+    async def ListEventTypes(self, request: pb.ListEventTypesRequest, context: grpc.aio.ServicerContext):
+        return pb.ListEventTypesResponse(
+            event_types=[
+                pb.EventType(
+                    type=rule.event_type,
+                    payload=rule.payload,
+                    routes=[
+                        pb.Route(
+                            audience=route.audience.value,
+                            channels=[CHANNEL_TO_PB[c] for c in route.channels],
+                            when=dict(route.when),
+                        )
+                        for route in rule.routes
+                    ],
+                    offered_to_integrations=rule.offered_to_integrations,
+                )
+                for rule in self._service.event_rules()
+            ]
+        )

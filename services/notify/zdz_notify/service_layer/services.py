@@ -1,0 +1,491 @@
+"""The notify service's use cases: set-up commands (integrations, webhooks, e-mail addresses, replays), each
+recorded as an audit event, and the queries behind the inbox, the delivery lists and the notice board."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from zdz_common.context import CommandContext
+from zdz_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.eventstore import EventStore
+from zdz_common.eventstore.engine import write_transaction_slot
+from zdz_common.eventstore.store import format_time, parse_time, utc_now
+from zdz_notify.adapters import directory
+from zdz_notify.adapters.orm import (
+    DeliveryRecord,
+    EmailAddressRecord,
+    IntegrationRecord,
+    NoticeRecord,
+    NotificationRecord,
+    RecipientRecord,
+    WebhookRecord,
+)
+from zdz_notify.domain.commands import (
+    MarkRead,
+    RegisterEmailAddress,
+    RegisterIntegration,
+    RegisterWebhook,
+    RemoveEmailAddress,
+    RemoveWebhook,
+    ReplayDeadLetters,
+)
+from zdz_notify.domain.deliveries import DeliveryStatus
+from zdz_notify.domain.events import (
+    DeadLettersReplayed,
+    EmailAddressRegistered,
+    EmailAddressRemoved,
+    IntegrationRegistered,
+    WebhookRegistered,
+    WebhookRemoved,
+)
+from zdz_notify.domain.notices import Notice
+from zdz_notify.domain.recipients import (
+    Channel,
+    RecipientId,
+    RecipientKind,
+    integration_recipient,
+    parse_recipient,
+    require_email_address,
+    require_integration_name,
+    require_text,
+)
+from zdz_notify.domain.routing import EventRule, RoutingTable
+from zdz_notify.domain.webhooks import require_secret, require_webhook_url, secret_fingerprint
+from zdz_notify.service_layer.unit_of_work import unit_of_work
+
+MAX_PAGE_SIZE = 1000
+_EMAIL_KINDS = {RecipientKind.UNIT, RecipientKind.DISTRICT, RecipientKind.MUNICIPAL}
+
+
+def _page_size(requested: int, default: int) -> int:
+    if requested < 0 or requested > MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"每页条数须在 1–{MAX_PAGE_SIZE} 之间 (page size 1 to {MAX_PAGE_SIZE})", field="page_size"
+        )
+    return requested or default
+
+
+def _cursor_of(token: str) -> int:
+    """Pages are keyed by sequence number, so notifications arriving meanwhile do not shift them."""
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError as exc:
+        raise InvalidArgument(
+            "无效的分页标记 (not a page token from a previous page)", field="page_token"
+        ) from exc
+
+
+def _token_of(seq: int) -> str:
+    return base64.urlsafe_b64encode(str(seq).encode()).decode()
+
+
+def recipient_stream(recipient: RecipientId | str) -> str:
+    return f"recipient/{recipient}"
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[NotificationRecord]
+    next_page_token: str
+    total_size: int
+    unread_count: int
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    record: DeliveryRecord
+    endpoint: str  # the webhook URL or e-mail address
+    event_type: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: list[DeliveryView]
+    next_page_token: str
+
+
+class NotifyService:
+    """Commands append an audit event in the same transaction as the change; queries read the tables."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: EventStore,
+        table: RoutingTable,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        on_commit: Callable[[], None] = lambda: None,
+        on_deliveries_due: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.table = table
+        self._clock = clock
+        self._on_commit = on_commit
+        self._on_deliveries_due = on_deliveries_due
+
+    def _now(self) -> str:
+        return format_time(self._clock())
+
+    # --- inbox -----------------------------------------------------------------------------------------------
+
+    def list_notifications(
+        self, recipient: str, *, unread_only: bool = False, page_size: int = 0, page_token: str = ""
+    ) -> InboxPage:
+        who = str(parse_recipient(recipient))
+        size, cursor = _page_size(page_size, 50), _cursor_of(page_token)
+        inbox = [NotificationRecord.recipient == who, NotificationRecord.channel == Channel.INBOX.value]
+        unread = col(NotificationRecord.read_at).is_(None)
+        matching = [*inbox, unread] if unread_only else inbox
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(NotificationRecord).where(*matching)).one()
+            unread_count = session.exec(
+                select(func.count()).select_from(NotificationRecord).where(*inbox, unread)
+            ).one()
+            page = list(
+                session.exec(
+                    select(NotificationRecord)
+                    .where(*matching, *([col(NotificationRecord.seq) < cursor] if cursor else []))
+                    .order_by(col(NotificationRecord.seq).desc())
+                    .limit(size + 1)
+                ).all()
+            )
+        more = len(page) > size
+        items = page[:size]
+        return InboxPage(items, _token_of(items[-1].seq or 0) if more else "", total, unread_count)
+
+    def inbox_after(
+        self, recipient: str, seq: int, *, unread_only: bool, limit: int = 500
+    ) -> list[NotificationRecord]:
+        """Inbox notifications after sequence number `seq`, oldest first."""
+        conditions = [
+            NotificationRecord.recipient == recipient,
+            NotificationRecord.channel == Channel.INBOX.value,
+            col(NotificationRecord.seq) > seq,
+        ]
+        if unread_only:
+            conditions.append(col(NotificationRecord.read_at).is_(None))
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(NotificationRecord)
+                    .where(*conditions)
+                    .order_by(col(NotificationRecord.seq))
+                    .limit(limit)
+                ).all()
+            )
+
+    def mark_read(self, command: MarkRead, context: CommandContext) -> int:
+        who = str(parse_recipient(command.recipient))
+        if not command.all and not command.notification_ids:
+            raise InvalidArgument("请给出通知编号，或选择全部标为已读 (ids or all)", field="notification_ids")
+        conditions = [NotificationRecord.recipient == who, NotificationRecord.channel == Channel.INBOX.value]
+        with write_transaction_slot(self.engine), Session(self.engine) as session:
+            if not command.all:
+                ids = set(command.notification_ids)
+                found = set(
+                    session.exec(
+                        select(NotificationRecord.id).where(*conditions, col(NotificationRecord.id).in_(ids))
+                    ).all()
+                )
+                missing = sorted(ids - found)
+                if missing:
+                    raise NotFound(
+                        f"收件箱 {who} 中没有通知 {missing[0]} (not in this inbox)", field="notification_ids"
+                    )
+                conditions.append(col(NotificationRecord.id).in_(ids))
+            marked = session.execute(
+                sa.update(NotificationRecord)
+                .where(*conditions, col(NotificationRecord.read_at).is_(None))
+                .values(read_at=self._now(), read_by=context.actor.person)
+            ).rowcount
+            session.commit()
+        return int(marked)
+
+    # --- integrations, webhooks, e-mail addresses --------------------------------------------------------------
+
+    def register_integration(
+        self, command: RegisterIntegration, context: CommandContext
+    ) -> IntegrationRecord:
+        name = require_integration_name(command.name)
+        display_name = require_text(command.display_name, "display_name")
+        event_types = self.table.check_subscriptions(command.event_types)
+        recipient = str(integration_recipient(name))
+        now = self._now()
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            record = uow.session.get(IntegrationRecord, recipient)
+            if record is None:
+                record = IntegrationRecord(
+                    recipient=recipient, display_name="", event_types="[]", created_at=now, updated_at=now
+                )
+            record.display_name = display_name
+            record.event_types = json.dumps(list(event_types), ensure_ascii=False)
+            record.updated_at = now
+            uow.session.add(record)
+            uow.record(
+                recipient_stream(recipient), IntegrationRegistered(recipient, display_name, event_types)
+            )
+            return record
+
+    def register_webhook(self, command: RegisterWebhook, context: CommandContext) -> WebhookRecord:
+        recipient = parse_recipient(command.recipient)
+        if recipient.kind is not RecipientKind.INTEGRATION:
+            raise InvalidArgument(
+                "回调地址只供外部系统（integration:<名称>）使用；单元和工作专班请用收件箱和电子邮件 "
+                "(webhooks are for integrating systems)",
+                field="recipient",
+            )
+        url = require_webhook_url(command.url)
+        secret = require_secret(command.secret)
+        description = require_text(command.description, "description", max_length=500, required=False)
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            if uow.session.get(IntegrationRecord, str(recipient)) is None:
+                raise NotFound(
+                    f"未注册的外部系统 {recipient}，请先调用 RegisterIntegration (unknown recipient)",
+                    field="recipient",
+                )
+            clash = uow.session.exec(
+                select(WebhookRecord.id).where(
+                    WebhookRecord.recipient == str(recipient),
+                    WebhookRecord.url == url,
+                    col(WebhookRecord.removed_at).is_(None),
+                )
+            ).first()
+            if clash:
+                raise AlreadyExists(f"{recipient} 已登记该回调地址（编号 {clash}）", field="url")
+            record = WebhookRecord(
+                id=str(uuid.uuid4()),
+                recipient=str(recipient),
+                url=url,
+                secret=secret,
+                description=description,
+                created_at=self._now(),
+            )
+            uow.session.add(record)
+            uow.record(
+                recipient_stream(recipient),
+                WebhookRegistered(record.id, record.recipient, url, description, secret_fingerprint(secret)),
+            )
+            return record
+
+    def _cancel_pending(self, session: Session, endpoint_id: str) -> int:
+        return int(
+            session.execute(
+                sa.update(DeliveryRecord)
+                .where(
+                    DeliveryRecord.endpoint_id == endpoint_id,
+                    DeliveryRecord.status == DeliveryStatus.PENDING.value,
+                )
+                .values(status=DeliveryStatus.CANCELLED.value, lease_until=None)
+            ).rowcount
+        )
+
+    def remove_webhook(self, command: RemoveWebhook, context: CommandContext) -> int:
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            record = uow.session.get(WebhookRecord, command.webhook_id)
+            if record is None or record.removed_at is not None:
+                raise NotFound(f"没有回调地址 {command.webhook_id!r} (unknown webhook)", field="id")
+            record.removed_at = self._now()
+            uow.session.add(record)
+            cancelled = self._cancel_pending(uow.session, record.id)
+            uow.record(
+                recipient_stream(record.recipient), WebhookRemoved(record.id, record.recipient, cancelled)
+            )
+            return cancelled
+
+    def list_webhooks(self, recipient: str) -> list[WebhookRecord]:
+        who = str(parse_recipient(recipient))
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(WebhookRecord)
+                    .where(WebhookRecord.recipient == who, col(WebhookRecord.removed_at).is_(None))
+                    .order_by(col(WebhookRecord.created_at))
+                ).all()
+            )
+
+    def recipient_known(self, session: Session, recipient: RecipientId) -> bool:
+        match recipient.kind:
+            case RecipientKind.MUNICIPAL | RecipientKind.PUBLIC:
+                return True
+            case RecipientKind.INTEGRATION:
+                return session.get(IntegrationRecord, str(recipient)) is not None
+            case _:
+                return session.get(RecipientRecord, str(recipient)) is not None
+
+    def register_email_address(
+        self, command: RegisterEmailAddress, context: CommandContext
+    ) -> EmailAddressRecord:
+        recipient = parse_recipient(command.recipient)
+        if recipient.kind not in _EMAIL_KINDS:
+            raise InvalidArgument(
+                "电子邮件只发给单元、区县工作专班和市级工作专班；外部系统请用回调地址 "
+                "(e-mail is for units and task forces)",
+                field="recipient",
+            )
+        address = require_email_address(command.address)
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            if not self.recipient_known(uow.session, recipient):
+                raise NotFound(
+                    f"未知接收方 {recipient}：通知服务尚未收到关于它的任何事件 (unknown recipient)",
+                    field="recipient",
+                )
+            clash = uow.session.exec(
+                select(EmailAddressRecord.id).where(
+                    EmailAddressRecord.recipient == str(recipient),
+                    func.lower(EmailAddressRecord.address) == address.lower(),
+                    col(EmailAddressRecord.removed_at).is_(None),
+                )
+            ).first()
+            if clash:
+                raise AlreadyExists(f"{recipient} 已登记邮箱 {address}（编号 {clash}）", field="address")
+            record = EmailAddressRecord(
+                id=str(uuid.uuid4()), recipient=str(recipient), address=address, created_at=self._now()
+            )
+            uow.session.add(record)
+            uow.record(
+                recipient_stream(recipient), EmailAddressRegistered(record.id, record.recipient, address)
+            )
+            return record
+
+    def remove_email_address(self, command: RemoveEmailAddress, context: CommandContext) -> int:
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            record = uow.session.get(EmailAddressRecord, command.address_id)
+            if record is None or record.removed_at is not None:
+                raise NotFound(f"没有邮箱 {command.address_id!r} (unknown e-mail address)", field="id")
+            record.removed_at = self._now()
+            uow.session.add(record)
+            cancelled = self._cancel_pending(uow.session, record.id)
+            uow.record(
+                recipient_stream(record.recipient),
+                EmailAddressRemoved(record.id, record.recipient, cancelled),
+            )
+            return cancelled
+
+    # --- deliveries ------------------------------------------------------------------------------------------
+
+    def list_deliveries(
+        self,
+        recipient: str = "",
+        status: DeliveryStatus | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> DeliveryPage:
+        size, cursor = _page_size(page_size, 100), _cursor_of(page_token)
+        conditions = [col(DeliveryRecord.seq) > cursor]
+        if recipient:
+            conditions.append(DeliveryRecord.recipient == str(parse_recipient(recipient)))
+        if status is not None:
+            conditions.append(DeliveryRecord.status == status.value)
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(DeliveryRecord, NotificationRecord, WebhookRecord.url, EmailAddressRecord.address)
+                .join(NotificationRecord, col(NotificationRecord.id) == DeliveryRecord.notification_id)
+                .outerjoin(WebhookRecord, col(WebhookRecord.id) == DeliveryRecord.endpoint_id)
+                .outerjoin(EmailAddressRecord, col(EmailAddressRecord.id) == DeliveryRecord.endpoint_id)
+                .where(*conditions)
+                .order_by(col(DeliveryRecord.seq))
+                .limit(size + 1)
+            ).all()
+        items = [
+            DeliveryView(delivery, url or address or "", notification.event_type, notification.event_id)
+            for delivery, notification, url, address in rows[:size]
+        ]
+        more = len(rows) > size
+        return DeliveryPage(items, _token_of(items[-1].record.seq or 0) if more else "")
+
+    def replay_dead_letters(self, command: ReplayDeadLetters, context: CommandContext) -> int:
+        if not command.recipient and not command.delivery_ids:
+            raise InvalidArgument("请给出接收方或投递编号 (recipient or delivery ids)", field="delivery_ids")
+        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+            query = select(DeliveryRecord)
+            if command.delivery_ids:
+                query = query.where(col(DeliveryRecord.id).in_(command.delivery_ids))
+            if command.recipient:
+                query = query.where(DeliveryRecord.recipient == str(parse_recipient(command.recipient)))
+            if not command.delivery_ids:
+                query = query.where(DeliveryRecord.status == DeliveryStatus.DEAD.value)
+            found = list(uow.session.exec(query).all())
+            missing = sorted(set(command.delivery_ids) - {d.id for d in found})
+            if missing:
+                raise NotFound(f"没有投递 {missing[0]} (unknown delivery)", field="delivery_ids")
+            alive = [d for d in found if d.status != DeliveryStatus.DEAD.value]
+            if alive:
+                raise FailedPrecondition(
+                    f"投递 {alive[0].id} 状态为 {alive[0].status}，只能重发死信 (only dead letters can be replayed)",
+                    field="delivery_ids",
+                )
+            now = self._now()
+            by_recipient: dict[str, list[str]] = {}
+            for delivery in found:
+                delivery.status = DeliveryStatus.PENDING.value
+                delivery.attempts = 0
+                delivery.next_attempt_at = now
+                delivery.lease_until = None
+                uow.session.add(delivery)
+                by_recipient.setdefault(delivery.recipient, []).append(delivery.id)
+            for recipient, ids in by_recipient.items():
+                uow.record(recipient_stream(recipient), DeadLettersReplayed(command.recipient, tuple(ids)))
+        if found:
+            self._on_deliveries_due()
+        return len(found)
+
+    # --- routing table and notice board ------------------------------------------------------------------------
+
+    def event_rules(self) -> Sequence[EventRule]:
+        return [self.table.rules[t] for t in sorted(self.table.rules)]
+
+    def district_name(self, district_code: str) -> str:
+        """The district's official name, or its code while the registry has not told it."""
+        with Session(self.engine) as session:
+            return directory.district_name(session, district_code) or district_code
+
+    def notices(self, district_code: str = "") -> list[Notice]:
+        """Every notice on the board, newest first; only one district's when `district_code` is given."""
+        with Session(self.engine) as session:
+            query = (
+                select(NoticeRecord, RecipientRecord.name)
+                .outerjoin(
+                    RecipientRecord, col(RecipientRecord.id) == "district:" + col(NoticeRecord.district_code)
+                )
+                .order_by(col(NoticeRecord.published_at).desc(), col(NoticeRecord.id))
+            )
+            if district_code:
+                query = query.where(NoticeRecord.district_code == district_code)
+            rows = session.exec(query).all()
+        return [_notice(record, district or record.district_code) for record, district in rows]
+
+
+def _notice(record: NoticeRecord, district_name: str) -> Notice:
+    published_at = parse_time(record.published_at)
+    return Notice(
+        id=record.id,
+        unit_id=record.unit_id,
+        unit_name=record.unit_name,
+        unit_kind=record.unit_kind,
+        district_code=record.district_code,
+        district_name=district_name,
+        score=Decimal(record.score),
+        grade=record.grade,
+        period_start=parse_time(record.period_start) if record.period_start else published_at,
+        period_end=parse_time(record.period_end) if record.period_end else published_at,
+        objection_contact=record.objection_contact,
+        provisional=record.provisional,
+        suspended=record.suspended,
+        objection=record.objection,
+        published_at=published_at,
+        updated_at=parse_time(record.updated_at),
+    )
