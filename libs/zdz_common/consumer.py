@@ -120,7 +120,11 @@ class EventConsumer:
                     await self._consume(js, stop)
                 except NotFoundError:  # the publishing service has not declared its stream yet
                     if not waiting_for_stream:
-                        log.info("%s: waiting for stream %s to exist", self._settings.durable, self._settings.stream)
+                        log.info(
+                            "%s: waiting for stream %s to exist",
+                            self._settings.durable,
+                            self._settings.stream,
+                        )
                         waiting_for_stream = True
                     await asyncio.sleep(2.0)
                 except Exception as exc:  # broker restarting, consumer lost: subscribe again

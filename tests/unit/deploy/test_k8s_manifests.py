@@ -17,7 +17,9 @@ def _render(folder: Path) -> list[dict]:  # type: ignore[type-arg]
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl (with its built-in kustomize) is not installed on this machine")
-    output = subprocess.run([kubectl, "kustomize", str(folder)], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [kubectl, "kustomize", str(folder)], check=True, capture_output=True, text=True
+    ).stdout
     return [doc for doc in yaml.safe_load_all(output) if doc]
 
 
