@@ -17,6 +17,8 @@ SEARCH_ATTRIBUTES = {
     "ZdzLatestScore": "Double",
     "ZdzGrade": "Keyword",
     "ZdzNextDeadline": "Datetime",
+    "ZdzUnitId": "Keyword",
+    "ZdzCampaign": "Keyword",
 }
 
 

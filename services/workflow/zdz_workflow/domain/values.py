@@ -26,12 +26,24 @@ FIRST_CAMPAIGN = Campaign(name="2024", survey_due=date(2024, 9, 30), plan_due=da
 
 
 @dataclass(frozen=True)
+class LedgerPoint:
+    """Where a finding sits in the unit's ledger, so the registry can file it as a problem point (问题点位)."""
+
+    entity_class: str  # the registry's EntityClass name, e.g. "PIPE_SEGMENT"
+    entity_code: str  # the row's code in the unit's ledger
+    problem_type: str  # the registry's ProblemType name, e.g. "MIXED_CONNECTION", or a CJJ 181-2012 code "PL"
+    location: str
+    grade: int = 0  # CJJ 181-2012 grade 1–4 for structural and functional defects
+
+
+@dataclass(frozen=True)
 class Finding:
     """A problem an acceptance, spot-check, objection or look-back found; consumers turn it into a problem point."""
 
     description: str
     item: str = ""  # the rubric item or requirement it falls under, e.g. "附件3 附表 第6项"
     evidence: tuple[str, ...] = ()
+    point: LedgerPoint | None = None  # without it the registry cannot file the finding (no ledger row named)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,111 @@
+"""The registry over gRPC: its units (RegistryService) and its problem and task lists (LedgerService)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import grpc
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
+from zdz_common.errors import NotFound
+from zdz_workflow.domain.stages import UnitKind
+from zdz_workflow.service_layer.ports import ProblemRefused, ProblemToFile
+from zdz_workflow.shared import UnitInfo
+
+CALL_TIMEOUT_SECONDS = 10.0
+# The registry records who asked; the workflow service files problems in its own name.
+_METADATA = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-person", "zdz-workflow"))
+# The registry refuses these for the request itself: retrying cannot help, the clerk must correct the finding.
+_REFUSALS = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.ALREADY_EXISTS,
+    }
+)
+_KINDS = {
+    registry_pb2.UNIT_KIND_TOWN: UnitKind.TOWN,
+    registry_pb2.UNIT_KIND_PARK_GROUP: UnitKind.PARK_GROUP,
+}
+
+
+def _enum_number(enum: EnumTypeWrapper, name: str, what: str) -> int:
+    """The wire number of a registry enum value named as the domain names it: "PL" → PROBLEM_TYPE_PL."""
+    prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
+    value = enum.DESCRIPTOR.values_by_name.get(prefix + name) if name else None
+    if value is None:
+        raise ProblemRefused(f"登记册不认识{what}「{name}」")
+    return int(value.number)
+
+
+class RegistryUnits:
+    """UnitDirectory over RegistryService.GetUnit."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = registry_pb2_grpc.RegistryServiceStub(channel)
+
+    async def unit(self, unit_id: str) -> UnitInfo:
+        try:
+            response = await self._stub.GetUnit(
+                registry_pb2.GetUnitRequest(id=unit_id), timeout=CALL_TIMEOUT_SECONDS, metadata=_METADATA
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() is grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"登记册中没有单元 {unit_id!r}", field="unit_id") from error
+            raise
+        unit = response.unit
+        return UnitInfo(
+            unit_id=unit.id,
+            district_code=unit.district_code,
+            kind=_KINDS[unit.kind],
+            name=unit.name,
+            along_river=unit.along_river,
+            target_year=unit.target_year,
+        )
+
+
+class RegistryLedger:
+    """ProblemLedger over LedgerService: a finding becomes a problem row, its deadline the problem's task."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+
+    async def record_problem(self, unit_id: str, problem: ProblemToFile) -> str:
+        point = problem.point
+        message = ledger_pb2.Problem(
+            code=problem.code,
+            entity_class=_enum_number(ledger_pb2.EntityClass, point.entity_class, "台账行类别"),
+            entity_code=point.entity_code,
+            type=_enum_number(ledger_pb2.ProblemType, point.problem_type, "问题类型"),
+            grade=point.grade,
+            location=point.location,
+            description=problem.description,
+            found_by=_enum_number(ledger_pb2.FoundBy, problem.found_by, "发现环节"),
+            found_on=problem.found_on.isoformat(),
+            finder=problem.finder,
+        )
+        request = ledger_pb2.RecordLedgerRowRequest(
+            unit_id=unit_id, row=ledger_pb2.LedgerRow(problem=message)
+        )
+        response = await self._call(self._stub.RecordLedgerRow, request)
+        return str(response.id)
+
+    async def open_task(self, unit_id: str, problem_id: str, *, owner: str, deadline: date, on: date) -> None:
+        request = ledger_pb2.OpenTaskRequest(
+            unit_id=unit_id,
+            problem_id=problem_id,
+            owner=owner,
+            deadline=deadline.isoformat(),
+            step=ledger_pb2.Step(on=on.isoformat()),
+        )
+        await self._call(self._stub.OpenTask, request)
+
+    async def _call(self, method: grpc.aio.UnaryUnaryMultiCallable, request: object) -> object:
+        try:
+            return await method(request, timeout=CALL_TIMEOUT_SECONDS, metadata=_METADATA)
+        except grpc.aio.AioRpcError as error:
+            if error.code() in _REFUSALS:
+                raise ProblemRefused(error.details() or error.code().name) from error
+            raise  # unavailable, timed out: the activity retries

@@ -1,0 +1,36 @@
+"""The workflow service's settings: environment variables with embedded defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from zdz_common.config import data_dir, env_int, env_str, sqlite_url
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    database_url: str
+    nats_url: str
+    grpc_address: str
+    temporal_address: str
+    temporal_namespace: str
+    registry_address: str
+    holidays_dir: Path  # JSON holiday schedules that extend or correct the installed chinesecalendar
+    look_back_failure_limit: int
+    shutdown_grace_seconds: int
+
+    @classmethod
+    def from_env(cls) -> WorkflowConfig:
+        holidays = env_str("ZDZ_HOLIDAYS_DIR", "")
+        return cls(
+            database_url=env_str("ZDZ_WORKFLOW_DATABASE_URL", "") or sqlite_url("workflow"),
+            nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
+            grpc_address=env_str("ZDZ_WORKFLOW_GRPC_ADDRESS", "127.0.0.1:50053"),
+            temporal_address=env_str("ZDZ_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+            temporal_namespace=env_str("ZDZ_TEMPORAL_NAMESPACE", "default"),
+            registry_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
+            holidays_dir=Path(holidays) if holidays else data_dir() / "holidays",
+            look_back_failure_limit=env_int("ZDZ_LOOK_BACK_FAILURE_LIMIT", 2),
+            shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+        )

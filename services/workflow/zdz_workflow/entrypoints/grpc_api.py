@@ -1,0 +1,339 @@
+"""The workflow service's gRPC API: parse the request, build the command, hand it to the service layer, map back.
+
+Who asks comes from the call's metadata (zdz_common.grpc_server.command_context); a refusal of the rules arrives
+as a domain error and leaves as its status code with the clerk's message (maps_domain_errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+
+from zdz.workflow.v1 import workflow_pb2 as pb
+from zdz.workflow.v1 import workflow_pb2_grpc
+from zdz_common.errors import InvalidArgument
+from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_workflow.domain.commands import (
+    CloseSpotCheckWindow,
+    Command,
+    CompleteSurvey,
+    DeclareRectificationDone,
+    DrawForSpotCheck,
+    ImportProcess,
+    OpenProcess,
+    PublishNotice,
+    RaiseObjection,
+    RecordDistrictVerdict,
+    RecordLookBackVerdict,
+    RecordReReviewVerdict,
+    RecordSpotCheckVerdict,
+    ReportLookBackRectified,
+    ResolveObjection,
+    StartLookBack,
+    StartReacceptance,
+    SubmitPlan,
+    SubmitSelfCheck,
+)
+from zdz_workflow.domain.stages import UnitKind
+from zdz_workflow.domain.values import Campaign
+from zdz_workflow.entrypoints.pb_mapping import (
+    campaign_of,
+    date_of,
+    findings_of,
+    history_pb,
+    optional_score,
+    process_pb,
+    ref_of,
+    required_date,
+    score_of,
+    stage_of,
+    summary_pb,
+)
+from zdz_workflow.service_layer.processes import ProcessService
+from zdz_workflow.shared import ProcessView
+
+Context = grpc.aio.ServicerContext
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
+    def __init__(self, service: ProcessService, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._service = service
+        self._clock = clock
+
+    def _envelope(self, request: Any, context: Context) -> dict[str, Any]:
+        """Who, which request, when (the request's `at`, else now), why, on what evidence."""
+        who = command_context(context)
+        at = request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else self._clock()
+        return {
+            "actor": who.actor,
+            "request_id": who.request_id,
+            "at": at,
+            "reason": request.reason,
+            "evidence": tuple(request.evidence),
+        }
+
+    async def _send(
+        self, request: Any, context: Context, command_type: type[Command], **fields: Any
+    ) -> ProcessView:
+        if not request.HasField("process"):
+            raise InvalidArgument("必填 (required)", field="process")
+        command = command_type(**self._envelope(request, context), **fields)
+        return await self._service.send(ref_of(request.process), command)
+
+    @maps_domain_errors
+    async def StartProcess(
+        self, request: pb.StartProcessRequest, context: Context
+    ) -> pb.StartProcessResponse:
+        who = command_context(context)
+        unit = await self._service.unit(request.unit_id)
+        command = OpenProcess(
+            actor=who.actor,
+            request_id=who.request_id,
+            at=self._clock(),
+            reason=request.reason,
+            evidence=tuple(request.evidence),
+            unit_id=unit.unit_id,
+            unit_kind=unit.kind,
+            campaign=campaign_of(request.campaign),
+        )
+        return pb.StartProcessResponse(process=process_pb(await self._service.start(unit, command)))
+
+    @maps_domain_errors
+    async def ImportProcess(
+        self, request: pb.ImportProcessRequest, context: Context
+    ) -> pb.ImportProcessResponse:
+        who = command_context(context)
+        unit = await self._service.unit(request.unit_id)
+        stage = stage_of(request.stage)
+        if stage is None:
+            raise InvalidArgument("必填：单元当前所处的阶段", field="stage")
+        if not request.HasField("stage_since"):
+            raise InvalidArgument("必填：进入该阶段的时间", field="stage_since")
+        command = ImportProcess(
+            actor=who.actor,
+            request_id=who.request_id,
+            at=self._clock(),
+            reason=request.reason,
+            evidence=tuple(request.evidence),
+            unit_id=unit.unit_id,
+            unit_kind=unit.kind,
+            campaign=campaign_of(request.campaign),
+            stage=stage,
+            stage_since=request.stage_since.ToDatetime(tzinfo=UTC),
+            latest_score=optional_score(request.latest_score, "latest_score"),
+            notice_published_on=date_of(request.notice_published_on, "notice_published_on"),
+            notice_working_days=request.notice_working_days or 5,
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+            awaiting_re_review=request.awaiting_re_review,
+            look_back_round=request.look_back_round,
+            consecutive_look_back_failures=request.consecutive_look_back_failures,
+        )
+        return pb.ImportProcessResponse(process=process_pb(await self._service.start(unit, command)))
+
+    @maps_domain_errors
+    async def CompleteSurvey(
+        self, request: pb.CompleteSurveyRequest, context: Context
+    ) -> pb.CompleteSurveyResponse:
+        view = await self._send(request, context, CompleteSurvey)
+        return pb.CompleteSurveyResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def SubmitPlan(self, request: pb.SubmitPlanRequest, context: Context) -> pb.SubmitPlanResponse:
+        view = await self._send(request, context, SubmitPlan)
+        return pb.SubmitPlanResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def DeclareRectificationDone(
+        self, request: pb.DeclareRectificationDoneRequest, context: Context
+    ) -> pb.DeclareRectificationDoneResponse:
+        view = await self._send(request, context, DeclareRectificationDone)
+        return pb.DeclareRectificationDoneResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def SubmitSelfCheck(
+        self, request: pb.SubmitSelfCheckRequest, context: Context
+    ) -> pb.SubmitSelfCheckResponse:
+        view = await self._send(request, context, SubmitSelfCheck, score=score_of(request.score))
+        return pb.SubmitSelfCheckResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RecordDistrictVerdict(
+        self, request: pb.RecordDistrictVerdictRequest, context: Context
+    ) -> pb.RecordDistrictVerdictResponse:
+        view = await self._send(
+            request,
+            context,
+            RecordDistrictVerdict,
+            score=score_of(request.score),
+            findings=findings_of(request.findings),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.RecordDistrictVerdictResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def PublishNotice(
+        self, request: pb.PublishNoticeRequest, context: Context
+    ) -> pb.PublishNoticeResponse:
+        view = await self._send(
+            request,
+            context,
+            PublishNotice,
+            published_on=required_date(request.published_on, "published_on"),
+            working_days=request.working_days or 5,
+        )
+        return pb.PublishNoticeResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RaiseObjection(
+        self, request: pb.RaiseObjectionRequest, context: Context
+    ) -> pb.RaiseObjectionResponse:
+        view = await self._send(request, context, RaiseObjection, objection_id=request.objection_id)
+        return pb.RaiseObjectionResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def ResolveObjection(
+        self, request: pb.ResolveObjectionRequest, context: Context
+    ) -> pb.ResolveObjectionResponse:
+        view = await self._send(
+            request,
+            context,
+            ResolveObjection,
+            objection_id=request.objection_id,
+            upheld=request.upheld,
+            findings=findings_of(request.findings),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.ResolveObjectionResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def DrawForSpotCheck(
+        self, request: pb.DrawForSpotCheckRequest, context: Context
+    ) -> pb.DrawForSpotCheckResponse:
+        view = await self._send(request, context, DrawForSpotCheck)
+        return pb.DrawForSpotCheckResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def CloseSpotCheckWindow(
+        self, request: pb.CloseSpotCheckWindowRequest, context: Context
+    ) -> pb.CloseSpotCheckWindowResponse:
+        view = await self._send(request, context, CloseSpotCheckWindow)
+        return pb.CloseSpotCheckWindowResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RecordSpotCheckVerdict(
+        self, request: pb.RecordSpotCheckVerdictRequest, context: Context
+    ) -> pb.RecordSpotCheckVerdictResponse:
+        view = await self._send(
+            request,
+            context,
+            RecordSpotCheckVerdict,
+            score=score_of(request.score),
+            findings=findings_of(request.findings),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.RecordSpotCheckVerdictResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RecordReReviewVerdict(
+        self, request: pb.RecordReReviewVerdictRequest, context: Context
+    ) -> pb.RecordReReviewVerdictResponse:
+        view = await self._send(
+            request,
+            context,
+            RecordReReviewVerdict,
+            score=score_of(request.score),
+            findings=findings_of(request.findings),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.RecordReReviewVerdictResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def StartLookBack(
+        self, request: pb.StartLookBackRequest, context: Context
+    ) -> pb.StartLookBackResponse:
+        view = await self._send(request, context, StartLookBack)
+        return pb.StartLookBackResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RecordLookBackVerdict(
+        self, request: pb.RecordLookBackVerdictRequest, context: Context
+    ) -> pb.RecordLookBackVerdictResponse:
+        view = await self._send(
+            request,
+            context,
+            RecordLookBackVerdict,
+            passed=request.passed,
+            findings=findings_of(request.findings),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+            order_reacceptance=request.order_reacceptance,
+        )
+        return pb.RecordLookBackVerdictResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def ReportLookBackRectified(
+        self, request: pb.ReportLookBackRectifiedRequest, context: Context
+    ) -> pb.ReportLookBackRectifiedResponse:
+        view = await self._send(request, context, ReportLookBackRectified)
+        return pb.ReportLookBackRectifiedResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def StartReacceptance(
+        self, request: pb.StartReacceptanceRequest, context: Context
+    ) -> pb.StartReacceptanceResponse:
+        view = await self._send(
+            request,
+            context,
+            StartReacceptance,
+            campaign=Campaign(name=request.campaign),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.StartReacceptanceResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def RefreshCalendars(
+        self, request: pb.RefreshCalendarsRequest, context: Context
+    ) -> pb.RefreshCalendarsResponse:
+        count, version = await self._service.refresh_calendars(
+            command_context(context),
+            at=self._clock(),
+            district_code=request.district_code,
+            reason=request.reason,
+        )
+        return pb.RefreshCalendarsResponse(processes=count, calendar_version=version)
+
+    @maps_domain_errors
+    async def GetProcess(self, request: pb.GetProcessRequest, context: Context) -> pb.GetProcessResponse:
+        view = await self._service.get(ref_of(request.process))
+        return pb.GetProcessResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def GetProcessHistory(
+        self, request: pb.GetProcessHistoryRequest, context: Context
+    ) -> pb.GetProcessHistoryResponse:
+        entries = await self._service.history(ref_of(request.process))
+        return pb.GetProcessHistoryResponse(entries=[history_pb(e) for e in entries])
+
+    @maps_domain_errors
+    async def ListProcesses(
+        self, request: pb.ListProcessesRequest, context: Context
+    ) -> pb.ListProcessesResponse:
+        kind = request.unit_kind
+        if kind and kind not in UnitKind.__members__:
+            raise InvalidArgument("须为 TOWN 或 PARK_GROUP", field="unit_kind")
+        page = await self._service.list(
+            district_code=request.district_code,
+            stage=stage_of(request.stage),
+            unit_kind=UnitKind(kind) if kind else None,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListProcessesResponse(
+            processes=[summary_pb(s) for s in page.processes], next_page_token=page.next_page_token
+        )

@@ -1,0 +1,217 @@
+"""Protobuf ↔ domain for the workflow API. Enums map by name: STAGE_PUBLIC_NOTICE ↔ Stage.PUBLIC_NOTICE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from zdz.workflow.v1 import workflow_pb2 as pb
+from zdz_common.errors import InvalidArgument
+from zdz_workflow.adapters.event_mapping import unit_ref
+from zdz_workflow.domain.stages import Stage
+from zdz_workflow.domain.values import (
+    Campaign,
+    Deadline,
+    Finding,
+    HistoryEntry,
+    LedgerPoint,
+    Notice,
+    NoticeStatus,
+)
+from zdz_workflow.service_layer.processes import ProcessRef, ProcessSummary
+from zdz_workflow.shared import WORKFLOW_ID_PREFIX, ProcessView
+
+
+def _number(enum: EnumTypeWrapper, name: str | None) -> int:
+    if not name:
+        return 0
+    prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
+    return int(enum.Value(prefix + name))
+
+
+def _name(enum: EnumTypeWrapper, number: int, field: str) -> str:
+    value = enum.DESCRIPTOR.values_by_number.get(number)
+    if value is None:
+        raise InvalidArgument(f"未知取值 {number}", field=field)
+    return value.name.removeprefix(enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED"))
+
+
+def stage_of(number: int, field: str = "stage") -> Stage | None:
+    """The domain stage of a wire value; None for STAGE_UNSPECIFIED."""
+    return Stage(_name(pb.Stage, number, field)) if number else None
+
+
+def date_of(text: str, field: str) -> date | None:
+    """A YYYY-MM-DD field; None when empty."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidArgument(f"日期须为 YYYY-MM-DD 格式，收到 {text!r}", field=field) from error
+
+
+def required_date(text: str, field: str) -> date:
+    day = date_of(text, field)
+    if day is None:
+        raise InvalidArgument("必填，YYYY-MM-DD", field=field)
+    return day
+
+
+def score_of(text: str, field: str = "score") -> Decimal:
+    """A score as text ("86.50"); the domain checks its range and decimals."""
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation as error:
+        raise InvalidArgument(f'得分须为数字，如 "86.50"，收到 {text!r}', field=field) from error
+
+
+def optional_score(text: str, field: str) -> Decimal | None:
+    return score_of(text, field) if text.strip() else None
+
+
+def campaign_of(message: pb.Campaign, field: str = "campaign") -> Campaign:
+    return Campaign(
+        name=message.name,
+        survey_due=date_of(message.survey_due, f"{field}.survey_due"),
+        plan_due=date_of(message.plan_due, f"{field}.plan_due"),
+    )
+
+
+def ref_of(message: pb.ProcessRef) -> ProcessRef:
+    return ProcessRef(district_code=message.district_code, unit_id=message.unit_id, campaign=message.campaign)
+
+
+def findings_of(messages: Iterable[pb.Finding]) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(
+            description=m.description,
+            item=m.item,
+            evidence=tuple(m.evidence),
+            point=LedgerPoint(
+                entity_class=m.point.entity_class,
+                entity_code=m.point.entity_code,
+                problem_type=m.point.problem_type,
+                location=m.point.location,
+                grade=m.point.grade,
+            )
+            if m.HasField("point")
+            else None,
+        )
+        for m in messages
+    )
+
+
+def _ref_pb(workflow_id: str) -> pb.ProcessRef | None:
+    parts = workflow_id.split("/")
+    if len(parts) != 4 or parts[0] != WORKFLOW_ID_PREFIX:
+        return None
+    return pb.ProcessRef(district_code=parts[1], unit_id=parts[2], campaign=parts[3])
+
+
+def _campaign_pb(campaign: Campaign) -> pb.Campaign:
+    return pb.Campaign(
+        name=campaign.name,
+        survey_due=campaign.survey_due.isoformat() if campaign.survey_due else "",
+        plan_due=campaign.plan_due.isoformat() if campaign.plan_due else "",
+    )
+
+
+def _deadline_pb(deadline: Deadline) -> pb.Deadline:
+    return pb.Deadline(
+        kind=_number(pb.DeadlineKind, deadline.kind.value),
+        due_on=deadline.due_on.isoformat(),
+        due_at=deadline.due_at,
+        reminders=[
+            pb.Reminder(at=r.at, working_days_before=r.working_days_before) for r in deadline.reminders
+        ],
+        provisional=deadline.provisional,
+        calendar_version=deadline.calendar_version,
+        missed=deadline.missed,
+    )
+
+
+def _notice_pb(notice: Notice, status: NoticeStatus | None) -> pb.Notice:
+    ends = notice.ends
+    return pb.Notice(
+        status=_number(pb.NoticeStatus, status.value if status else None),
+        published_on=notice.published_on.isoformat(),
+        working_days=notice.working_days,
+        working_days_remaining=notice.working_days_remaining,
+        runs_from=notice.runs_from.isoformat(),
+        last_day=ends.last_day.isoformat() if ends else "",
+        ends_at=ends.ends_at if ends else None,
+        provisional=bool(ends and ends.provisional),
+        calendar_version=ends.calendar_version if ends else "",
+        open_objections=notice.open_objections,
+    )
+
+
+def process_pb(view: ProcessView) -> pb.Process:
+    state = view.state
+    message = pb.Process(
+        ref=_ref_pb(view.process_id),
+        process_id=view.process_id,
+        unit=unit_ref(view.unit),
+        continued_by=_ref_pb(view.continued_by) if view.continued_by else None,
+        filings=[
+            pb.FindingFiling(
+                code=f.code, description=f.description, problem_id=f.problem_id, refused=f.refused
+            )
+            for f in view.filings
+        ],
+    )
+    if state is None:
+        return message
+    message.campaign.CopyFrom(_campaign_pb(state.campaign))
+    message.stage = _number(pb.Stage, state.stage.value)  # type: ignore[assignment]
+    message.stage_since.FromDatetime(state.stage_since)
+    message.updated_at.FromDatetime(state.updated_at)
+    message.latest_score = "" if state.latest_score is None else str(state.latest_score)
+    message.latest_grade = _number(pb.Grade, state.latest_grade.value if state.latest_grade else None)  # type: ignore[assignment]
+    status = state.notice_status
+    if state.notice is not None:
+        message.notice.CopyFrom(_notice_pb(state.notice, status))
+    elif status is NoticeStatus.AWAITING_PUBLICATION:
+        message.notice.status = pb.NOTICE_STATUS_AWAITING_PUBLICATION
+    message.deadlines.extend(_deadline_pb(d) for d in state.deadlines)
+    message.awaiting_re_review = state.awaiting_re_review
+    message.look_back_round = state.look_back_round
+    message.consecutive_look_back_failures = state.consecutive_look_back_failures
+    return message
+
+
+def history_pb(entry: HistoryEntry) -> pb.HistoryEntry:
+    return pb.HistoryEntry(
+        event=entry.event,
+        at=entry.at,
+        actor=pb.Actor(
+            organisation=entry.actor.organisation, role=entry.actor.role, person=entry.actor.person
+        ),
+        request_id=entry.request_id,
+        reason=entry.reason,
+        evidence=entry.evidence,
+        from_stage=_number(pb.Stage, entry.from_stage.value if entry.from_stage else None),
+        to_stage=_number(pb.Stage, entry.to_stage.value),
+    )
+
+
+def summary_pb(summary: ProcessSummary) -> pb.ProcessSummary:
+    return pb.ProcessSummary(
+        ref=pb.ProcessRef(
+            district_code=summary.ref.district_code,
+            unit_id=summary.ref.unit_id,
+            campaign=summary.ref.campaign,
+        ),
+        process_id=summary.process_id,
+        unit_kind=summary.unit_kind,
+        stage=_number(pb.Stage, summary.stage.value if summary.stage else None),
+        along_river=summary.along_river,
+        target_year=summary.target_year,
+        latest_score="" if summary.latest_score is None else f"{summary.latest_score:.2f}",
+        latest_grade=_number(pb.Grade, summary.grade or None),
+        next_deadline=summary.next_deadline,
+    )

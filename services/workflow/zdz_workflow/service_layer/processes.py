@@ -1,0 +1,318 @@
+"""What other systems ask of the processes, carried to Temporal: start or import, commands, reads, lists.
+
+Commands become Updates of the unit's workflow, which refuses what the rules forbid; the refusal comes back here
+as the domain error it was, for the transport to map to a status code. Starting a process checks the command
+against the pure domain first, so a malformed start is refused before any workflow exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from zdz_common.context import CommandContext
+from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from zdz_workflow import search_attributes
+from zdz_workflow.domain.calendar import WorkingDayCalendar
+from zdz_workflow.domain.commands import (
+    CloseSpotCheckWindow,
+    Command,
+    CompleteSurvey,
+    DeclareRectificationDone,
+    DrawForSpotCheck,
+    ImportProcess,
+    OpenProcess,
+    PublishNotice,
+    RaiseObjection,
+    RecordDistrictVerdict,
+    RecordLookBackVerdict,
+    RecordReReviewVerdict,
+    RecordSpotCheckVerdict,
+    RefreshCalendar,
+    ReportLookBackRectified,
+    ResolveObjection,
+    StartLookBack,
+    StartReacceptance,
+    SubmitPlan,
+    SubmitSelfCheck,
+)
+from zdz_workflow.domain.errors import ProcessAlreadyOpen
+from zdz_workflow.domain.process import ProcessRules, decide
+from zdz_workflow.domain.stages import Stage, UnitKind
+from zdz_workflow.domain.values import HistoryEntry
+from zdz_workflow.service_layer.ports import HolidayScheduleSource, UnitDirectory
+from zdz_workflow.shared import (
+    ProcessInput,
+    ProcessSettings,
+    ProcessView,
+    UnitInfo,
+    domain_error_of,
+    process_id,
+)
+from zdz_workflow.summaries import static_details, static_summary
+from zdz_workflow.workflows import ProcessWorkflow
+
+# Each command and the update that carries it.
+_UPDATES: dict[type[Command], Callable[..., Any]] = {
+    CompleteSurvey: ProcessWorkflow.complete_survey,
+    SubmitPlan: ProcessWorkflow.submit_plan,
+    DeclareRectificationDone: ProcessWorkflow.declare_rectification_done,
+    SubmitSelfCheck: ProcessWorkflow.submit_self_check,
+    RecordDistrictVerdict: ProcessWorkflow.record_district_verdict,
+    PublishNotice: ProcessWorkflow.publish_notice,
+    RaiseObjection: ProcessWorkflow.raise_objection,
+    ResolveObjection: ProcessWorkflow.resolve_objection,
+    DrawForSpotCheck: ProcessWorkflow.draw_for_spot_check,
+    CloseSpotCheckWindow: ProcessWorkflow.close_spot_check_window,
+    RecordSpotCheckVerdict: ProcessWorkflow.record_spot_check_verdict,
+    RecordReReviewVerdict: ProcessWorkflow.record_re_review_verdict,
+    StartLookBack: ProcessWorkflow.start_look_back,
+    RecordLookBackVerdict: ProcessWorkflow.record_look_back_verdict,
+    ReportLookBackRectified: ProcessWorkflow.report_look_back_rectified,
+    StartReacceptance: ProcessWorkflow.start_reacceptance,
+}
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
+MAX_PAGE_SIZE = 1000
+
+
+def _code(value: str, field: str) -> str:
+    """A part of a workflow id: district code, unit id or campaign name."""
+    if not _CODE.match(value):
+        raise InvalidArgument("须为 1–80 位字母、数字、点、下划线或连字符", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    district_code: str
+    unit_id: str
+    campaign: str
+
+    @property
+    def workflow_id(self) -> str:
+        return process_id(
+            _code(self.district_code, "process.district_code"),
+            _code(self.unit_id, "process.unit_id"),
+            _code(self.campaign, "process.campaign"),
+        )
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    """A process as the visibility store lists it, from its search attributes."""
+
+    process_id: str
+    ref: ProcessRef
+    unit_kind: str
+    stage: Stage | None
+    along_river: bool
+    target_year: int
+    latest_score: float | None
+    grade: str
+    next_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class ProcessPage:
+    processes: list[ProcessSummary]
+    next_page_token: str
+
+
+class ProcessService:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        units: UnitDirectory,
+        schedules: HolidayScheduleSource,
+        task_queue: str,
+        settings: ProcessSettings,
+    ) -> None:
+        self._client = client
+        self._units = units
+        self._schedules = schedules
+        self._task_queue = task_queue
+        self._settings = settings
+
+    async def unit(self, unit_id: str) -> UnitInfo:
+        """The unit as the registry knows it (NotFound when it does not)."""
+        return await self._units.unit(_code(unit_id, "unit_id"))
+
+    async def start(self, unit: UnitInfo, command: OpenProcess | ImportProcess) -> ProcessView:
+        """Open (or import) the unit's process for the campaign; the same request again answers the same."""
+        # The pure domain refuses a malformed start before any workflow exists.
+        rules = ProcessRules(
+            calendar=WorkingDayCalendar(self._schedules.load()),
+            look_back_failure_limit=self._settings.look_back_failure_limit,
+            reminders=self._settings.reminders,
+        )
+        decide(None, command, rules)
+        is_open = isinstance(command, OpenProcess)
+        workflow_id = process_id(
+            unit.district_code, unit.unit_id, _code(command.campaign.name, "campaign.name")
+        )
+        try:
+            handle = await self._client.start_workflow(
+                ProcessWorkflow.run,
+                ProcessInput(
+                    unit=unit,
+                    open=command if is_open else None,
+                    imported=None if is_open else command,
+                    settings=self._settings,
+                ),
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=static_summary(unit, command.campaign.name),
+                static_details=static_details(unit),
+            )
+        except WorkflowAlreadyStartedError:
+            existing = await self._view(self._client.get_workflow_handle(workflow_id))
+            state = existing.state
+            if state is not None and state.history and state.history[0].request_id == command.request_id:
+                return existing
+            stage = f"，当前阶段为「{state.stage.label}」" if state else ""
+            raise ProcessAlreadyOpen(
+                f"该单元已有「{command.campaign.name}」批次的流程{stage}", field="unit_id"
+            ) from None
+        return await self._call(
+            handle.execute_update(ProcessWorkflow.opened, id=f"opened/{command.request_id}")
+        )
+
+    async def send(self, ref: ProcessRef, command: Command) -> ProcessView:
+        """Carry a stage command to the unit's workflow; the request id makes a retry harmless."""
+        handle = self._client.get_workflow_handle(ref.workflow_id)
+        if isinstance(command, StartReacceptance):
+            _code(command.campaign.name, "campaign")  # it names the process that continues this one
+        update = _UPDATES[type(command)]
+        try:
+            return await self._call(handle.execute_update(update, command, id=command.request_id))
+        except NotFound:
+            # Temporal answers NOT_FOUND for a closed workflow too: say which it is.
+            view = await self._view(handle)
+            successor = f"，已由流程 {view.continued_by} 继续" if view.continued_by else ""
+            raise FailedPrecondition(f"该流程已结束{successor}", field="process") from None
+
+    async def get(self, ref: ProcessRef) -> ProcessView:
+        return await self._view(self._client.get_workflow_handle(ref.workflow_id))
+
+    async def history(self, ref: ProcessRef) -> tuple[HistoryEntry, ...]:
+        view = await self.get(ref)
+        return view.state.history if view.state else ()
+
+    async def list(
+        self,
+        *,
+        district_code: str = "",
+        stage: Stage | None = None,
+        unit_kind: UnitKind | None = None,
+        page_size: int = 100,
+        page_token: str = "",
+    ) -> ProcessPage:
+        """Running processes by district, stage and kind, from the search attributes the workflows keep."""
+        clauses = ["WorkflowType='ZdzProcess'", "ExecutionStatus='Running'"]
+        if district_code:
+            clauses.append(f"{search_attributes.DISTRICT.name}='{_code(district_code, 'district_code')}'")
+        if stage is not None:
+            clauses.append(f"{search_attributes.STAGE.name}='{stage.value}'")
+        if unit_kind is not None:
+            clauses.append(f"{search_attributes.UNIT_KIND.name}='{unit_kind.value}'")
+        if not 0 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument(f"须在 1–{MAX_PAGE_SIZE} 之间", field="page_size")
+        try:
+            token = base64.urlsafe_b64decode(page_token) if page_token else None
+        except (binascii.Error, ValueError) as error:
+            raise InvalidArgument("不是上一页给出的 next_page_token", field="page_token") from error
+        listing = self._client.list_workflows(
+            " AND ".join(clauses), page_size=page_size or 100, next_page_token=token
+        )
+        await listing.fetch_next_page()
+        processes = [_summary(execution) for execution in listing.current_page or ()]
+        next_token = listing.next_page_token
+        return ProcessPage(processes, base64.urlsafe_b64encode(next_token).decode() if next_token else "")
+
+    async def refresh_calendars(
+        self, context: CommandContext, *, at: datetime, district_code: str = "", reason: str = ""
+    ) -> tuple[int, str]:
+        """Ask every running process (of a district) to recompute with the schedule now loaded."""
+        version = self._schedules.load().version
+        count, token = 0, ""
+        while True:
+            page = await self.list(district_code=district_code, page_size=MAX_PAGE_SIZE, page_token=token)
+            for summary in page.processes:
+                command = RefreshCalendar(
+                    actor=context.actor,
+                    request_id=f"{context.request_id}/{summary.process_id}",
+                    at=at,
+                    reason=reason or f"节假日安排更新为 {version}",
+                )
+                handle = self._client.get_workflow_handle(summary.process_id)
+                await self._call(
+                    handle.execute_update(ProcessWorkflow.refresh_calendar, command, id=command.request_id)
+                )
+                count += 1
+            token = page.next_page_token
+            if not token:
+                return count, version
+
+    async def _view(self, handle: WorkflowHandle[Any, Any]) -> ProcessView:
+        try:
+            view: ProcessView = await handle.query(ProcessWorkflow.view)
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound("没有该单元该批次的流程", field="process") from None
+            raise
+        except WorkflowQueryFailedError as error:
+            raise FailedPrecondition(f"流程暂时无法读取：{error.message}") from error
+        return view
+
+    async def _call(self, call: Any) -> ProcessView:
+        """Await an update, turning its refusal back into the domain error it was."""
+        try:
+            view: ProcessView = await call
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            refused = domain_error_of(cause) if isinstance(cause, ApplicationError) else None
+            if refused is not None:
+                raise refused from None
+            raise
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound("没有该单元该批次的流程", field="process") from None
+            raise
+        return view
+
+
+def _summary(execution: Any) -> ProcessSummary:
+    attributes = execution.typed_search_attributes
+    stage = attributes.get(search_attributes.STAGE)
+    return ProcessSummary(
+        process_id=execution.id,
+        ref=ProcessRef(
+            district_code=attributes.get(search_attributes.DISTRICT) or "",
+            unit_id=attributes.get(search_attributes.UNIT_ID) or "",
+            campaign=attributes.get(search_attributes.CAMPAIGN) or "",
+        ),
+        unit_kind=attributes.get(search_attributes.UNIT_KIND) or "",
+        stage=Stage(stage) if stage else None,
+        along_river=bool(attributes.get(search_attributes.ALONG_RIVER)),
+        target_year=attributes.get(search_attributes.TARGET_YEAR) or 0,
+        latest_score=attributes.get(search_attributes.LATEST_SCORE),
+        grade=attributes.get(search_attributes.GRADE) or "",
+        next_deadline=attributes.get(search_attributes.NEXT_DEADLINE),
+    )

@@ -1,0 +1,34 @@
+"""The Temporal worker of the workflow service: the process workflow and its activities on one task queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from zdz_workflow.activities import ProcessActivities
+from zdz_workflow.workflows import ProcessWorkflow
+
+TASK_QUEUE = "zdz-workflow"
+
+
+def build_worker(
+    client: Client,
+    activities: ProcessActivities,
+    *,
+    task_queue: str = TASK_QUEUE,
+    graceful_shutdown: timedelta = timedelta(seconds=5),
+    **options: Any,
+) -> Worker:
+    """A worker for `client` (which must use the pydantic data converter, see adapters.temporal); `options`
+    go to temporalio's Worker."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ProcessWorkflow],
+        activities=activities.all(),
+        graceful_shutdown_timeout=graceful_shutdown,
+        **options,
+    )
