@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -32,3 +33,58 @@ def data_dir() -> Path:
 def sqlite_url(name: str) -> str:
     """The default SQLite URL of a service's database under the data folder."""
     return f"sqlite:///{data_dir() / name}.db"
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """A yes/no variable: 1/true/yes/on are yes."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"environment variable {name}={raw!r} must be a number") from exc
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How a service authenticates its callers and itself (issue 7), from ZDZ_AUTH_* and ZDZ_SERVICE_TOKEN.
+
+    A service refuses to start unless it is given a public key (ZDZ_AUTH_PUBLIC_KEY_FILE) or told to run
+    without authentication (ZDZ_AUTH_DISABLED=1, for tests and local tools only)."""
+
+    public_key_file: Path | None = None  # None: authentication disabled
+    issuer: str = "zdz-dev"
+    audience: str = "zdz"
+    rate_per_second: float = 50.0  # per caller, sustained
+    rate_burst: int = 100
+    service_token: str = ""  # this service's own SERVICE token, for calls to other services
+    max_message_bytes: int = 4 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls) -> AuthSettings:
+        key = env_str("ZDZ_AUTH_PUBLIC_KEY_FILE", "")
+        disabled = env_flag("ZDZ_AUTH_DISABLED")
+        if not key and not disabled:
+            raise SystemExit(
+                "refusing to start without authentication: set ZDZ_AUTH_PUBLIC_KEY_FILE to the token signing "
+                "public key (PEM), or ZDZ_AUTH_DISABLED=1 to run without (tests and local tools only)"
+            )
+        if key and not Path(key).is_file():
+            raise SystemExit(f"ZDZ_AUTH_PUBLIC_KEY_FILE={key!r} is not a readable file")
+        return cls(
+            public_key_file=None if disabled else Path(key),
+            issuer=env_str("ZDZ_AUTH_ISSUER", "zdz-dev"),
+            audience=env_str("ZDZ_AUTH_AUDIENCE", "zdz"),
+            rate_per_second=env_number("ZDZ_RATE_LIMIT_PER_SECOND", 50.0),
+            rate_burst=env_int("ZDZ_RATE_LIMIT_BURST", 100),
+            service_token=env_str("ZDZ_SERVICE_TOKEN", ""),
+            max_message_bytes=env_int("ZDZ_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024),
+        )

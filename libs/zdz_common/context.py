@@ -19,9 +19,21 @@ SYSTEM = Actor(organisation="zdz", role="SYSTEM", person="zdz")
 
 
 @dataclass(frozen=True)
+class IdempotencyClaim:
+    """A command's idempotency key (x-idempotency-key), scoped to its caller; the event store writes it in the
+    command's own transaction (see zdz_common.idempotency)."""
+
+    caller: str
+    key: str
+    method: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
 class CommandContext:
     """What travels with a command into the events it causes."""
 
     actor: Actor = SYSTEM
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     traceparent: str = ""
+    idempotency: IdempotencyClaim | None = None

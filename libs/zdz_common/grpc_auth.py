@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 
 from zdz_common.auth import Principal, TokenVerifier
+from zdz_common.config import AuthSettings
 from zdz_common.errors import Unauthenticated
 
 _CURRENT: ContextVar[Principal | None] = ContextVar("zdz_principal", default=None)
@@ -130,3 +131,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 "请求过于频繁，请稍后重试 (too many requests; retry after a short wait)",
             )
         return _as_principal(handler, principal)
+
+
+def server_interceptors(settings: AuthSettings) -> list[grpc.aio.ServerInterceptor]:
+    """The interceptors a service's GrpcServer runs with: authentication and rate limiting, or none when
+    authentication is disabled."""
+    if settings.public_key_file is None:
+        return []
+    verifier = TokenVerifier(
+        settings.public_key_file.read_bytes(), issuer=settings.issuer, audience=settings.audience
+    )
+    limiter = RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst)
+    return [AuthInterceptor(verifier, rate_limiter=limiter)]

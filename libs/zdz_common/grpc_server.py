@@ -27,9 +27,11 @@ from zdz_common.errors import (
     Unauthenticated,
 )
 from zdz_common.grpc_auth import current_principal
+from zdz_common.idempotency import current_claim
 
 log = logging.getLogger(__name__)
 
+# A whole ledger import batch (5000 rows) fits in one message; rendered sheets (xlsx) fit in one answer.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 _STATUS_OF: list[tuple[type[DomainError], grpc.StatusCode]] = [
@@ -87,6 +89,7 @@ def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
         actor=actor,
         request_id=metadata.get("x-request-id") or str(uuid.uuid4()),
         traceparent=metadata.get("traceparent", ""),
+        idempotency=current_claim(),
     )
 
 
@@ -100,12 +103,14 @@ class GrpcServer:
         register: Iterable[Callable[[grpc.aio.Server], None]],
         service_names: Sequence[str],
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
+        """`max_message_bytes` bounds every request and answer (RESOURCE_EXHAUSTED beyond it)."""
         self._server = grpc.aio.server(
             interceptors=list(interceptors),
             options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.max_send_message_length", max_message_bytes),
             ],
         )
         for add in register:

@@ -2,6 +2,10 @@
 
 Data lives under ZDZ_DATA_DIR (default ./data), so a second run finds it again. Ports come from the
 environment (ZDZ_NATS_PORT, ZDZ_TEMPORAL_PORT, ZDZ_TEMPORAL_UI_PORT, ZDZ_<SERVICE>_GRPC_ADDRESS).
+
+Authentication is on: development keys are kept under <data>/keys, every service gets the public key, services
+calling services get a SERVICE token (ZDZ_SERVICE_TOKEN), and one ready token per role is printed and written to
+<data>/keys/dev-tokens.txt ("role organisation token" per line) for trying things out.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from zdz_common.config import data_dir, env_int, env_str
+from zdz.registry.v1 import registry_pb2, registry_pb2_grpc
+from zdz_common.auth import Principal, Role, TokenIssuer, development_keys
+from zdz_common.config import data_dir, env_flag, env_int, env_str
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import stop_process
 from zdz_local.temporal_dev import TemporalDevServer
@@ -74,6 +81,49 @@ def wait_until_serving(address: str, process: subprocess.Popen, name: str, timeo
     raise TimeoutError(f"{name} did not report SERVING on {address} within {timeout:.0f}s")
 
 
+DEV_DISTRICT = "wanzhou"  # 万州区
+CITY = Principal(role=Role.MUNICIPAL_TASK_FORCE, person="dev.municipal")
+SERVICE = Principal(role=Role.SERVICE, person="zdz", system="zdz")
+SERVICE_TOKEN_TTL = 30 * 24 * 3600  # outlives any development session
+
+
+def _first_unit_of(address: str, district_code: str, token: str) -> str:
+    """A unit of the district as the registry lists it (the official data), for the development UNIT token."""
+    with grpc.insecure_channel(address) as channel:
+        page = registry_pb2_grpc.RegistryServiceStub(channel).ListUnits(
+            registry_pb2.ListUnitsRequest(district_code=district_code, page_size=1),
+            metadata=(("authorization", f"Bearer {token}"),),
+            timeout=10,
+        )
+    return page.units[0].id if page.units else "demo-unit"
+
+
+def development_tokens(issuer: TokenIssuer, unit_id: str) -> list[tuple[Principal, str]]:
+    """One token per role: a unit of 万州区, the 万州 district task force, municipal, the 巴渝治水 integration, public."""
+    principals = [
+        Principal(role=Role.UNIT, person="dev.unit", unit_id=unit_id, district_code=DEV_DISTRICT),
+        Principal(role=Role.DISTRICT_TASK_FORCE, person="dev.district", district_code=DEV_DISTRICT),
+        CITY,
+        Principal(role=Role.INTEGRATION, person="dev.bayu", system="bayu"),
+        Principal(role=Role.PUBLIC, person="dev.public"),
+    ]
+    return [(principal, issuer.issue(principal)) for principal in principals]
+
+
+def write_tokens(path: Path, tokens: list[tuple[Principal, str]]) -> None:
+    path.write_text("".join(f"{p.role.value} {p.organisation} {token}\n" for p, token in tokens))
+    path.chmod(0o600)
+
+
+def print_tokens(issuer: TokenIssuer, keys: Path) -> None:
+    registry = next(spec for spec in SERVICES if spec.name == "registry")
+    tokens = development_tokens(issuer, _first_unit_of(registry.address, DEV_DISTRICT, issuer.issue(CITY)))
+    write_tokens(keys / "dev-tokens.txt", tokens)
+    say(f"development tokens (also in {keys / 'dev-tokens.txt'}), send as 'authorization: Bearer <token>':")
+    for principal, token in tokens:
+        say(f"token {principal.role.value:<20} {principal.organisation:<30} {token}")
+
+
 def main() -> int:
     data = data_dir()
     logs = data / "logs"
@@ -102,6 +152,8 @@ def main() -> int:
         say("starting Temporal dev server …")
         temporal.start()
         say(f"temporal  {temporal.address}  (Web UI {temporal.ui_url})")
+        keys = data / "keys"
+        issuer = None if env_flag("ZDZ_AUTH_DISABLED") else TokenIssuer(development_keys(keys)[0])
         env = {
             **os.environ,
             "ZDZ_DATA_DIR": str(data),
@@ -109,6 +161,9 @@ def main() -> int:
             "ZDZ_TEMPORAL_ADDRESS": temporal.address,
             **{spec.address_variable: spec.address for spec in SERVICES},
         }
+        if issuer is not None:
+            env["ZDZ_AUTH_PUBLIC_KEY_FILE"] = str(keys / "dev-signing-key.pub.pem")
+            env["ZDZ_SERVICE_TOKEN"] = issuer.issue(SERVICE, ttl_seconds=SERVICE_TOKEN_TTL)
         for spec in (s for s in SERVICES if s.exists()):
             say(f"starting {spec.name} …")
             log = open(logs / f"{spec.name}.log", "ab")
@@ -121,6 +176,10 @@ def main() -> int:
             if spec.name == "notify":
                 board = env_str("ZDZ_NOTIFY_HTTP_ADDRESS", "127.0.0.1:8054")
                 say(f"{'board':<9} http://{board}/board  (公示栏; Atom feed /board/feed.atom)")
+        if issuer is not None:
+            print_tokens(issuer, keys)
+        else:
+            say("zdz: ZDZ_AUTH_DISABLED=1: services run WITHOUT authentication")
         say("zdz: all up. Ctrl-C stops everything.")
         while not stopping:
             for process in started:

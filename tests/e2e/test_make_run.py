@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from zdz.registry.v1 import registry_pb2 as pb
@@ -49,10 +50,16 @@ def _stop(process: subprocess.Popen) -> list[str]:  # type: ignore[type-arg]
     return out.splitlines()
 
 
-def _count_units(address: str) -> int:
+def _tokens(lines: list[str]) -> dict[str, str]:
+    """The development tokens make run prints: "token <ROLE> <organisation> <jwt>"."""
+    return {line.split()[1]: line.split()[3] for line in lines if line.startswith("token ")}
+
+
+def _count_units(address: str, token: str) -> int:
     with grpc.insecure_channel(address) as channel:
         stub = registry_pb2_grpc.RegistryServiceStub(channel)
-        return stub.ListUnits(pb.ListUnitsRequest(page_size=1)).total_size
+        request = pb.ListUnitsRequest(page_size=1)
+        return stub.ListUnits(request, metadata=(("authorization", f"Bearer {token}"),)).total_size
 
 
 def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tmp_path: Path) -> None:
@@ -83,15 +90,26 @@ def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tm
             )
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=10) as response:
             assert response.status == 200  # the Temporal Web UI answers
-        assert _count_units(registry_address) == OFFICIAL_UNITS
+        # A printed token opens the registry; a unit's token may not add a district (issue 7).
+        tokens = _tokens(lines)
+        assert set(tokens) == {"UNIT", "DISTRICT_TASK_FORCE", "MUNICIPAL_TASK_FORCE", "INTEGRATION", "PUBLIC"}
+        assert (tmp_path / "data" / "keys" / "dev-tokens.txt").read_text().count("\n") == 5
+        assert _count_units(registry_address, tokens["UNIT"]) == OFFICIAL_UNITS
+        with grpc.insecure_channel(registry_address) as channel, pytest.raises(grpc.RpcError) as refused:
+            registry_pb2_grpc.RegistryServiceStub(channel).CreateDistrict(
+                pb.CreateDistrictRequest(district=pb.District(code="newtown", name="新区")),
+                metadata=(("authorization", f"Bearer {tokens['UNIT']}"),),
+            )
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+        assert "issue7.directory-write" in refused.value.details()  # type: ignore[attr-defined]
     finally:
         tail = _stop(process)
     assert tail[-1] == "zdz: stopped."
 
     # A second run finds the same data: nothing loaded twice.
-    process, _ = _start(tmp_path, env)
+    process, lines = _start(tmp_path, env)
     try:
-        assert _count_units(registry_address) == OFFICIAL_UNITS
+        assert _count_units(registry_address, _tokens(lines)["MUNICIPAL_TASK_FORCE"]) == OFFICIAL_UNITS
     finally:
         _stop(process)
     assert (tmp_path / "data" / "temporal.db").exists()

@@ -24,14 +24,10 @@ from zdz_local.processes import free_port
 # 长寿经开区新材料产业园（晏家组团）, one of the five park groups 002 reports as accepted in 2024, under the id the
 # registry gives it when it loads the official listing (uuid5 of district/kind/name).
 YANJIA = "8865bd95-f014-5276-ba59-d18e9fe3d79e"
-OPERATOR = (
-    ("x-zdz-organisation", "city-task-force"),
-    ("x-zdz-role", "CITY_TASK_FORCE"),
-    ("x-request-id", "e2e-1"),
-)
 
 
-def _start(env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+def _start(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:  # type: ignore[type-arg]
+    """make run, up; and the development tokens it printed ("token <ROLE> <organisation> <jwt>"), by role."""
     process = subprocess.Popen(
         [sys.executable, "-m", "zdz_local.run"],
         env=env,
@@ -48,7 +44,7 @@ def _start(env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
             break
         lines.append(line.rstrip())
         if "all up" in line:
-            return process
+            return process, {ln.split()[1]: ln.split()[3] for ln in lines if ln.startswith("token ")}
     process.kill()
     raise AssertionError("make run did not come up:\n" + "\n".join(lines))
 
@@ -88,7 +84,9 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
         "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
     }
-    process = _start(env)
+    process, tokens = _start(env)
+    # The municipal task force imports the accepted park (issue 7: only the city imports processes).
+    operator = (("authorization", f"Bearer {tokens['MUNICIPAL_TASK_FORCE']}"), ("x-request-id", "e2e-1"))
     try:
         since = Timestamp()
         since.FromDatetime(datetime(2024, 12, 20, 2, tzinfo=UTC))
@@ -102,13 +100,23 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         )
         with grpc.insecure_channel(workflow_address) as channel:
             stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
-            process_ = stub.ImportProcess(request, metadata=OPERATOR, timeout=60).process
+            process_ = stub.ImportProcess(request, metadata=operator, timeout=60).process
         # The registry named the unit; the process is accepted since 2024-12-20.
         assert (process_.unit.name, process_.unit.district_code) == (
             "长寿经开区新材料产业园（晏家组团）",
             "changshou",
         )
         assert process_.stage == workflow_pb2.STAGE_ACCEPTED
+        # A district task force may not import processes: refused with the rule that refused it.
+        district = (("authorization", f"Bearer {tokens['DISTRICT_TASK_FORCE']}"),)
+        with grpc.insecure_channel(workflow_address) as channel:
+            stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
+            try:
+                stub.ImportProcess(request, metadata=district, timeout=60)
+                raise AssertionError("a district imported a process")
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+                assert "issue7.import-process" in error.details()  # type: ignore[attr-defined]
 
         # The registry's progress (and the notify service) hear of it on JetStream.
         entered = asyncio.run(_first_stage_entered(f"nats://127.0.0.1:{nats_port}"))

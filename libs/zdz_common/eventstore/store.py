@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import ConcurrencyConflict
 from zdz_common.eventstore.hashing import event_hash
-from zdz_common.eventstore.tables import EventRecord, OutboxRecord, StreamRecord
+from zdz_common.eventstore.tables import EventRecord, IdempotencyRecord, OutboxRecord, StreamRecord
 
 
 def utc_now() -> datetime:
@@ -46,6 +46,37 @@ class StreamAppend:
     stream_id: str
     expected_version: int | None
     events: Sequence[NewEvent]
+
+
+class DuplicateCommand(Exception):
+    """A command with this caller's idempotency key was committed already (by a concurrent retry)."""
+
+
+_CLAIMED = "zdz_idempotency_claimed"
+
+
+def _claim(session: Session, context: CommandContext, recorded_at: str) -> None:
+    """Write the command's idempotency key once per transaction, before its first event."""
+    claim = context.idempotency
+    if claim is None or session.info.get(_CLAIMED):
+        return
+    try:
+        session.execute(
+            sa.insert(IdempotencyRecord.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "caller": claim.caller,
+                    "key": claim.key,
+                    "method": claim.method,
+                    "request_hash": claim.request_hash,
+                    "response": None,
+                    "created_at": recorded_at,
+                }
+            ],
+        )
+    except IntegrityError as exc:
+        raise DuplicateCommand(claim.key) from exc
+    session.info[_CLAIMED] = True
 
 
 def _moved_on() -> ConcurrencyConflict:
@@ -171,8 +202,9 @@ class EventStore:
             return []
         if len({a.stream_id for a in appends}) != len(appends):
             raise ValueError("append_many takes each stream once")
-        heads = self._heads(session, [a.stream_id for a in appends])
         recorded_at = format_time(self._clock())
+        _claim(session, context, recorded_at)
+        heads = self._heads(session, [a.stream_id for a in appends])
         rows: list[dict[str, object]] = []
         new_heads: list[dict[str, object]] = []
         moved_heads: list[tuple[str, int, int, str]] = []

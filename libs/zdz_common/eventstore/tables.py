@@ -67,9 +67,24 @@ class TrackingRecord(SQLModel, table=True):
     processed_at: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
 
 
+class IdempotencyRecord(SQLModel, table=True):
+    """A command's idempotency key: inserted in the command's transaction with its events (or, for a command
+    that records no event, right after it), then given the first answer to replay to retries."""
+
+    __tablename__ = "es_idempotency"
+
+    caller: str = Field(sa_column=sa.Column(sa.String(300), primary_key=True))
+    key: str = Field(sa_column=sa.Column(sa.String(200), primary_key=True))
+    method: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    request_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    response: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+    created_at: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+
+
 STORE_TABLES = [
     EventRecord.__table__,
     StreamRecord.__table__,
     OutboxRecord.__table__,
     TrackingRecord.__table__,
+    IdempotencyRecord.__table__,
 ]

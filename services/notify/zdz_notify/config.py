@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from zdz_common.config import env_int, env_str, sqlite_url
+from zdz_common.config import AuthSettings, env_int, env_str, sqlite_url
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
 from zdz_notify.domain.deliveries import RetryPolicy
@@ -54,6 +54,7 @@ class NotifyConfig:
     delivery_poll_seconds: float
     delivery_lease_seconds: float  # a crashed process's deliveries are sent again after this
     shutdown_grace_seconds: int
+    auth: AuthSettings = field(default_factory=AuthSettings)  # default: disabled (in-process tests)
 
     @classmethod
     def from_env(cls) -> NotifyConfig:
@@ -91,4 +92,5 @@ class NotifyConfig:
             delivery_poll_seconds=env_float("ZDZ_NOTIFY_DELIVERY_POLL_SECONDS", 1.0),
             delivery_lease_seconds=env_float("ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS", 60.0),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+            auth=AuthSettings.from_env(),
         )

@@ -7,6 +7,7 @@ import logging
 
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.consumer import EventConsumer
+from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
@@ -56,6 +57,8 @@ async def serve(config: RegistryConfig) -> None:
             registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name,
             ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
         ],
+        interceptors=server_interceptors(config.auth),
+        max_message_bytes=config.auth.max_message_bytes,
     )
     await server.start()
     print(f"registry  grpc://{server.address}", flush=True)

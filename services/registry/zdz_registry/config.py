@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zdz_common.config import env_int, env_str, sqlite_url
+from zdz_common.config import AuthSettings, env_int, env_str, sqlite_url
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class RegistryConfig:
     grpc_address: str
     load_official_data: bool
     shutdown_grace_seconds: int
+    auth: AuthSettings
 
     @classmethod
     def from_env(cls) -> RegistryConfig:
@@ -23,4 +24,5 @@ class RegistryConfig:
             grpc_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
             load_official_data=env_str("ZDZ_LOAD_OFFICIAL_DATA", "1") not in {"0", "false", "no"},
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+            auth=AuthSettings.from_env(),
         )

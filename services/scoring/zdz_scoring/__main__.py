@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_scoring.adapters.registry import GrpcRegistry
@@ -24,7 +25,7 @@ async def serve(config: ScoringConfig) -> None:
         for relay in relays:
             loop.call_soon_threadsafe(relay.wake)
 
-    registry = GrpcRegistry(config.registry_address)
+    registry = GrpcRegistry(config.registry_address, token=config.auth.service_token)
     service = bootstrap(config.database_url, registry, on_commit=wake_relay)
     stop = asyncio.Event()
     stop_on_signals(stop)
@@ -39,6 +40,8 @@ async def serve(config: ScoringConfig) -> None:
             lambda s: scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(service), s)
         ],
         service_names=[scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name],
+        interceptors=server_interceptors(config.auth),
+        max_message_bytes=config.auth.max_message_bytes,
     )
     await server.start()
     print(f"scoring   grpc://{server.address}  (registry at {config.registry_address})", flush=True)

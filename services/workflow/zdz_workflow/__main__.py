@@ -14,12 +14,15 @@ from datetime import timedelta
 import grpc
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
+from zdz_common.authorisation import Guard
+from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_workflow.adapters import temporal
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
 from zdz_workflow.bootstrap import bootstrap
 from zdz_workflow.config import WorkflowConfig
+from zdz_workflow.domain.permissions import WORKFLOW_POLICY
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
 from zdz_workflow.service_layer.processes import ProcessService
 from zdz_workflow.shared import ProcessSettings
@@ -50,13 +53,13 @@ async def serve(config: WorkflowConfig) -> None:
     app = bootstrap(
         config.database_url,
         holidays_dir=config.holidays_dir,
-        ledger=RegistryLedger(registry),
+        ledger=RegistryLedger(registry, token=config.auth.service_token),
         on_commit=wake_relay,
     )
     settings = ProcessSettings(look_back_failure_limit=config.look_back_failure_limit)
     processes = ProcessService(
         client,
-        units=RegistryUnits(registry),
+        units=RegistryUnits(registry, token=config.auth.service_token),
         schedules=app.schedules,
         task_queue=TASK_QUEUE,
         settings=settings,
@@ -70,12 +73,17 @@ async def serve(config: WorkflowConfig) -> None:
         )
     )
     working = asyncio.create_task(worker.run())
+    guard = Guard(WORKFLOW_POLICY, service="workflow", engine=app.engine, store=app.store)
     server = GrpcServer(
         address=config.grpc_address,
         register=[
-            lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(WorkflowServicer(processes), s)
+            lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(
+                WorkflowServicer(processes, guard=guard), s
+            )
         ],
         service_names=[workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"].full_name],
+        interceptors=server_interceptors(config.auth),
+        max_message_bytes=config.auth.max_message_bytes,
     )
     await server.start()
     print(

@@ -23,6 +23,7 @@ SOURCE = "zdz/workflow"
 @dataclass(frozen=True)
 class WorkflowApp:
     engine: Engine
+    store: EventStore
     schedules: HolidayScheduleFiles
     activities: ProcessActivities
 
@@ -37,7 +38,8 @@ def bootstrap(
     engine = create_store_engine(database_url)
     SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
     schedules = HolidayScheduleFiles(holidays_dir)
+    store = EventStore(SOURCE)
     activities = ProcessActivities(
-        engine=engine, store=EventStore(SOURCE), schedules=schedules, ledger=ledger, on_commit=on_commit
+        engine=engine, store=store, schedules=schedules, ledger=ledger, on_commit=on_commit
     )
-    return WorkflowApp(engine=engine, schedules=schedules, activities=activities)
+    return WorkflowApp(engine=engine, store=store, schedules=schedules, activities=activities)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from zdz_common.config import data_dir, env_int, env_str, sqlite_url
+from zdz_common.config import AuthSettings, data_dir, env_int, env_str, sqlite_url
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class WorkflowConfig:
     holidays_dir: Path  # JSON holiday schedules that extend or correct the installed chinesecalendar
     look_back_failure_limit: int
     shutdown_grace_seconds: int
+    auth: AuthSettings
 
     @classmethod
     def from_env(cls) -> WorkflowConfig:
@@ -33,4 +34,5 @@ class WorkflowConfig:
             holidays_dir=Path(holidays) if holidays else data_dir() / "holidays",
             look_back_failure_limit=env_int("ZDZ_LOOK_BACK_FAILURE_LIMIT", 2),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
+            auth=AuthSettings.from_env(),
         )

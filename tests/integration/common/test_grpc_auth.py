@@ -16,6 +16,7 @@ from zdz_registry.entrypoints.grpc_api import RegistryServicer
 
 PRIVATE, PUBLIC = generate_key_pair()
 CLERK = Principal(role=Role.DISTRICT_TASK_FORCE, person="li.clerk", district_code="wanzhou")
+CITY = Principal(role=Role.MUNICIPAL_TASK_FORCE, person="wang.city")
 
 
 @pytest.fixture
@@ -59,16 +60,16 @@ async def test_health_checks_need_no_token(secured) -> None:
 async def test_the_verified_principal_is_recorded_on_the_event_not_what_the_caller_claims(secured) -> None:
     stub = registry_pb2_grpc.RegistryServiceStub(secured)
     district = pb.District(code="wanzhou", name="万州区", town_share_2025=35, town_share_2027=80)
-    spoofed = (*_bearer(CLERK), ("x-zdz-organisation", "municipal"), ("x-zdz-role", "MUNICIPAL_TASK_FORCE"))
+    spoofed = (*_bearer(CITY), ("x-zdz-organisation", "district:wanzhou"), ("x-zdz-person", "li.clerk"))
     await stub.CreateDistrict(pb.CreateDistrictRequest(district=district), metadata=spoofed)
     trail = await stub.GetAuditTrail(
-        pb.GetAuditTrailRequest(stream_id="district/wanzhou"), metadata=_bearer(CLERK)
+        pb.GetAuditTrailRequest(stream_id="district/wanzhou"), metadata=_bearer(CITY)
     )
     actor = trail.events[0].actor
     assert (actor.organisation, actor.role, actor.person) == (
-        "district:wanzhou",
-        "DISTRICT_TASK_FORCE",
-        "li.clerk",
+        "municipal",
+        "MUNICIPAL_TASK_FORCE",
+        "wang.city",
     )
 
 

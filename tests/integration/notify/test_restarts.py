@@ -96,6 +96,7 @@ class NotifyProcess:
             "ZDZ_DATA_DIR": str(data),
             "ZDZ_NATS_URL": nats_url,
             "ZDZ_NOTIFY_GRPC_ADDRESS": self.grpc_address,
+            "ZDZ_AUTH_DISABLED": "1",  # authentication is tested in tests/integration/auth
             "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
             "ZDZ_NOTIFY_RETRY_BASE_SECONDS": "0.05",
             "ZDZ_NOTIFY_DELIVERY_POLL_SECONDS": "0.2",

@@ -24,6 +24,7 @@ def test_registry_serves_health_and_exits_zero_on_sigterm(tmp_path: Path, nats_s
         "ZDZ_NATS_URL": nats_server.url,
         "ZDZ_REGISTRY_GRPC_ADDRESS": address,
         "ZDZ_LOAD_OFFICIAL_DATA": "0",
+        "ZDZ_AUTH_DISABLED": "1",  # authentication is tested in tests/integration/auth
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "zdz_registry"], env=env, stdout=subprocess.PIPE, text=True

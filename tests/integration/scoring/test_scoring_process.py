@@ -71,6 +71,7 @@ async def test_scoring_serves_publishes_its_events_and_exits_zero_on_sigterm(
         "ZDZ_DATA_DIR": str(tmp_path),
         "ZDZ_NATS_URL": nats_server.url,
         "ZDZ_SCORING_GRPC_ADDRESS": address,
+        "ZDZ_AUTH_DISABLED": "1",  # authentication is tested in tests/integration/auth
         "ZDZ_REGISTRY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",  # a spot-check draw needs no registry
     }
     process = await asyncio.create_subprocess_exec(

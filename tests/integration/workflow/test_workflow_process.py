@@ -28,6 +28,7 @@ def test_workflow_service_serves_health_and_exits_zero_on_sigterm(
         "ZDZ_TEMPORAL_ADDRESS": dev_server.address,
         "ZDZ_WORKFLOW_GRPC_ADDRESS": address,
         "ZDZ_REGISTRY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",  # not called until a process starts
+        "ZDZ_AUTH_DISABLED": "1",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "zdz_workflow"], env=env, stdout=subprocess.PIPE, text=True

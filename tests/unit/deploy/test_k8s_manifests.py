@@ -44,6 +44,9 @@ def test_every_service_deployment_is_hardened_and_probed_over_grpc(folder: Path)
             assert security["capabilities"]["drop"] == ["ALL"]
             assert "grpc" in container["readinessProbe"] and "grpc" in container["livenessProbe"]
             assert container["resources"]["requests"] and container["resources"]["limits"]
+            # issue 7: no service runs without token verification in a cluster
+            assert "ZDZ_AUTH_PUBLIC_KEY_FILE" in {e["name"] for e in container.get("env", [])}
+            assert "ZDZ_AUTH_DISABLED" not in {e["name"] for e in container.get("env", [])}
     services = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Service"}
     for deployment in deployments:
         ports = services[deployment["metadata"]["name"]]["spec"]["ports"]

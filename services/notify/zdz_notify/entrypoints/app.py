@@ -15,6 +15,7 @@ from nats.js.errors import NotFoundError
 from zdz.notify.v1 import notify_pb2, notify_pb2_grpc
 from zdz_common.consumer import ConsumerSettings, EventConsumer
 from zdz_common.eventstore.store import utc_now
+from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer
 from zdz_common.nats_streams import connect, ensure_stream, stream_name
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
@@ -99,6 +100,8 @@ class NotifyApp:
                 )
             ],
             service_names=[SERVICE_NAME],
+            interceptors=server_interceptors(config.auth),
+            max_message_bytes=config.auth.max_message_bytes,
         )
         self._board = BoardServer(
             config.board_address,

@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlmodel import Session
 
 from zdz.notify.v1 import notify_pb2 as pb
 from zdz.notify.v1 import notify_pb2_grpc
+from zdz_common.authorisation import Guard, Target
+from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import command_context, maps_domain_errors, status_of
+from zdz_common.idempotency import idempotent
 from zdz_notify.adapters.orm import EmailAddressRecord, IntegrationRecord, NotificationRecord, WebhookRecord
 from zdz_notify.domain.commands import (
     MarkRead,
@@ -25,7 +29,8 @@ from zdz_notify.domain.commands import (
     ReplayDeadLetters,
 )
 from zdz_notify.domain.deliveries import DeliveryStatus
-from zdz_notify.domain.recipients import Channel
+from zdz_notify.domain.permissions import NOTIFY_POLICY
+from zdz_notify.domain.recipients import Channel, parse_recipient
 from zdz_notify.service_layer.inbox import InboxFeed
 from zdz_notify.service_layer.services import DeliveryView, NotifyService
 
@@ -123,11 +128,28 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         self._service = service
         self._feed = feed
         self._stopping = stopping
+        self._guard = Guard(NOTIFY_POLICY, service="notify", engine=service.engine, store=service.store)
+
+    async def _allowed(
+        self, action: str, context: grpc.aio.ServicerContext, recipient: str = ""
+    ) -> CommandContext:
+        """Who asks, once the permission table lets them act for `recipient` (PERMISSION_DENIED, recorded,
+        otherwise). An empty recipient means every recipient."""
+        ctx = command_context(context)
+        who = str(parse_recipient(recipient)) if recipient.strip() else ""
+        await self._guard.check(action, Target(recipient=who), ctx)
+        return ctx
+
+    def _owner(self, record_type: type[WebhookRecord] | type[EmailAddressRecord], record_id: str) -> str:
+        with Session(self._service.engine) as session:
+            record = session.get(record_type, record_id) if record_id else None
+        return record.recipient if record else ""
 
     @maps_domain_errors
     async def ListNotifications(
         self, request: pb.ListNotificationsRequest, context: grpc.aio.ServicerContext
     ):
+        await self._allowed("ListNotifications", context, request.recipient)
         page = await asyncio.to_thread(
             self._service.list_notifications,
             request.recipient,
@@ -143,69 +165,80 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         )
 
     @maps_domain_errors
+    @idempotent(pb.MarkReadResponse)
     async def MarkRead(self, request: pb.MarkReadRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("MarkRead", context, request.recipient)
         command = MarkRead(request.recipient, tuple(request.notification_ids), request.all)
-        marked = await asyncio.to_thread(self._service.mark_read, command, command_context(context))
+        marked = await asyncio.to_thread(self._service.mark_read, command, ctx)
         return pb.MarkReadResponse(marked=marked)
 
     async def Subscribe(
         self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.SubscribeResponse]:
         try:
+            await self._allowed("Subscribe", context, request.recipient)
             async for notification, replayed in self._feed.follow(request.recipient, self._stopping):
                 yield pb.SubscribeResponse(notification=notification_to_pb(notification), replayed=replayed)
         except DomainError as error:
             await context.abort(status_of(error), str(error))
 
     @maps_domain_errors
+    @idempotent(pb.RegisterIntegrationResponse)
     async def RegisterIntegration(
         self, request: pb.RegisterIntegrationRequest, context: grpc.aio.ServicerContext
     ):
+        ctx = await self._allowed("RegisterIntegration", context)
         command = RegisterIntegration(request.name, request.display_name, tuple(request.event_types))
-        record = await asyncio.to_thread(
-            self._service.register_integration, command, command_context(context)
-        )
+        record = await asyncio.to_thread(self._service.register_integration, command, ctx)
         return pb.RegisterIntegrationResponse(integration=integration_to_pb(record))
 
     @maps_domain_errors
+    @idempotent(pb.RegisterWebhookResponse)
     async def RegisterWebhook(self, request: pb.RegisterWebhookRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("RegisterWebhook", context, request.recipient)
         command = RegisterWebhook(request.recipient, request.url, request.secret, request.description)
-        record = await asyncio.to_thread(self._service.register_webhook, command, command_context(context))
+        record = await asyncio.to_thread(self._service.register_webhook, command, ctx)
         return pb.RegisterWebhookResponse(webhook=webhook_to_pb(record))
 
     @maps_domain_errors
+    @idempotent(pb.RemoveWebhookResponse)
     async def RemoveWebhook(self, request: pb.RemoveWebhookRequest, context: grpc.aio.ServicerContext):
-        cancelled = await asyncio.to_thread(
-            self._service.remove_webhook, RemoveWebhook(request.id), command_context(context)
-        )
+        owner = await asyncio.to_thread(self._owner, WebhookRecord, request.id)
+        ctx = await self._allowed("RemoveWebhook", context, owner)
+        cancelled = await asyncio.to_thread(self._service.remove_webhook, RemoveWebhook(request.id), ctx)
         return pb.RemoveWebhookResponse(cancelled_deliveries=cancelled)
 
     @maps_domain_errors
     async def ListWebhooks(self, request: pb.ListWebhooksRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListWebhooks", context, request.recipient)
         records = await asyncio.to_thread(self._service.list_webhooks, request.recipient)
         return pb.ListWebhooksResponse(webhooks=[webhook_to_pb(r) for r in records])
 
     @maps_domain_errors
+    @idempotent(pb.RegisterEmailAddressResponse)
     async def RegisterEmailAddress(
         self, request: pb.RegisterEmailAddressRequest, context: grpc.aio.ServicerContext
     ):
+        ctx = await self._allowed("RegisterEmailAddress", context, request.recipient)
         command = RegisterEmailAddress(request.recipient, request.address)
-        record = await asyncio.to_thread(
-            self._service.register_email_address, command, command_context(context)
-        )
+        record = await asyncio.to_thread(self._service.register_email_address, command, ctx)
         return pb.RegisterEmailAddressResponse(email_address=email_address_to_pb(record))
 
     @maps_domain_errors
+    @idempotent(pb.RemoveEmailAddressResponse)
     async def RemoveEmailAddress(
         self, request: pb.RemoveEmailAddressRequest, context: grpc.aio.ServicerContext
     ):
+        owner = await asyncio.to_thread(self._owner, EmailAddressRecord, request.id)
+        ctx = await self._allowed("RemoveEmailAddress", context, owner)
         cancelled = await asyncio.to_thread(
-            self._service.remove_email_address, RemoveEmailAddress(request.id), command_context(context)
+            self._service.remove_email_address, RemoveEmailAddress(request.id), ctx
         )
         return pb.RemoveEmailAddressResponse(cancelled_deliveries=cancelled)
 
     @maps_domain_errors
     async def ListDeliveries(self, request: pb.ListDeliveriesRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListDeliveries", context, request.recipient)
         page = await asyncio.to_thread(
             self._service.list_deliveries,
             request.recipient,
@@ -218,17 +251,18 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         )
 
     @maps_domain_errors
+    @idempotent(pb.ReplayDeadLettersResponse)
     async def ReplayDeadLetters(
         self, request: pb.ReplayDeadLettersRequest, context: grpc.aio.ServicerContext
     ):
+        ctx = await self._allowed("ReplayDeadLetters", context, request.recipient)
         command = ReplayDeadLetters(request.recipient, tuple(request.delivery_ids))
-        replayed = await asyncio.to_thread(
-            self._service.replay_dead_letters, command, command_context(context)
-        )
+        replayed = await asyncio.to_thread(self._service.replay_dead_letters, command, ctx)
         return pb.ReplayDeadLettersResponse(replayed=replayed)
 
     @maps_domain_errors
     async def ListEventTypes(self, request: pb.ListEventTypesRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListEventTypes", context)
         return pb.ListEventTypesResponse(
             event_types=[
                 pb.EventType(

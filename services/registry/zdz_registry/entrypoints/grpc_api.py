@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from zdz.registry.v1 import ledger_pb2, registry_pb2_grpc
 from zdz.registry.v1 import registry_pb2 as pb
+from zdz_common.authorisation import Guard, Target
+from zdz_common.context import CommandContext
 from zdz_common.envelope import to_envelope
 from zdz_common.errors import InvalidArgument
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_common.idempotency import idempotent
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
 from zdz_registry.domain.model import DistrictTargets, ParkLevel, UnitDetails, UnitKind
-from zdz_registry.service_layer.services import RegistryService, UnitFilter
+from zdz_registry.domain.permissions import REGISTRY_POLICY
+from zdz_registry.service_layer.services import RegistryService, UnitFilter, district_of_unit
 
 _KIND_FROM_PB = {pb.UNIT_KIND_TOWN: UnitKind.TOWN, pb.UNIT_KIND_PARK_GROUP: UnitKind.PARK_GROUP}
 _KIND_TO_PB = {v.value: k for k, v in _KIND_FROM_PB.items()}
@@ -75,21 +80,52 @@ def _details(unit: pb.Unit) -> UnitDetails:
     )
 
 
+def _acceptance_states(states: Iterable[int]) -> frozenset[str]:
+    known = set(ledger_pb2.AcceptanceState.values())
+    unknown = [state for state in states if state not in known]
+    if unknown:
+        raise InvalidArgument(
+            f"未知的验收状态 {unknown[0]} (unknown acceptance state)", field="acceptance_states"
+        )
+    return frozenset(
+        ledger_pb2.AcceptanceState.Name(state).removeprefix("ACCEPTANCE_STATE_")  # type: ignore[arg-type]
+        for state in states
+        if state != ledger_pb2.ACCEPTANCE_STATE_UNSPECIFIED
+    )
+
+
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     def __init__(self, service: RegistryService) -> None:
         self._service = service
+        self._guard = Guard(REGISTRY_POLICY, service="registry", engine=service.engine, store=service.store)
+
+    async def _allowed(
+        self, action: str, context: grpc.aio.ServicerContext, target: Target | None = None
+    ) -> CommandContext:
+        """Who asks, once the permission table lets them (PERMISSION_DENIED, recorded, otherwise)."""
+        ctx = command_context(context)
+        await self._guard.check(action, target or Target(), ctx)
+        return ctx
+
+    async def _unit_target(self, unit_id: str) -> Target:
+        district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)
+        return Target(unit_id=unit_id, district_code=district)
 
     @maps_domain_errors
+    @idempotent(pb.CreateDistrictResponse)
     async def CreateDistrict(self, request: pb.CreateDistrictRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("CreateDistrict", context, Target(district_code=request.district.code))
         d = request.district
         command = CreateDistrict(
             code=d.code, name=d.name, gb_code=d.gb_code, targets=_targets(d), ordinal=d.ordinal
         )
-        view = await asyncio.to_thread(self._service.create_district, command, command_context(context))
+        view = await asyncio.to_thread(self._service.create_district, command, ctx)
         return pb.CreateDistrictResponse(district=district_to_pb(view))
 
     @maps_domain_errors
+    @idempotent(pb.UpdateDistrictResponse)
     async def UpdateDistrict(self, request: pb.UpdateDistrictRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("UpdateDistrict", context, Target(district_code=request.district.code))
         d = request.district
         command = UpdateDistrict(
             code=d.code,
@@ -98,16 +134,18 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             targets=_targets(d),
             expected_version=request.expected_version or None,
         )
-        view = await asyncio.to_thread(self._service.update_district, command, command_context(context))
+        view = await asyncio.to_thread(self._service.update_district, command, ctx)
         return pb.UpdateDistrictResponse(district=district_to_pb(view))
 
     @maps_domain_errors
     async def GetDistrict(self, request: pb.GetDistrictRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetDistrict", context, Target(district_code=request.code))
         view = await asyncio.to_thread(self._service.get_district, request.code)
         return pb.GetDistrictResponse(district=district_to_pb(view))
 
     @maps_domain_errors
     async def ListDistricts(self, request: pb.ListDistrictsRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListDistricts", context)
         page = await asyncio.to_thread(self._service.list_districts, request.page_size, request.page_token)
         return pb.ListDistrictsResponse(
             districts=[district_to_pb(v) for v in page.items],
@@ -116,40 +154,42 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         )
 
     @maps_domain_errors
+    @idempotent(pb.CreateUnitResponse)
     async def CreateUnit(self, request: pb.CreateUnitRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("CreateUnit", context, Target(district_code=request.unit.district_code))
         u = request.unit
         command = CreateUnit(
             district_code=u.district_code, kind=_kind(u.kind), details=_details(u), unit_id=u.id
         )
-        view = await asyncio.to_thread(self._service.create_unit, command, command_context(context))
+        view = await asyncio.to_thread(self._service.create_unit, command, ctx)
         return pb.CreateUnitResponse(unit=unit_to_pb(view))
 
     @maps_domain_errors
+    @idempotent(pb.UpdateUnitResponse)
     async def UpdateUnit(self, request: pb.UpdateUnitRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("UpdateUnit", context, await self._unit_target(request.unit.id))
         u = request.unit
         command = UpdateUnit(
             unit_id=u.id, details=_details(u), expected_version=request.expected_version or None
         )
-        view = await asyncio.to_thread(self._service.update_unit, command, command_context(context))
+        view = await asyncio.to_thread(self._service.update_unit, command, ctx)
         return pb.UpdateUnitResponse(unit=unit_to_pb(view))
 
     @maps_domain_errors
     async def GetUnit(self, request: pb.GetUnitRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetUnit", context, await self._unit_target(request.id))
         view = await asyncio.to_thread(self._service.get_unit, request.id)
         return pb.GetUnitResponse(unit=unit_to_pb(view))
 
     @maps_domain_errors
     async def ListUnits(self, request: pb.ListUnitsRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListUnits", context, Target(district_code=request.district_code))
         unit_filter = UnitFilter(
             district_code=request.district_code,
             kind=_KIND_FROM_PB.get(request.kind),  # type: ignore[call-overload]
             along_river=request.along_river if request.HasField("along_river") else None,
             target_year=request.target_year,
-            acceptance_states=frozenset(
-                ledger_pb2.AcceptanceState.Name(state).removeprefix("ACCEPTANCE_STATE_")
-                for state in request.acceptance_states
-                if state != ledger_pb2.ACCEPTANCE_STATE_UNSPECIFIED
-            ),
+            acceptance_states=_acceptance_states(request.acceptance_states),
         )
         page = await asyncio.to_thread(
             self._service.list_units, unit_filter, request.page_size, request.page_token
@@ -162,11 +202,13 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
     @maps_domain_errors
     async def GetAuditTrail(self, request: pb.GetAuditTrailRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetAuditTrail", context)
         events = await asyncio.to_thread(self._service.audit_trail, request.stream_id)
         return pb.GetAuditTrailResponse(events=[to_envelope(e) for e in events])
 
     @maps_domain_errors
     async def VerifyChain(self, request: pb.VerifyChainRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("VerifyChain", context)
         result = await asyncio.to_thread(self._service.verify_chain, request.stream_id or None)
         response = pb.VerifyChainResponse(ok=result.ok, events_checked=result.events_checked)
         if result.first_broken_link:

@@ -19,6 +19,13 @@ from zdz_registry.domain.model import District, Unit, UnitKind, district_stream,
 from zdz_registry.service_layer.unit_of_work import unit_of_work
 
 
+def district_of_unit(engine: Engine, unit_id: str) -> str:
+    """The unit's district code, "" for an unknown unit (what the permission rules compare)."""
+    with Session(engine) as session:
+        view = session.get(UnitView, unit_id) if unit_id else None
+    return view.district_code if view else ""
+
+
 @dataclass(frozen=True)
 class UnitFilter:
     district_code: str = ""

@@ -134,11 +134,13 @@ _KIND_OF_PB = {
 class GrpcRegistry:
     """The registry over gRPC on one channel (built by `bootstrap`, closed by `close`)."""
 
-    def __init__(self, address: str, *, timeout: float = CALL_TIMEOUT_SECONDS) -> None:
+    def __init__(self, address: str, *, timeout: float = CALL_TIMEOUT_SECONDS, token: str = "") -> None:
+        """`token`: the scoring service's own SERVICE bearer token, sent on every call when authentication is on."""
         self._channel = grpc.insecure_channel(address)
         self._units = registry_pb2_grpc.RegistryServiceStub(self._channel)
         self._ledger = ledger_pb2_grpc.LedgerServiceStub(self._channel)
         self._timeout = timeout
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
 
     def close(self) -> None:
         self._channel.close()
@@ -225,7 +227,7 @@ class GrpcRegistry:
 
     def _call(self, method: Callable[..., R], request: object, key: str, *, what: str = "单元") -> R:
         try:
-            return method(request, timeout=self._timeout)
+            return method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             code = error.code()  # type: ignore[attr-defined]
             if code is grpc.StatusCode.NOT_FOUND:

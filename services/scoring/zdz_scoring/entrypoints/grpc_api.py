@@ -9,14 +9,18 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import grpc
 
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz.scoring.v1 import scoring_pb2_grpc
+from zdz_common.authorisation import Guard, Target
+from zdz_common.context import CommandContext
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_common.idempotency import idempotent
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import RegistryUnavailable
 from zdz_scoring.adapters.wire import (
@@ -34,6 +38,7 @@ from zdz_scoring.adapters.wire import (
 )
 from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
 from zdz_scoring.domain.errors import InvalidInput
+from zdz_scoring.domain.permissions import SCORING_POLICY, sheet_action
 from zdz_scoring.domain.records import SheetState, UnitRef
 from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.sheet import SheetKind
@@ -107,38 +112,78 @@ def summary_to_pb(view: SheetView) -> pb.ScoreSheetSummary:
 class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     def __init__(self, service: ScoringService) -> None:
         self._service = service
+        self._guard = Guard(SCORING_POLICY, service="scoring", engine=service.engine, store=service.store)
+
+    async def _allowed(
+        self, action: str, context: grpc.aio.ServicerContext, target: Target | None = None
+    ) -> CommandContext:
+        """Who asks, once the permission table lets them (PERMISSION_DENIED, recorded, otherwise)."""
+        ctx = command_context(context)
+        await self._guard.check(action, target or Target(), ctx)
+        return ctx
+
+    async def _unit_target(self, unit_id: str) -> Target:
+        """The unit and its district, as the registry knows them (NOT_FOUND for an unknown unit)."""
+        if not unit_id.strip():
+            return Target()
+        unit = await asyncio.to_thread(self._service.registry.unit, unit_id.strip())
+        return Target(unit_id=unit.id, district_code=unit.district_code)
+
+    async def _sheet(self, sheet_id: str) -> SheetView:
+        return await asyncio.to_thread(self._service.get_sheet, sheet_id.strip())
+
+    async def _sheet_target(self, sheet_id: str) -> Target:
+        view = await self._sheet(sheet_id)
+        return Target(unit_id=view.unit_id, district_code=view.district_code, sheet_unit_id=view.unit_id)
+
+    async def _plan_target(self, plan_id: str) -> Target:
+        view = await asyncio.to_thread(self._service.get_sampling_plan, plan_id.strip())
+        unit = pb.SamplingPlan.FromString(view.body).unit
+        return Target(unit_id=unit.id, district_code=unit.district_code)
 
     @maps_errors
     async def GetRubric(self, request: pb.GetRubricRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetRubric", context)
         kind = enum_from_pb(pb.UnitKind, request.unit_kind, UnitKind, "unit_kind")
         return pb.GetRubricResponse(rubric=rubric_to_pb(self._service.rubric(kind, request.version.strip())))
 
     @maps_errors
     async def PreviewSheet(self, request: pb.PreviewSheetRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("PreviewSheet", context, await self._unit_target(request.input.unit_id))
         content = await asyncio.to_thread(self._service.preview, score_unit(request.input))
         return pb.PreviewSheetResponse(sheet=content_to_pb(content))
 
     @maps_errors
+    @idempotent(pb.SaveSheetDraftResponse)
     async def SaveSheetDraft(self, request: pb.SaveSheetDraftRequest, context: grpc.aio.ServicerContext):
         command = SaveSheetDraft(
             request.sheet_id, score_unit(request.input), request.expected_version or None
         )
-        view = await asyncio.to_thread(self._service.save_draft, command, command_context(context))
+        target = await self._unit_target(command.sheet.unit_id)
+        action = sheet_action("SaveSheetDraft", command.sheet.sheet_kind.value)
+        ctx = await self._allowed(action, context, replace(target, sheet_unit_id=target.unit_id))
+        view = await asyncio.to_thread(self._service.save_draft, command, ctx)
         return pb.SaveSheetDraftResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
+    @idempotent(pb.SignSheetResponse)
     async def SignSheet(self, request: pb.SignSheetRequest, context: grpc.aio.ServicerContext):
         command = SignSheet(request.sheet_id.strip(), request.expected_version or None)
-        view = await asyncio.to_thread(self._service.sign, command, command_context(context))
+        sheet = await self._sheet(command.sheet_id)
+        target = Target(unit_id=sheet.unit_id, district_code=sheet.district_code, sheet_unit_id=sheet.unit_id)
+        ctx = await self._allowed(sheet_action("SignSheet", sheet.sheet_kind), context, target)
+        view = await asyncio.to_thread(self._service.sign, command, ctx)
         return pb.SignSheetResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
     async def GetSheet(self, request: pb.GetSheetRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetSheet", context, await self._sheet_target(request.sheet_id))
         view = await asyncio.to_thread(self._service.get_sheet, request.sheet_id.strip())
         return pb.GetSheetResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
     async def ListSheets(self, request: pb.ListSheetsRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListSheets", context, await self._unit_target(request.unit_id))
         sheet_filter = SheetFilter(
             unit_id=request.unit_id.strip(),
             sheet_kind=enum_from_pb(pb.SheetKind, request.sheet_kind, SheetKind, "sheet_kind")
@@ -157,6 +202,8 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
 
     @maps_errors
     async def CompareSheets(self, request: pb.CompareSheetsRequest, context: grpc.aio.ServicerContext):
+        for sheet_id in (request.sheet_id_a, request.sheet_id_b):
+            await self._allowed("CompareSheets", context, await self._sheet_target(sheet_id))
         comparison, a, b = await asyncio.to_thread(
             self._service.compare, request.sheet_id_a.strip(), request.sheet_id_b.strip()
         )
@@ -166,6 +213,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
 
     @maps_errors
     async def RenderSheet(self, request: pb.RenderSheetRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("RenderSheet", context, await self._sheet_target(request.sheet_id))
         if request.format not in _FORMATS:
             raise InvalidInput(
                 "须为 DOCUMENT_FORMAT_HTML 或 DOCUMENT_FORMAT_XLSX (format is required)", field="format"
@@ -181,21 +229,25 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     async def DraftSelfAssessmentReport(
         self, request: pb.DraftSelfAssessmentReportRequest, context: grpc.aio.ServicerContext
     ):
+        await self._allowed("DraftSelfAssessmentReport", context, await self._sheet_target(request.sheet_id))
         document = await asyncio.to_thread(self._service.self_assessment_report, request.sheet_id.strip())
         return pb.DraftSelfAssessmentReportResponse(
             markdown=document.content.decode(), file_name=document.file_name
         )
 
     @maps_errors
+    @idempotent(pb.DrawSamplingPlanResponse)
     async def DrawSamplingPlan(self, request: pb.DrawSamplingPlanRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("DrawSamplingPlan", context, await self._unit_target(request.unit_id))
         command = DrawSamplingPlan(
             request.unit_id.strip(), request.seed if request.HasField("seed") else None
         )
-        view = await asyncio.to_thread(self._service.draw_sampling_plan, command, command_context(context))
+        view = await asyncio.to_thread(self._service.draw_sampling_plan, command, ctx)
         return pb.DrawSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
 
     @maps_errors
     async def GetSamplingPlan(self, request: pb.GetSamplingPlanRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetSamplingPlan", context, await self._plan_target(request.plan_id))
         view = await asyncio.to_thread(self._service.get_sampling_plan, request.plan_id.strip())
         return pb.GetSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
 
@@ -203,12 +255,15 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     async def RedrawSamplingPlan(
         self, request: pb.RedrawSamplingPlanRequest, context: grpc.aio.ServicerContext
     ):
+        await self._allowed("RedrawSamplingPlan", context, await self._plan_target(request.plan_id))
         redrawn = await asyncio.to_thread(self._service.redraw_sampling_plan, request.plan_id.strip())
         plan = plan_to_pb(redrawn.plan_id, redrawn.unit, redrawn.plan, redrawn.population)
         return pb.RedrawSamplingPlanResponse(plan=plan, identical=redrawn.identical)
 
     @maps_errors
+    @idempotent(pb.DrawSpotCheckResponse)
     async def DrawSpotCheck(self, request: pb.DrawSpotCheckRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("DrawSpotCheck", context)
         command = DrawSpotCheck(
             candidates=tuple(
                 unit_from_pb(unit, f"candidates[{i}]") for i, unit in enumerate(request.candidates)
@@ -217,10 +272,11 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
             towns_per_district=request.towns_per_district or DEFAULT_TOWNS,
             parks_per_district=request.parks_per_district or DEFAULT_PARKS,
         )
-        view = await asyncio.to_thread(self._service.draw_spot_check, command, command_context(context))
+        view = await asyncio.to_thread(self._service.draw_spot_check, command, ctx)
         return pb.DrawSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))
 
     @maps_errors
     async def GetSpotCheck(self, request: pb.GetSpotCheckRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetSpotCheck", context)
         view = await asyncio.to_thread(self._service.get_spot_check, request.draw_id.strip())
         return pb.GetSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))

@@ -14,8 +14,15 @@ from zdz_workflow.service_layer.ports import ProblemRefused, ProblemToFile
 from zdz_workflow.shared import UnitInfo
 
 CALL_TIMEOUT_SECONDS = 10.0
-# The registry records who asked; the workflow service files problems in its own name.
-_METADATA = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-person", "zdz-workflow"))
+# The registry records who asked; the workflow service files problems in its own name: with its SERVICE token
+# when authentication is on, otherwise (local tools, tests) with these headers.
+_SYSTEM = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-person", "zdz-workflow"))
+
+
+def _metadata(token: str) -> tuple[tuple[str, str], ...]:
+    return (*_SYSTEM, ("authorization", f"Bearer {token}")) if token else _SYSTEM
+
+
 # The registry refuses these for the request itself: retrying cannot help, the clerk must correct the finding.
 _REFUSALS = frozenset(
     {
@@ -43,13 +50,14 @@ def _enum_number(enum: EnumTypeWrapper, name: str, what: str) -> int:
 class RegistryUnits:
     """UnitDirectory over RegistryService.GetUnit."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, *, token: str = "") -> None:
         self._stub = registry_pb2_grpc.RegistryServiceStub(channel)
+        self._metadata = _metadata(token)
 
     async def unit(self, unit_id: str) -> UnitInfo:
         try:
             response = await self._stub.GetUnit(
-                registry_pb2.GetUnitRequest(id=unit_id), timeout=CALL_TIMEOUT_SECONDS, metadata=_METADATA
+                registry_pb2.GetUnitRequest(id=unit_id), timeout=CALL_TIMEOUT_SECONDS, metadata=self._metadata
             )
         except grpc.aio.AioRpcError as error:
             if error.code() is grpc.StatusCode.NOT_FOUND:
@@ -69,8 +77,9 @@ class RegistryUnits:
 class RegistryLedger:
     """ProblemLedger over LedgerService: a finding becomes a problem row, its deadline the problem's task."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, *, token: str = "") -> None:
         self._stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+        self._metadata = _metadata(token)
 
     async def record_problem(self, unit_id: str, problem: ProblemToFile) -> str:
         point = problem.point
@@ -104,7 +113,7 @@ class RegistryLedger:
 
     async def _call(self, method: grpc.aio.UnaryUnaryMultiCallable, request: object) -> object:
         try:
-            return await method(request, timeout=CALL_TIMEOUT_SECONDS, metadata=_METADATA)
+            return await method(request, timeout=CALL_TIMEOUT_SECONDS, metadata=self._metadata)
         except grpc.aio.AioRpcError as error:
             if error.code() in _REFUSALS:
                 raise ProblemRefused(error.details() or error.code().name) from error

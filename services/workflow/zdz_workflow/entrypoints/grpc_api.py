@@ -14,6 +14,7 @@ import grpc
 
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz.workflow.v1 import workflow_pb2_grpc
+from zdz_common.authorisation import Guard, Target
 from zdz_common.errors import InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors
 from zdz_workflow.domain.commands import (
@@ -62,10 +63,29 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _request_id(context: Context) -> str:
+    """The command's id, which is also its Temporal update id: an `x-idempotency-key` (scoped to the caller) makes
+    a retried command the same update, which Temporal answers with the first result and never applies twice."""
+    who = command_context(context)
+    metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+    key = metadata.get("x-idempotency-key", "").strip()
+    return f"idem/{who.actor.organisation}/{who.actor.person}/{key}" if key else who.request_id
+
+
 class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
-    def __init__(self, service: ProcessService, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self, service: ProcessService, *, guard: Guard | None = None, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
         self._service = service
+        self._guard = guard  # None: no permission checks (tests that run without authentication)
         self._clock = clock
+
+    async def _allowed(
+        self, action: str, context: Context, *, unit_id: str = "", district_code: str = ""
+    ) -> None:
+        if self._guard is not None:
+            target = Target(unit_id=unit_id, district_code=district_code)
+            await self._guard.check(action, target, command_context(context))
 
     def _envelope(self, request: Any, context: Context) -> dict[str, Any]:
         """Who, which request, when (the request's `at`, else now), why, on what evidence."""
@@ -73,7 +93,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         at = request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else self._clock()
         return {
             "actor": who.actor,
-            "request_id": who.request_id,
+            "request_id": _request_id(context),
             "at": at,
             "reason": request.reason,
             "evidence": tuple(request.evidence),
@@ -84,6 +104,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     ) -> ProcessView:
         if not request.HasField("process"):
             raise InvalidArgument("必填 (required)", field="process")
+        ref = request.process
+        await self._allowed(
+            command_type.__name__, context, unit_id=ref.unit_id, district_code=ref.district_code
+        )
         command = command_type(**self._envelope(request, context), **fields)
         return await self._service.send(ref_of(request.process), command)
 
@@ -93,9 +117,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     ) -> pb.StartProcessResponse:
         who = command_context(context)
         unit = await self._service.unit(request.unit_id)
+        await self._allowed("StartProcess", context, unit_id=unit.unit_id, district_code=unit.district_code)
         command = OpenProcess(
             actor=who.actor,
-            request_id=who.request_id,
+            request_id=_request_id(context),
             at=self._clock(),
             reason=request.reason,
             evidence=tuple(request.evidence),
@@ -111,6 +136,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     ) -> pb.ImportProcessResponse:
         who = command_context(context)
         unit = await self._service.unit(request.unit_id)
+        await self._allowed("ImportProcess", context, unit_id=unit.unit_id, district_code=unit.district_code)
         stage = stage_of(request.stage)
         if stage is None:
             raise InvalidArgument("必填：单元当前所处的阶段", field="stage")
@@ -118,7 +144,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             raise InvalidArgument("必填：进入该阶段的时间", field="stage_since")
         command = ImportProcess(
             actor=who.actor,
-            request_id=who.request_id,
+            request_id=_request_id(context),
             at=self._clock(),
             reason=request.reason,
             evidence=tuple(request.evidence),
@@ -300,6 +326,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def RefreshCalendars(
         self, request: pb.RefreshCalendarsRequest, context: Context
     ) -> pb.RefreshCalendarsResponse:
+        await self._allowed("RefreshCalendars", context, district_code=request.district_code)
         count, version = await self._service.refresh_calendars(
             command_context(context),
             at=self._clock(),
@@ -310,6 +337,8 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     async def GetProcess(self, request: pb.GetProcessRequest, context: Context) -> pb.GetProcessResponse:
+        ref = request.process
+        await self._allowed("GetProcess", context, unit_id=ref.unit_id, district_code=ref.district_code)
         view = await self._service.get(ref_of(request.process))
         return pb.GetProcessResponse(process=process_pb(view))
 
@@ -317,6 +346,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def GetProcessHistory(
         self, request: pb.GetProcessHistoryRequest, context: Context
     ) -> pb.GetProcessHistoryResponse:
+        ref = request.process
+        await self._allowed(
+            "GetProcessHistory", context, unit_id=ref.unit_id, district_code=ref.district_code
+        )
         entries = await self._service.history(ref_of(request.process))
         return pb.GetProcessHistoryResponse(entries=[history_pb(e) for e in entries])
 
@@ -324,6 +357,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def ListProcesses(
         self, request: pb.ListProcessesRequest, context: Context
     ) -> pb.ListProcessesResponse:
+        await self._allowed("ListProcesses", context, district_code=request.district_code)
         kind = request.unit_kind
         if kind and kind not in UnitKind.__members__:
             raise InvalidArgument("须为 TOWN 或 PARK_GROUP", field="unit_kind")

@@ -1,0 +1,176 @@
+"""Idempotency keys for commands (issue 7: "a retried command is answered with the first result, never applied
+twice"), applied to a servicer method by one decorator, `@idempotent(ResponseMessage)`.
+
+A command call may carry `x-idempotency-key` metadata (at most 200 printable characters). The key is scoped to
+the caller (the verified principal's organisation and person; without authentication, the x-zdz-* metadata).
+
+What is guaranteed, and where it is written:
+- A command that records events writes the key into the service's `es_idempotency` table *in the same
+  transaction* as its events (the event store does it before the first event). So the command is applied at
+  most once per key: a concurrent retry fails on the key's primary key and rolls back everything it did.
+- Its answer is written just after that transaction commits. A retry finds it and gets the same response,
+  byte for byte; a key reused for a different method or request is refused (INVALID_ARGUMENT).
+- Crash window: if the process dies between the command's commit and the answer's write (one small update),
+  the command stands and a retry is answered FAILED_PRECONDITION ("applied; the first answer was lost: read
+  the current state") — never applied again.
+- A command that records no event (nothing changed, or a change without an audit event such as marking
+  notifications read) writes its key and answer right after it, in one transaction; a crash before that lets a
+  retry run it again, which for such commands changes nothing more.
+- A command that fails (any error status) stores nothing: a retry runs it again.
+- Streamed requests (ledger imports) are keyed by method only: their rows are not hashed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+import grpc
+import sqlalchemy as sa
+from google.protobuf.message import Message
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from zdz_common.context import IdempotencyClaim
+from zdz_common.errors import FailedPrecondition, InvalidArgument
+from zdz_common.eventstore.engine import write_transaction_slot
+from zdz_common.eventstore.store import DuplicateCommand, format_time, utc_now
+from zdz_common.eventstore.tables import IdempotencyRecord
+from zdz_common.grpc_auth import current_principal
+
+METADATA_KEY = "x-idempotency-key"
+MAX_KEY_LENGTH = 200
+ANSWER_WAIT_SECONDS = 2.0  # how long a concurrent retry waits for the first attempt's answer
+
+_CLAIM: ContextVar[IdempotencyClaim | None] = ContextVar("zdz_idempotency", default=None)
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+_TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+
+def current_claim() -> IdempotencyClaim | None:
+    """The idempotency key of the command being served (read by `grpc_server.command_context`)."""
+    return _CLAIM.get()
+
+
+def _caller(metadata: dict[str, str]) -> str:
+    principal = current_principal()
+    if principal is not None:
+        return f"{principal.organisation}/{principal.person}"
+    return f"{metadata.get('x-zdz-organisation', 'unknown')}/{metadata.get('x-zdz-person', 'unknown')}"
+
+
+def _checked_key(raw: str) -> str:
+    key = raw.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidArgument(
+            f"幂等键须为 1–{MAX_KEY_LENGTH} 个可打印字符 (idempotency key: 1 to {MAX_KEY_LENGTH} printable characters)",
+            field=METADATA_KEY,
+        )
+    return key
+
+
+def _request_hash(request: Any) -> str:
+    if isinstance(request, Message):
+        return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+    return ""  # a request stream: keyed by method only
+
+
+def _find(engine: Engine, claim: IdempotencyClaim) -> IdempotencyRecord | None:
+    with Session(engine) as session:
+        return session.get(IdempotencyRecord, (claim.caller, claim.key))
+
+
+def _remember(engine: Engine, claim: IdempotencyClaim, response: bytes) -> None:
+    """Give the key its answer; insert the key too when the command recorded no event."""
+    with write_transaction_slot(engine), Session(engine) as session:
+        updated = session.execute(
+            sa.update(_TABLE)
+            .where(_TABLE.c.caller == claim.caller, _TABLE.c.key == claim.key, _TABLE.c.response.is_(None))
+            .values(response=response)
+        ).rowcount  # type: ignore[attr-defined]
+        if not updated:
+            try:
+                session.execute(
+                    sa.insert(_TABLE),
+                    [
+                        {
+                            "caller": claim.caller,
+                            "key": claim.key,
+                            "method": claim.method,
+                            "request_hash": claim.request_hash,
+                            "response": response,
+                            "created_at": format_time(utc_now()),
+                        }
+                    ],
+                )
+            except IntegrityError:  # a concurrent retry answered first: its answer stands
+                session.rollback()
+                return
+        session.commit()
+
+
+async def _replay(engine: Engine, claim: IdempotencyClaim, response_type: type[Message]) -> Message | None:
+    """The first answer for this key; None when the key is unknown. Waits briefly for an answer being written."""
+    deadline = asyncio.get_running_loop().time() + ANSWER_WAIT_SECONDS
+    while True:
+        record = await asyncio.to_thread(_find, engine, claim)
+        if record is None:
+            return None
+        if record.method != claim.method or record.request_hash != claim.request_hash:
+            raise InvalidArgument(
+                "该幂等键已用于另一请求，请换一个新键 (this idempotency key was used for a different request)",
+                field=METADATA_KEY,
+            )
+        if record.response is not None:
+            return response_type.FromString(record.response)
+        if asyncio.get_running_loop().time() > deadline:
+            raise FailedPrecondition(
+                "该请求已执行，但首次应答因故障丢失；请查询当前状态，勿重复提交 "
+                "(already applied; the first answer was lost: read the current state)",
+                field=METADATA_KEY,
+            )
+        await asyncio.sleep(0.05)
+
+
+def idempotent(response_type: type[Message]) -> Callable[[F], F]:
+    """Decorate a command method of a servicer whose `_service.engine` is the service's database. Put it under
+    `maps_domain_errors` (and under the permission check's caller) so refusals are never remembered."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+            metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+            if METADATA_KEY not in metadata:
+                return await method(self, request, context)
+            engine: Engine = self._service.engine
+            claim = IdempotencyClaim(
+                caller=_caller(metadata),
+                key=_checked_key(metadata[METADATA_KEY]),
+                method=method.__name__,
+                request_hash=_request_hash(request),
+            )
+            first = await _replay(engine, claim, response_type)
+            if first is not None:
+                return first
+            token = _CLAIM.set(claim)
+            try:
+                response = await method(self, request, context)
+            except DuplicateCommand:  # a concurrent retry with the same key committed first
+                replayed = await _replay(engine, claim, response_type)
+                if replayed is None:
+                    raise
+                return replayed
+            finally:
+                _CLAIM.reset(token)
+            await asyncio.to_thread(_remember, engine, claim, response.SerializeToString(deterministic=True))
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,93 @@
+"""Who may call which registry RPC (issue 7), one line per RPC. Checked by the servicers through
+`zdz_common.authorisation.Guard`; a method without a line is refused.
+
+Reads: the directory of districts and units is the published list (000 附件1/附件2), so every signed-in
+organisation reads it; a unit's ledger, problems and facts are read by the unit, its district's task force, the
+municipal task force, integrations and services; a district's progress by its task force and those above; the
+audit trail by the municipal task force, integrations and services. PUBLIC reads nothing over gRPC.
+"""
+
+from __future__ import annotations
+
+from zdz_common.authorisation import (
+    AUDITORS,
+    MUNICIPAL,
+    OWN_UNIT,
+    READS_DISTRICT,
+    READS_UNIT,
+    SERVICE,
+    SIGNED_IN,
+    Policy,
+    Rule,
+    granted,
+)
+
+DIRECTORY_WRITE = "registry.directory.write"
+LEDGER_WRITE = "registry.ledger.write"
+ACCEPTANCE_WRITE = "registry.acceptance.write"
+
+_DIRECTORY = Rule(
+    "issue7.directory-write",
+    "区县和单元名录由市级工作专班维护 (districts and units are set by the municipal task force)",
+    MUNICIPAL | SERVICE | granted(DIRECTORY_WRITE),
+)
+_DIRECTORY_READ = Rule(
+    "issue7.directory-read",
+    "名录供已登录的机构查阅 (the directory is read by signed-in organisations)",
+    SIGNED_IN,
+)
+_OWN_LEDGER = Rule(
+    "issue7.own-ledger",
+    "单元只能编辑本单元台账 (a unit edits only its own ledger)",
+    OWN_UNIT | SERVICE | granted(LEDGER_WRITE),
+)
+_LEDGER_READ = Rule(
+    "issue7.ledger-read",
+    "台账由本单元、所属区县专班、市级专班及集成系统查阅 (a ledger is read by its unit, its district, the city and integrations)",
+    READS_UNIT,
+)
+
+REGISTRY_POLICY: Policy = {
+    "CreateDistrict": _DIRECTORY,
+    "UpdateDistrict": _DIRECTORY,
+    "CreateUnit": _DIRECTORY,
+    "UpdateUnit": _DIRECTORY,
+    "GetDistrict": _DIRECTORY_READ,
+    "ListDistricts": _DIRECTORY_READ,
+    "GetUnit": _DIRECTORY_READ,
+    "ListUnits": _DIRECTORY_READ,
+    "GetAuditTrail": Rule(
+        "issue7.audit-read",
+        "审计记录由市级专班、集成系统查阅 (the audit trail is read by the city and integrations)",
+        AUDITORS,
+    ),
+    "VerifyChain": Rule(
+        "issue7.audit-read",
+        "审计记录由市级专班、集成系统查阅 (the audit trail is read by the city and integrations)",
+        AUDITORS,
+    ),
+}
+
+LEDGER_POLICY: Policy = {
+    "RecordLedgerRow": _OWN_LEDGER,
+    "ImportLedgerRows": _OWN_LEDGER,
+    "OpenTask": _OWN_LEDGER,
+    "AssignTask": _OWN_LEDGER,
+    "RectifyTask": _OWN_LEDGER,
+    "VerifyTask": _OWN_LEDGER,
+    "ListLedgerRows": _LEDGER_READ,
+    "GetProblem": _LEDGER_READ,
+    "ListProblems": _LEDGER_READ,
+    "GetUnitFacts": _LEDGER_READ,
+    # The acceptance state follows the workflow (a SERVICE); the city records units imported mid-process.
+    "SetAcceptanceState": Rule(
+        "issue7.acceptance-state",
+        "验收状态随流程推进，或由市级专班登记 (the acceptance state follows the workflow or the city)",
+        MUNICIPAL | SERVICE | granted(ACCEPTANCE_WRITE),
+    ),
+    "GetDistrictProgress": Rule(
+        "issue7.district-read",
+        "区县进度由本区县专班、市级专班及集成系统查阅 (a district's progress is read by its task force and above)",
+        READS_DISTRICT,
+    ),
+}
