@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zdz_common.tls import TlsFiles
 
 
 def env_str(name: str, default: str) -> str:
@@ -67,9 +71,12 @@ class AuthSettings:
     rate_burst: int = 100
     service_token: str = ""  # this service's own SERVICE token, for calls to other services
     max_message_bytes: int = 4 * 1024 * 1024
+    tls: TlsFiles | None = None  # mutual TLS between services, when configured (zdz_common.tls)
 
     @classmethod
     def from_env(cls) -> AuthSettings:
+        from zdz_common.tls import TlsFiles  # tls reads its variables through this module
+
         key = env_str("ZDZ_AUTH_PUBLIC_KEY_FILE", "")
         disabled = env_flag("ZDZ_AUTH_DISABLED")
         if not key and not disabled:
@@ -87,4 +94,5 @@ class AuthSettings:
             rate_burst=env_int("ZDZ_RATE_LIMIT_BURST", 100),
             service_token=env_str("ZDZ_SERVICE_TOKEN", ""),
             max_message_bytes=env_int("ZDZ_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024),
+            tls=TlsFiles.from_env(),
         )

@@ -28,6 +28,7 @@ from zdz_common.errors import (
 )
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
+from zdz_common.tls import TlsFiles, check_plaintext_allowed
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,10 @@ class GrpcServer:
         service_names: Sequence[str],
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        tls: TlsFiles | None = None,
     ) -> None:
-        """`max_message_bytes` bounds every request and answer (RESOURCE_EXHAUSTED beyond it)."""
+        """`max_message_bytes` bounds every request and answer (RESOURCE_EXHAUSTED beyond it); with `tls` the
+        server speaks mutual TLS only, without it plaintext, which only loopback may use unless allowed."""
         self._server = grpc.aio.server(
             interceptors=list(interceptors),
             options=[
@@ -121,7 +124,11 @@ class GrpcServer:
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
         )
         self._service_names = list(service_names)
-        self.port = self._server.add_insecure_port(address)
+        if tls is None:
+            check_plaintext_allowed(address)
+            self.port = self._server.add_insecure_port(address)
+        else:
+            self.port = self._server.add_secure_port(address, tls.server_credentials())
         if self.port == 0:
             raise SystemExit(f"cannot listen on {address}: is another process using it?")
         self.address = f"{address.rsplit(':', 1)[0]}:{self.port}"

@@ -59,6 +59,7 @@ async def serve(config: RegistryConfig) -> None:
         ],
         interceptors=server_interceptors(config.auth),
         max_message_bytes=config.auth.max_message_bytes,
+        tls=config.auth.tls,
     )
     await server.start()
     print(f"registry  grpc://{server.address}", flush=True)

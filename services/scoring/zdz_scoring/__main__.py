@@ -25,7 +25,7 @@ async def serve(config: ScoringConfig) -> None:
         for relay in relays:
             loop.call_soon_threadsafe(relay.wake)
 
-    registry = GrpcRegistry(config.registry_address, token=config.auth.service_token)
+    registry = GrpcRegistry(config.registry_address, token=config.auth.service_token, tls=config.auth.tls)
     service = bootstrap(config.database_url, registry, on_commit=wake_relay)
     stop = asyncio.Event()
     stop_on_signals(stop)
@@ -42,6 +42,7 @@ async def serve(config: ScoringConfig) -> None:
         service_names=[scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name],
         interceptors=server_interceptors(config.auth),
         max_message_bytes=config.auth.max_message_bytes,
+        tls=config.auth.tls,
     )
     await server.start()
     print(f"scoring   grpc://{server.address}  (registry at {config.registry_address})", flush=True)

@@ -11,13 +11,12 @@ import asyncio
 import logging
 from datetime import timedelta
 
-import grpc
-
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from zdz_common.authorisation import Guard
 from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_common.tls import aio_channel
 from zdz_workflow.adapters import temporal
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
 from zdz_workflow.bootstrap import bootstrap
@@ -49,7 +48,7 @@ async def serve(config: WorkflowConfig) -> None:
     added = await temporal.register_search_attributes(client)
     if added:
         log.info("registered search attributes: %s", ", ".join(added))
-    registry = grpc.aio.insecure_channel(config.registry_address)
+    registry = aio_channel(config.registry_address, config.auth.tls)
     app = bootstrap(
         config.database_url,
         holidays_dir=config.holidays_dir,
@@ -84,6 +83,7 @@ async def serve(config: WorkflowConfig) -> None:
         service_names=[workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"].full_name],
         interceptors=server_interceptors(config.auth),
         max_message_bytes=config.auth.max_message_bytes,
+        tls=config.auth.tls,
     )
     await server.start()
     print(

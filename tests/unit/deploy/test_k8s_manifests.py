@@ -42,11 +42,22 @@ def test_every_service_deployment_is_hardened_and_probed_over_grpc(folder: Path)
             assert security["readOnlyRootFilesystem"] is True
             assert security["allowPrivilegeEscalation"] is False
             assert security["capabilities"]["drop"] == ["ALL"]
-            assert "grpc" in container["readinessProbe"] and "grpc" in container["livenessProbe"]
+            probes = [container["readinessProbe"], container["livenessProbe"]]
+            env = {e["name"]: e.get("value") for e in container.get("env", [])}
+            if folder.name == "production":
+                # issue 7: mutual TLS between services, so the kubelet cannot use its plaintext gRPC probe
+                assert {"ZDZ_TLS_CERT_FILE", "ZDZ_TLS_KEY_FILE", "ZDZ_TLS_CA_FILE"} <= set(env)
+                assert all(p["exec"]["command"] == ["python", "-m", "zdz_common.healthcheck"] for p in probes)
+            else:
+                assert all("grpc" in p for p in probes)
             assert container["resources"]["requests"] and container["resources"]["limits"]
             # issue 7: no service runs without token verification in a cluster
             assert "ZDZ_AUTH_PUBLIC_KEY_FILE" in {e["name"] for e in container.get("env", [])}
             assert "ZDZ_AUTH_DISABLED" not in {e["name"] for e in container.get("env", [])}
+    config = next(
+        d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("zdz-config")
+    )
+    assert config["data"]["ZDZ_ALLOW_PLAINTEXT"] == ("0" if folder.name == "production" else "1")
     services = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Service"}
     for deployment in deployments:
         ports = services[deployment["metadata"]["name"]]["spec"]["ports"]

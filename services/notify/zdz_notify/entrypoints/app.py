@@ -102,6 +102,7 @@ class NotifyApp:
             service_names=[SERVICE_NAME],
             interceptors=server_interceptors(config.auth),
             max_message_bytes=config.auth.max_message_bytes,
+            tls=config.auth.tls,
         )
         self._board = BoardServer(
             config.board_address,

@@ -19,6 +19,7 @@ import grpc
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.eventstore.store import utc_now
+from zdz_common.tls import TlsFiles, channel
 from zdz_scoring.domain.records import UnitRef
 from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.sampling import (
@@ -134,9 +135,17 @@ _KIND_OF_PB = {
 class GrpcRegistry:
     """The registry over gRPC on one channel (built by `bootstrap`, closed by `close`)."""
 
-    def __init__(self, address: str, *, timeout: float = CALL_TIMEOUT_SECONDS, token: str = "") -> None:
-        """`token`: the scoring service's own SERVICE bearer token, sent on every call when authentication is on."""
-        self._channel = grpc.insecure_channel(address)
+    def __init__(
+        self,
+        address: str,
+        *,
+        timeout: float = CALL_TIMEOUT_SECONDS,
+        token: str = "",
+        tls: TlsFiles | None = None,
+    ) -> None:
+        """`token`: the scoring service's own SERVICE bearer token, sent on every call when authentication is on;
+        `tls`: mutual TLS to the registry, when configured."""
+        self._channel = channel(address, tls)
         self._units = registry_pb2_grpc.RegistryServiceStub(self._channel)
         self._ledger = ledger_pb2_grpc.LedgerServiceStub(self._channel)
         self._timeout = timeout
