@@ -6,20 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zdz_common.config import AuthSettings, env_int, env_str, sqlite_url
+from zdz_common.config import AuthSettings, env_flag, env_int, env_number, env_str, sqlite_url
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
 from zdz_notify.domain.deliveries import RetryPolicy
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SystemExit(f"environment variable {name}={raw!r} must be a number") from exc
 
 
 def env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
@@ -30,10 +20,6 @@ def env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
         return tuple(float(part) for part in raw.split(","))
     except ValueError as exc:
         raise SystemExit(f"environment variable {name}={raw!r} must be numbers separated by commas") from exc
-
-
-def _flag(name: str, default: str) -> bool:
-    return env_str(name, default).lower() not in {"0", "false", "no", ""}
 
 
 @dataclass(frozen=True)
@@ -76,7 +62,7 @@ class NotifyConfig:
                 host=smtp_host,
                 port=env_int("ZDZ_SMTP_PORT", 25),
                 sender=env_str("ZDZ_SMTP_FROM", "zdz-notify@localhost"),
-                starttls=_flag("ZDZ_SMTP_STARTTLS", "0"),
+                starttls=env_flag("ZDZ_SMTP_STARTTLS"),
                 username=env_str("ZDZ_SMTP_USERNAME", ""),
                 password=env_str("ZDZ_SMTP_PASSWORD", ""),
             )
@@ -84,13 +70,13 @@ class NotifyConfig:
             else None,
             retry=RetryPolicy(
                 max_attempts=env_int("ZDZ_NOTIFY_DELIVERY_MAX_ATTEMPTS", 8),
-                base_seconds=env_float("ZDZ_NOTIFY_RETRY_BASE_SECONDS", 10.0),
-                max_seconds=env_float("ZDZ_NOTIFY_RETRY_MAX_SECONDS", 3600.0),
+                base_seconds=env_number("ZDZ_NOTIFY_RETRY_BASE_SECONDS", 10.0),
+                max_seconds=env_number("ZDZ_NOTIFY_RETRY_MAX_SECONDS", 3600.0),
             ),
             consumer_retry_delays=env_floats("ZDZ_NOTIFY_CONSUMER_RETRY_DELAYS", (1.0, 5.0, 30.0, 120.0)),
-            consumer_ack_wait_seconds=env_float("ZDZ_NOTIFY_CONSUMER_ACK_WAIT_SECONDS", 30.0),
-            delivery_poll_seconds=env_float("ZDZ_NOTIFY_DELIVERY_POLL_SECONDS", 1.0),
-            delivery_lease_seconds=env_float("ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS", 60.0),
+            consumer_ack_wait_seconds=env_number("ZDZ_NOTIFY_CONSUMER_ACK_WAIT_SECONDS", 30.0),
+            delivery_poll_seconds=env_number("ZDZ_NOTIFY_DELIVERY_POLL_SECONDS", 1.0),
+            delivery_lease_seconds=env_number("ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS", 60.0),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zdz_common.config import AuthSettings, env_int, env_str, sqlite_url
+from zdz_common.config import AuthSettings, env_flag, env_int, env_str, sqlite_url
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class RegistryConfig:
             database_url=env_str("ZDZ_REGISTRY_DATABASE_URL", "") or sqlite_url("registry"),
             nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
             grpc_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
-            load_official_data=env_str("ZDZ_LOAD_OFFICIAL_DATA", "1") not in {"0", "false", "no"},
+            load_official_data=env_flag("ZDZ_LOAD_OFFICIAL_DATA", default=True),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
         )
