@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import require_text as checked_text
 
 
 class RecipientKind(enum.StrEnum):
@@ -108,11 +108,4 @@ def require_email_address(address: str, field: str = "address") -> str:
 
 
 def require_text(value: str, field: str, *, max_length: int = 200, required: bool = True) -> str:
-    text = value.strip()
-    if required and not text:
-        raise InvalidArgument("必填 (required)", field=field)
-    if len(text) > max_length:
-        raise InvalidArgument(f"不能超过 {max_length} 个字符 (at most {max_length} characters)", field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidArgument("不能包含控制字符 (control characters are not allowed)", field=field)
-    return text
+    return checked_text(value, field, max_length=max_length, required=required)

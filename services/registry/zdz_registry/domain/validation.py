@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import require_text as checked_text
 
 MAX_NAME_LENGTH = 120
 _CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 
 def require_text(value: str, field: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidArgument("必填 (required)", field=field)
-    if len(text) > max_length:
-        raise InvalidArgument(f"不能超过 {max_length} 个字符 (at most {max_length} characters)", field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidArgument("不能包含控制字符 (control characters are not allowed)", field=field)
-    return text
+    return checked_text(value, field, max_length=max_length)
 
 
 def require_code(value: str, field: str) -> str:
