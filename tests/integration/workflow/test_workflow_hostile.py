@@ -1,6 +1,6 @@
-"""Malformed and hostile requests at every RPC of the workflow service (hypothesis), behind authentication, on
-a Temporal dev server of its own: never UNKNOWN or INTERNAL, nothing written but the refusals' own audit records
-when a call fails, the chain verifies, and the server stays up (issue 7)."""
+"""The workflow service behind authentication, on a Temporal dev server of its own (issue 7): malformed and hostile
+requests at every RPC (hypothesis) never give UNKNOWN or INTERNAL, write nothing but the refusals' own audit
+records when a call fails, and leave the chain valid and the server up; and every cell of its permission matrix."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from tests.integration.auth.harness import PUBLIC_KEY, bearer
+from tests.integration.auth.harness import ISSUER, PUBLIC_KEY, bearer
 from tests.integration.auth.test_hostile_requests import build, message_strategy
 from tests.integration.workflow.harness import PARK, TOWN, YANJIA, Harness
 from tests.integration.workflow.test_workflow_grpc import FakeUnits
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
-from zdz_common.auth import TokenVerifier
+from zdz_common.auth import Principal, Role, TokenVerifier
 from zdz_common.authorisation import Guard
 from zdz_common.eventstore import EventRecord
 from zdz_common.grpc_auth import AuthInterceptor, RateLimiter
@@ -128,3 +128,95 @@ async def test_hostile_requests_never_break_the_workflow_service(running: Runnin
     assert (await health.Check(health_pb2.HealthCheckRequest(), timeout=5)).status == 1  # SERVING
     with Session(running.harness.app.engine) as session:
         assert running.harness.app.store.verify(session).ok
+
+
+# --- the permission matrix of the workflow service, every cell through its gRPC facade (issue 7) ----------------
+
+WANZHOU_TOWN = TOWN  # the unit "own" means below: 高笋塘街道, district wanzhou
+MATRIX_ROLES = {
+    "unit": Principal(role=Role.UNIT, person="u.clerk", unit_id=TOWN.unit_id, district_code="wanzhou"),
+    "district": Principal(role=Role.DISTRICT_TASK_FORCE, person="d.clerk", district_code="wanzhou"),
+    "municipal": Principal(role=Role.MUNICIPAL_TASK_FORCE, person="m.clerk"),
+    "integration": Principal(role=Role.INTEGRATION, person="bayu.bot", system="bayu"),
+    "public": Principal(role=Role.PUBLIC, person="anyone"),
+    "service": Principal(role=Role.SERVICE, person="zdz", system="zdz"),
+}
+UNIT_REPORTS = (
+    {"unit", "service"},
+    {"service"},
+)  # (allowed on its own unit, allowed on another district's unit)
+DISTRICT_ACCEPTS = ({"district", "service"}, {"service"})
+CITY_CHECKS = ({"municipal", "service"}, {"municipal", "service"})
+READS = ({"unit", "district", "municipal", "integration", "service"}, {"municipal", "integration", "service"})
+EXPECTED: dict[str, tuple[set[str], set[str]]] = {
+    "StartProcess": ({"district", "municipal", "service"}, {"municipal", "service"}),
+    "ImportProcess": ({"municipal", "service"}, {"municipal", "service"}),
+    "CompleteSurvey": UNIT_REPORTS,
+    "SubmitPlan": UNIT_REPORTS,
+    "DeclareRectificationDone": UNIT_REPORTS,
+    "SubmitSelfCheck": UNIT_REPORTS,
+    "ReportLookBackRectified": UNIT_REPORTS,
+    "RecordDistrictVerdict": DISTRICT_ACCEPTS,
+    "PublishNotice": DISTRICT_ACCEPTS,
+    "RaiseObjection": DISTRICT_ACCEPTS,
+    "ResolveObjection": DISTRICT_ACCEPTS,
+    "DrawForSpotCheck": CITY_CHECKS,
+    "CloseSpotCheckWindow": CITY_CHECKS,
+    "RecordSpotCheckVerdict": CITY_CHECKS,
+    "RecordReReviewVerdict": CITY_CHECKS,
+    "StartLookBack": CITY_CHECKS,
+    "RecordLookBackVerdict": CITY_CHECKS,
+    "RefreshCalendars": CITY_CHECKS,
+    "StartReacceptance": ({"district", "municipal", "service"}, {"municipal", "service"}),
+    "GetProcess": READS,
+    "GetProcessHistory": READS,
+    "ListProcesses": (
+        {"district", "municipal", "integration", "service"},
+        {"municipal", "integration", "service"},
+    ),
+}
+CELLS = [
+    (rpc, role, whose) for rpc in sorted(EXPECTED) for role in MATRIX_ROLES for whose in ("own", "other")
+]
+
+
+def _matrix_request(method: Any, whose: str) -> Any:
+    """The smallest request naming the unit: 万州's town (own) or 长寿's park group (another district)."""
+    unit = WANZHOU_TOWN if whose == "own" else YANJIA
+    request = getattr(workflow_pb2, method.input_type.name)()
+    fields = request.DESCRIPTOR.fields_by_name
+    if "process" in fields:
+        request.process.CopyFrom(
+            workflow_pb2.ProcessRef(district_code=unit.district_code, unit_id=unit.unit_id, campaign="matrix")
+        )
+    if "unit_id" in fields:
+        request.unit_id = unit.unit_id
+    if "district_code" in fields:
+        request.district_code = unit.district_code
+    return request
+
+
+def test_the_matrix_names_every_workflow_rpc() -> None:
+    assert set(EXPECTED) == {m.name for m in SERVICE.methods}
+
+
+@pytest.mark.parametrize(("rpc", "role", "whose"), CELLS, ids=[f"{r}-{o}-{w}" for r, o, w in CELLS])
+async def test_workflow_permission_matrix_cell(running: Running, rpc: str, role: str, whose: str) -> None:
+    method = SERVICE.methods_by_name[rpc]
+    request = _matrix_request(method, whose)
+    token = (("authorization", f"Bearer {ISSUER.issue(MATRIX_ROLES[role])}"),)
+    call = running.channel.unary_unary(
+        f"/{SERVICE.full_name}/{rpc}",
+        request_serializer=type(request).SerializeToString,
+        response_deserializer=getattr(workflow_pb2, method.output_type.name).FromString,
+    )
+    try:
+        await call(request, metadata=token, timeout=20)
+        code, details = grpc.StatusCode.OK, ""
+    except grpc.aio.AioRpcError as error:
+        code, details = error.code(), error.details() or ""
+    allowed = role in EXPECTED[rpc][0 if whose == "own" else 1]
+    if allowed:
+        assert code != grpc.StatusCode.PERMISSION_DENIED, details  # may still fail on the rules, not on who
+    else:
+        assert code == grpc.StatusCode.PERMISSION_DENIED and "issue7." in details, (code, details)

@@ -6,6 +6,7 @@ as a domain error and leaves as its status code with the clerk's message (maps_d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,19 @@ def _request_id(context: Context) -> str:
     metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
     key = metadata.get("x-idempotency-key", "").strip()
     return f"idem/{who.actor.organisation}/{who.actor.person}/{key}" if key else who.request_id
+
+
+def _permission_on_process(method: Any) -> Any:
+    """Check who may call a stage command on the process it names, before anything of the request is parsed, so a
+    caller without the right is refused (and recorded) whatever else is wrong with the request."""
+
+    @functools.wraps(method)
+    async def checked(self: WorkflowServicer, request: Any, context: Context) -> Any:
+        ref = request.process
+        await self._allowed(method.__name__, context, unit_id=ref.unit_id, district_code=ref.district_code)
+        return await method(self, request, context)
+
+    return checked
 
 
 class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
@@ -164,6 +178,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.ImportProcessResponse(process=process_pb(await self._service.start(unit, command)))
 
     @maps_domain_errors
+    @_permission_on_process
     async def CompleteSurvey(
         self, request: pb.CompleteSurveyRequest, context: Context
     ) -> pb.CompleteSurveyResponse:
@@ -171,11 +186,13 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.CompleteSurveyResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def SubmitPlan(self, request: pb.SubmitPlanRequest, context: Context) -> pb.SubmitPlanResponse:
         view = await self._send(request, context, SubmitPlan)
         return pb.SubmitPlanResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def DeclareRectificationDone(
         self, request: pb.DeclareRectificationDoneRequest, context: Context
     ) -> pb.DeclareRectificationDoneResponse:
@@ -183,6 +200,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.DeclareRectificationDoneResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def SubmitSelfCheck(
         self, request: pb.SubmitSelfCheckRequest, context: Context
     ) -> pb.SubmitSelfCheckResponse:
@@ -190,6 +208,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.SubmitSelfCheckResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def RecordDistrictVerdict(
         self, request: pb.RecordDistrictVerdictRequest, context: Context
     ) -> pb.RecordDistrictVerdictResponse:
@@ -204,6 +223,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RecordDistrictVerdictResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def PublishNotice(
         self, request: pb.PublishNoticeRequest, context: Context
     ) -> pb.PublishNoticeResponse:
@@ -217,6 +237,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.PublishNoticeResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def RaiseObjection(
         self, request: pb.RaiseObjectionRequest, context: Context
     ) -> pb.RaiseObjectionResponse:
@@ -224,6 +245,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RaiseObjectionResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def ResolveObjection(
         self, request: pb.ResolveObjectionRequest, context: Context
     ) -> pb.ResolveObjectionResponse:
@@ -239,6 +261,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.ResolveObjectionResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def DrawForSpotCheck(
         self, request: pb.DrawForSpotCheckRequest, context: Context
     ) -> pb.DrawForSpotCheckResponse:
@@ -246,6 +269,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.DrawForSpotCheckResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def CloseSpotCheckWindow(
         self, request: pb.CloseSpotCheckWindowRequest, context: Context
     ) -> pb.CloseSpotCheckWindowResponse:
@@ -253,6 +277,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.CloseSpotCheckWindowResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def RecordSpotCheckVerdict(
         self, request: pb.RecordSpotCheckVerdictRequest, context: Context
     ) -> pb.RecordSpotCheckVerdictResponse:
@@ -267,6 +292,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RecordSpotCheckVerdictResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def RecordReReviewVerdict(
         self, request: pb.RecordReReviewVerdictRequest, context: Context
     ) -> pb.RecordReReviewVerdictResponse:
@@ -281,6 +307,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RecordReReviewVerdictResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def StartLookBack(
         self, request: pb.StartLookBackRequest, context: Context
     ) -> pb.StartLookBackResponse:
@@ -288,6 +315,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.StartLookBackResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def RecordLookBackVerdict(
         self, request: pb.RecordLookBackVerdictRequest, context: Context
     ) -> pb.RecordLookBackVerdictResponse:
@@ -303,6 +331,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RecordLookBackVerdictResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def ReportLookBackRectified(
         self, request: pb.ReportLookBackRectifiedRequest, context: Context
     ) -> pb.ReportLookBackRectifiedResponse:
@@ -310,6 +339,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.ReportLookBackRectifiedResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_permission_on_process
     async def StartReacceptance(
         self, request: pb.StartReacceptanceRequest, context: Context
     ) -> pb.StartReacceptanceResponse:
