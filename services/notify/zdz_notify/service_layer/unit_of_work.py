@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from zdz_common.context import CommandContext
 from zdz_common.eventstore import EventStore
-from zdz_common.eventstore.engine import write_transaction_slot
+from zdz_common.transaction import command_transaction
 from zdz_notify.adapters.event_mapping import to_new_event
 from zdz_notify.domain.events import Event
 
@@ -32,9 +32,5 @@ class UnitOfWork:
 def unit_of_work(
     engine: Engine, store: EventStore, context: CommandContext, on_commit: Callable[[], None]
 ) -> Iterator[UnitOfWork]:
-    with write_transaction_slot(engine), Session(engine, expire_on_commit=False) as session:
-        uow = UnitOfWork(session, store, context)
+    with command_transaction(engine, lambda session: UnitOfWork(session, store, context), on_commit) as uow:
         yield uow
-        session.commit()
-    if uow.recorded:
-        on_commit()
