@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -57,3 +60,31 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 10.0) -> None:  
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def wait_until_serving(
+    address: str,
+    process: subprocess.Popen | None,  # type: ignore[type-arg]
+    name: str,
+    timeout: float = 120.0,
+    *,
+    service: str = "",
+) -> None:
+    """Poll the gRPC health service at `address` until it reports SERVING (for `service`, or the server as a
+    whole); fail early if `process` (when given) exits."""
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with code {process.returncode}; see its log under the data folder"
+                )
+            try:
+                status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    raise TimeoutError(f"{name} did not report SERVING on {address} within {timeout:.0f}s")

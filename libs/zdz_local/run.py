@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from zdz.registry.v1 import registry_pb2, registry_pb2_grpc
 from zdz_common.auth import Principal, Role, TokenIssuer, development_keys
 from zdz_common.config import data_dir, env_flag, env_int, env_str
 from zdz_local.nats_server import NatsServer
-from zdz_local.processes import stop_process
+from zdz_local.processes import stop_process, wait_until_serving
 from zdz_local.temporal_dev import TemporalDevServer
 
 
@@ -60,25 +59,6 @@ SERVICES = [
 
 def say(line: str) -> None:
     print(line, flush=True)
-
-
-def wait_until_serving(address: str, process: subprocess.Popen, name: str, timeout: float = 120.0) -> None:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with code {process.returncode}; see its log under the data folder"
-                )
-            try:
-                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
-    raise TimeoutError(f"{name} did not report SERVING on {address} within {timeout:.0f}s")
 
 
 DEV_DISTRICT = "wanzhou"  # 万州区

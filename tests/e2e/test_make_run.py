@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -14,45 +10,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.e2e.make_run import start, stop, tokens
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
 from zdz_local.processes import free_port
 
 OFFICIAL_UNITS = 107 + 147  # park groups of 附件1 + along-river towns of 附件2
-
-
-def _start(data: Path, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:  # type: ignore[type-arg]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zdz_local.run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 180
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if "all up" in line:
-            return process, lines
-    process.kill()
-    raise AssertionError("make run did not come up:\n" + "\n".join(lines))
-
-
-def _stop(process: subprocess.Popen) -> list[str]:  # type: ignore[type-arg]
-    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    out, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, out
-    return out.splitlines()
-
-
-def _tokens(lines: list[str]) -> dict[str, str]:
-    """The development tokens make run prints: "token <ROLE> <organisation> <jwt>"."""
-    return {line.split()[1]: line.split()[3] for line in lines if line.startswith("token ")}
 
 
 def _count_units(address: str, token: str) -> int:
@@ -77,7 +40,7 @@ def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tm
         "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
         "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
     }
-    process, lines = _start(tmp_path, env)
+    process, lines = start(env)
     try:
         # One line per server with the address it listens on.
         assert any(line.startswith("nats ") and "nats://127.0.0.1:" in line for line in lines)
@@ -91,26 +54,32 @@ def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tm
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=10) as response:
             assert response.status == 200  # the Temporal Web UI answers
         # A printed token opens the registry; a unit's token may not add a district (issue 7).
-        tokens = _tokens(lines)
-        assert set(tokens) == {"UNIT", "DISTRICT_TASK_FORCE", "MUNICIPAL_TASK_FORCE", "INTEGRATION", "PUBLIC"}
+        printed = tokens(lines)
+        assert set(printed) == {
+            "UNIT",
+            "DISTRICT_TASK_FORCE",
+            "MUNICIPAL_TASK_FORCE",
+            "INTEGRATION",
+            "PUBLIC",
+        }
         assert (tmp_path / "data" / "keys" / "dev-tokens.txt").read_text().count("\n") == 5
-        assert _count_units(registry_address, tokens["UNIT"]) == OFFICIAL_UNITS
+        assert _count_units(registry_address, printed["UNIT"]) == OFFICIAL_UNITS
         with grpc.insecure_channel(registry_address) as channel, pytest.raises(grpc.RpcError) as refused:
             registry_pb2_grpc.RegistryServiceStub(channel).CreateDistrict(
                 pb.CreateDistrictRequest(district=pb.District(code="newtown", name="新区")),
-                metadata=(("authorization", f"Bearer {tokens['UNIT']}"),),
+                metadata=(("authorization", f"Bearer {printed['UNIT']}"),),
             )
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
         assert "issue7.directory-write" in refused.value.details()  # type: ignore[attr-defined]
     finally:
-        tail = _stop(process)
+        tail = stop(process)
     assert tail[-1] == "zdz: stopped."
 
     # A second run finds the same data: nothing loaded twice.
-    process, lines = _start(tmp_path, env)
+    process, lines = start(env)
     try:
-        assert _count_units(registry_address, _tokens(lines)["MUNICIPAL_TASK_FORCE"]) == OFFICIAL_UNITS
+        assert _count_units(registry_address, tokens(lines)["MUNICIPAL_TASK_FORCE"]) == OFFICIAL_UNITS
     finally:
-        _stop(process)
+        stop(process)
     assert (tmp_path / "data" / "temporal.db").exists()
     assert (tmp_path / "data" / "registry.db").exists()

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +13,7 @@ import grpc
 import nats
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from tests.e2e.make_run import start, stop, tokens
 from zdz.events.v1 import envelope_pb2
 from zdz.workflow.v1 import events_pb2, workflow_pb2, workflow_pb2_grpc
 from zdz_local.processes import free_port
@@ -24,29 +21,6 @@ from zdz_local.processes import free_port
 # 长寿经开区新材料产业园（晏家组团）, one of the five park groups 002 reports as accepted in 2024, under the id the
 # registry gives it when it loads the official listing (uuid5 of district/kind/name).
 YANJIA = "8865bd95-f014-5276-ba59-d18e9fe3d79e"
-
-
-def _start(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:  # type: ignore[type-arg]
-    """make run, up; and the development tokens it printed ("token <ROLE> <organisation> <jwt>"), by role."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zdz_local.run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 180
-    lines = []
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if "all up" in line:
-            return process, {ln.split()[1]: ln.split()[3] for ln in lines if ln.startswith("token ")}
-    process.kill()
-    raise AssertionError("make run did not come up:\n" + "\n".join(lines))
 
 
 async def _first_stage_entered(nats_url: str) -> events_pb2.StageEntered:
@@ -84,9 +58,10 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
         "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
     }
-    process, tokens = _start(env)
+    process, lines = start(env)
+    printed = tokens(lines)
     # The municipal task force imports the accepted park (issue 7: only the city imports processes).
-    operator = (("authorization", f"Bearer {tokens['MUNICIPAL_TASK_FORCE']}"), ("x-request-id", "e2e-1"))
+    operator = (("authorization", f"Bearer {printed['MUNICIPAL_TASK_FORCE']}"), ("x-request-id", "e2e-1"))
     try:
         since = Timestamp()
         since.FromDatetime(datetime(2024, 12, 20, 2, tzinfo=UTC))
@@ -108,7 +83,7 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         )
         assert process_.stage == workflow_pb2.STAGE_ACCEPTED
         # A district task force may not import processes: refused with the rule that refused it.
-        district = (("authorization", f"Bearer {tokens['DISTRICT_TASK_FORCE']}"),)
+        district = (("authorization", f"Bearer {printed['DISTRICT_TASK_FORCE']}"),)
         with grpc.insecure_channel(workflow_address) as channel:
             stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
             try:
@@ -122,7 +97,6 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         entered = asyncio.run(_first_stage_entered(f"nats://127.0.0.1:{nats_port}"))
         assert (entered.unit.id, entered.to_stage, entered.step) == (YANJIA, "ACCEPTED", "ProcessImported")
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        stop(process)
     assert process.returncode == 0
     assert (tmp_path / "data" / "workflow.db").exists()

@@ -12,29 +12,12 @@ from pathlib import Path
 
 import grpc
 import nats
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from zdz.events.v1 import envelope_pb2, refs_pb2
 from zdz.scoring.v1 import events_pb2, scoring_pb2, scoring_pb2_grpc
 from zdz_common.nats_streams import stream_name
 from zdz_local.nats_server import NatsServer
-from zdz_local.processes import free_port
-
-
-def _wait_serving(address: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                if (
-                    health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                    == health_pb2.HealthCheckResponse.SERVING
-                ):
-                    return
-            except grpc.RpcError:
-                time.sleep(0.1)
-    raise AssertionError(f"scoring did not report SERVING on {address}")
+from zdz_local.processes import free_port, wait_until_serving
 
 
 async def _published_draw(url: str) -> events_pb2.SpotCheckDrawn:
@@ -78,7 +61,7 @@ async def test_scoring_serves_publishes_its_events_and_exits_zero_on_sigterm(
         sys.executable, "-m", "zdz_scoring", env=env, stdout=asyncio.subprocess.DEVNULL
     )
     try:
-        await asyncio.to_thread(_wait_serving, address)
+        await asyncio.to_thread(wait_until_serving, address, None, "scoring", 60)
         # A municipal draw is recorded, then relayed to JetStream with its event id as Nats-Msg-Id.
         async with grpc.aio.insecure_channel(address) as channel:
             stub = scoring_pb2_grpc.ScoringServiceStub(channel)

@@ -6,14 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from zdz_local.nats_server import NatsServer
-from zdz_local.processes import free_port
+from zdz_local.processes import free_port, wait_until_serving
 from zdz_local.temporal_dev import TemporalDevServer
 
 
@@ -34,17 +30,9 @@ def test_workflow_service_serves_health_and_exits_zero_on_sigterm(
         [sys.executable, "-m", "zdz_workflow"], env=env, stdout=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 60
-        status = None
-        with grpc.insecure_channel(address) as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            while time.monotonic() < deadline and status != health_pb2.HealthCheckResponse.SERVING:
-                try:
-                    request = health_pb2.HealthCheckRequest(service="zdz.workflow.v1.WorkflowService")
-                    status = health.Check(request, timeout=1).status
-                except grpc.RpcError:
-                    time.sleep(0.1)
-        assert status == health_pb2.HealthCheckResponse.SERVING
+        wait_until_serving(
+            address, process, "workflow", timeout=60, service="zdz.workflow.v1.WorkflowService"
+        )
         process.send_signal(signal.SIGTERM)  # what Kubernetes sends
         assert process.wait(timeout=30) == 0
         assert (tmp_path / "workflow.db").exists()  # the default database lives under the data folder

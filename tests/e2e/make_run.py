@@ -1,0 +1,44 @@
+"""`make run` driven as a person would: start it, read what it prints until it is up, stop it with Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+
+def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:  # type: ignore[type-arg]
+    """Start `make run`'s orchestrator; return it and the lines it printed up to "all up"."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zdz_local.run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 180
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        if "all up" in line:
+            return process, lines
+    process.kill()
+    raise AssertionError("make run did not come up:\n" + "\n".join(lines))
+
+
+def stop(process: subprocess.Popen) -> list[str]:  # type: ignore[type-arg]
+    """Ctrl-C (SIGINT); it must stop cleanly. Returns what it printed while stopping."""
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    return out.splitlines()
+
+
+def tokens(lines: list[str]) -> dict[str, str]:
+    """The development tokens make run prints ("token <ROLE> <organisation> <jwt>"), by role."""
+    return {line.split()[1]: line.split()[3] for line in lines if line.startswith("token ")}
