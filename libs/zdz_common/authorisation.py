@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+import grpc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -27,6 +28,7 @@ from zdz_common.errors import PermissionDenied
 from zdz_common.eventstore import EventStore, NewEvent
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.grpc_auth import current_principal
+from zdz_common.grpc_server import command_context
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,12 @@ class Guard:
         # Never under the caller's idempotency key: a refusal is not the command's answer.
         await asyncio.to_thread(self._record, principal, denial, replace(context, idempotency=None))
         raise PermissionDenied(f"无权执行 {action} (permission denied) — {rule}")
+
+    async def admit(self, action: str, target: Target, context: grpc.aio.ServicerContext) -> CommandContext:
+        """Who asks (the servicer's command context), once the table lets them act on `target`."""
+        command = command_context(context)
+        await self.check(action, target, command)
+        return command
 
     def _record(self, principal: Principal, denial: AccessDenied, context: CommandContext) -> None:
         with write_transaction_slot(self._engine), Session(self._engine) as session:

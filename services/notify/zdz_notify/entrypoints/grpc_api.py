@@ -16,7 +16,7 @@ from zdz_common.authorisation import Guard, Target
 from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError
 from zdz_common.eventstore.store import parse_time
-from zdz_common.grpc_server import command_context, maps_domain_errors, status_of
+from zdz_common.grpc_server import maps_domain_errors, status_of
 from zdz_common.idempotency import idempotent
 from zdz_notify.adapters.orm import EmailAddressRecord, IntegrationRecord, NotificationRecord, WebhookRecord
 from zdz_notify.domain.commands import (
@@ -135,10 +135,8 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
     ) -> CommandContext:
         """Who asks, once the permission table lets them act for `recipient` (PERMISSION_DENIED, recorded,
         otherwise). An empty recipient means every recipient."""
-        ctx = command_context(context)
         who = str(parse_recipient(recipient)) if recipient.strip() else ""
-        await self._guard.check(action, Target(recipient=who), ctx)
-        return ctx
+        return await self._guard.admit(action, Target(recipient=who), context)
 
     def _owner(self, record_type: type[WebhookRecord] | type[EmailAddressRecord], record_id: str) -> str:
         with Session(self._service.engine) as session:

@@ -15,7 +15,7 @@ from zdz_common.context import CommandContext
 from zdz_common.envelope import to_envelope
 from zdz_common.errors import InvalidArgument
 from zdz_common.eventstore.store import parse_time
-from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_common.grpc_server import maps_domain_errors
 from zdz_common.idempotency import idempotent
 from zdz_registry.adapters.orm import DistrictView, UnitView
 from zdz_registry.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
@@ -103,9 +103,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, action: str, context: grpc.aio.ServicerContext, target: Target | None = None
     ) -> CommandContext:
         """Who asks, once the permission table lets them (PERMISSION_DENIED, recorded, otherwise)."""
-        ctx = command_context(context)
-        await self._guard.check(action, target or Target(), ctx)
-        return ctx
+        return await self._guard.admit(action, target or Target(), context)
 
     async def _unit_target(self, unit_id: str) -> Target:
         district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)

@@ -79,10 +79,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     async def _allowed(self, action: str, context: grpc.aio.ServicerContext, unit_id: str) -> CommandContext:
         """Who asks, once the permission table lets them act on this unit (PERMISSION_DENIED, recorded, otherwise)."""
-        ctx = command_context(context)
         district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)
-        await self._guard.check(action, Target(unit_id=unit_id, district_code=district), ctx)
-        return ctx
+        return await self._guard.admit(action, Target(unit_id=unit_id, district_code=district), context)
 
     def _unit_of_problem(self, problem_id: str) -> str:
         with Session(self._service.engine) as session:

@@ -19,7 +19,7 @@ from zdz.scoring.v1 import scoring_pb2_grpc
 from zdz_common.authorisation import Guard, Target
 from zdz_common.context import CommandContext
 from zdz_common.eventstore.store import parse_time
-from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_common.grpc_server import maps_domain_errors
 from zdz_common.idempotency import idempotent
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import RegistryUnavailable
@@ -118,9 +118,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self, action: str, context: grpc.aio.ServicerContext, target: Target | None = None
     ) -> CommandContext:
         """Who asks, once the permission table lets them (PERMISSION_DENIED, recorded, otherwise)."""
-        ctx = command_context(context)
-        await self._guard.check(action, target or Target(), ctx)
-        return ctx
+        return await self._guard.admit(action, target or Target(), context)
 
     async def _unit_target(self, unit_id: str) -> Target:
         """The unit and its district, as the registry knows them (NOT_FOUND for an unknown unit)."""

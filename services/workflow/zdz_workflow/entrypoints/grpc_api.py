@@ -98,8 +98,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, action: str, context: Context, *, unit_id: str = "", district_code: str = ""
     ) -> None:
         if self._guard is not None:
-            target = Target(unit_id=unit_id, district_code=district_code)
-            await self._guard.check(action, target, command_context(context))
+            await self._guard.admit(action, Target(unit_id=unit_id, district_code=district_code), context)
 
     def _envelope(self, request: Any, context: Context) -> dict[str, Any]:
         """Who, which request, when (the request's `at`, else now), why, on what evidence."""
