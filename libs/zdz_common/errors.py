@@ -49,3 +49,31 @@ class Unauthenticated(DomainError):
 
 class RateLimited(DomainError):
     """The caller sent too many requests (RESOURCE_EXHAUSTED): wait and retry."""
+
+
+# The one table from domain error to gRPC status (by name, so that code without grpcio — the workflow
+# sandbox — reads it too). The first matching class wins; an unlisted error is FAILED_PRECONDITION.
+STATUS_OF: tuple[tuple[type[DomainError], str], ...] = (
+    (InvalidArgument, "INVALID_ARGUMENT"),
+    (NotFound, "NOT_FOUND"),
+    (AlreadyExists, "ALREADY_EXISTS"),
+    (FailedPrecondition, "FAILED_PRECONDITION"),
+    (PermissionDenied, "PERMISSION_DENIED"),
+    (ConcurrencyConflict, "ABORTED"),
+    (Unauthenticated, "UNAUTHENTICATED"),
+    (RateLimited, "RESOURCE_EXHAUSTED"),
+)
+
+_ERROR_OF_STATUS = {status: error_class for error_class, status in STATUS_OF}
+
+
+def status_name(error: DomainError) -> str:
+    """The gRPC status name of a domain error, e.g. "INVALID_ARGUMENT"."""
+    return next(
+        (status for error_class, status in STATUS_OF if isinstance(error, error_class)), "FAILED_PRECONDITION"
+    )
+
+
+def error_class_of(status: str) -> type[DomainError] | None:
+    """The domain error class of a gRPC status name, or None for a status no domain error has."""
+    return _ERROR_OF_STATUS.get(status)

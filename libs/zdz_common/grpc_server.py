@@ -15,17 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from zdz_common.context import Actor, CommandContext
-from zdz_common.errors import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    DomainError,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    Unauthenticated,
-)
+from zdz_common.errors import DomainError, status_name
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
 from zdz_common.tls import TlsFiles, check_plaintext_allowed
@@ -35,24 +25,10 @@ log = logging.getLogger(__name__)
 # A whole ledger import batch (5000 rows) fits in one message; rendered sheets (xlsx) fit in one answer.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
-_STATUS_OF: list[tuple[type[DomainError], grpc.StatusCode]] = [
-    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
-    (NotFound, grpc.StatusCode.NOT_FOUND),
-    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
-    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
-    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
-    (ConcurrencyConflict, grpc.StatusCode.ABORTED),
-    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
-    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
-]
-
 
 def status_of(error: DomainError) -> grpc.StatusCode:
-    """The gRPC status code of a domain error."""
-    for error_class, code in _STATUS_OF:
-        if isinstance(error, error_class):
-            return code
-    return grpc.StatusCode.FAILED_PRECONDITION
+    """The gRPC status code of a domain error (the table is `zdz_common.errors.STATUS_OF`)."""
+    return grpc.StatusCode[status_name(error)]
 
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
