@@ -14,6 +14,7 @@ import grpc
 import nats
 
 from bench.common import print_table, timed
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
 from zdz_common.grpc_server import GrpcServer
@@ -21,7 +22,7 @@ from zdz_common.nats_streams import ensure_stream, stream_name
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_local.nats_server import NatsServer
 from zdz_registry.bootstrap import bootstrap
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
 
 CONCURRENCY = 16
 
@@ -79,7 +80,7 @@ async def grpc_to_jetstream(url: str, database: Path, count: int) -> float:
         while not queue.empty():
             n = queue.get_nowait()
             unit = pb.Unit(
-                district_code="bench", kind=pb.UNIT_KIND_TOWN, name=f"基准镇{n:06d}", target_year=2027
+                district_code="bench", kind=refs_pb2.UNIT_KIND_TOWN, name=f"基准镇{n:06d}", target_year=2027
             )
             await stub.CreateUnit(pb.CreateUnitRequest(unit=unit))
 

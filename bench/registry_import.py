@@ -21,12 +21,13 @@ from zdz.registry.v1 import ledger_pb2 as pb
 from zdz.registry.v1 import ledger_pb2_grpc
 from zdz_common.context import CommandContext
 from zdz_common.grpc_server import GrpcServer
+from zdz_common.vocabulary import UnitKind
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
-from zdz_registry.domain.commands import CreateDistrict, CreateUnit
-from zdz_registry.domain.ledger import record_id
-from zdz_registry.domain.model import DistrictTargets, UnitDetails, UnitKind
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
-from zdz_registry.service_layer.services import RegistryService
+from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit
+from zdz_registry.directory.domain.model import DistrictTargets, UnitDetails
+from zdz_registry.directory.service_layer.services import RegistryService
+from zdz_registry.ledger.domain.rows import record_id
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 
 BATCH = 1000  # rows per ImportLedgerRows call (the API allows up to 5000)
 MESSAGE = 250  # rows per stream message

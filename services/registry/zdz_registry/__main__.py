@@ -12,10 +12,10 @@ from zdz_common.grpc_server import GrpcServer, stop_on_signals
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
 from zdz_registry.config import RegistryConfig
-from zdz_registry.entrypoints import workflow_events
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
-from zdz_registry.service_layer.official_data import load_official_data
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.service_layer.official_data import load_official_data
+from zdz_registry.ledger.entrypoints import workflow_events
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 
 log = logging.getLogger("zdz_registry")
 
@@ -29,7 +29,7 @@ async def serve(config: RegistryConfig) -> None:
             loop.call_soon_threadsafe(relay.wake)
 
     service = bootstrap(config.database_url, on_commit=wake_relay)
-    ledger = bootstrap_ledger(service, on_commit=wake_relay)
+    ledger = bootstrap_ledger(service)
     if config.load_official_data:
         report = await asyncio.to_thread(load_official_data, service)
         log.info(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 
+from zdz.events.v1 import refs_pb2
 from zdz.notify.v1 import notify_pb2_grpc
 from zdz.registry.v1 import ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2_grpc
@@ -19,8 +20,8 @@ from zdz_notify.entrypoints.grpc_api import NotifyServicer
 from zdz_notify.service_layer.inbox import InboxBell, InboxFeed
 from zdz_registry.bootstrap import bootstrap as bootstrap_registry
 from zdz_registry.bootstrap import bootstrap_ledger
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 from zdz_scoring.adapters.registry import GrpcRegistry
 from zdz_scoring.bootstrap import bootstrap as bootstrap_scoring
 from zdz_scoring.entrypoints.grpc_api import ScoringServicer
@@ -131,7 +132,7 @@ async def start_system(folder: Path) -> tuple[System, list]:  # type: ignore[typ
                 unit=registry_pb2.Unit(
                     id=unit,
                     district_code=code,
-                    kind=registry_pb2.UNIT_KIND_TOWN,
+                    kind=refs_pb2.UNIT_KIND_TOWN,
                     name=f"{unit}镇",
                     target_year=2027,
                 )

@@ -15,6 +15,7 @@ import grpc
 import pytest
 
 from tests.integration.auth.harness import ROLES, System, bearer
+from zdz.events.v1 import refs_pb2
 from zdz.notify.v1 import notify_pb2 as npb
 from zdz.registry.v1 import ledger_pb2 as lpb
 from zdz.registry.v1 import registry_pb2 as rpb
@@ -212,7 +213,7 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
     (
         "GetRubric",
         lambda s, r: s.scoring.GetRubric(
-            spb.GetRubricRequest(unit_kind=spb.UNIT_KIND_TOWN), metadata=bearer(r)
+            spb.GetRubricRequest(unit_kind=refs_pb2.UNIT_KIND_TOWN), metadata=bearer(r)
         ),
         SIGNED_IN,
     ),

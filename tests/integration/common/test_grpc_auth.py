@@ -12,7 +12,7 @@ from zdz_common.auth import Principal, Role, TokenIssuer, TokenVerifier, generat
 from zdz_common.grpc_auth import AuthInterceptor, RateLimiter
 from zdz_common.grpc_server import GrpcServer
 from zdz_registry.bootstrap import bootstrap
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
 
 PRIVATE, PUBLIC = generate_key_pair()
 CLERK = Principal(role=Role.DISTRICT_TASK_FORCE, person="li.clerk", district_code="wanzhou")

@@ -23,7 +23,7 @@ from zdz.registry.v1 import registry_pb2_grpc
 from zdz_common.grpc_server import GrpcServer
 from zdz_common.tls import TlsFiles, aio_channel, is_loopback
 from zdz_registry.bootstrap import bootstrap
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
 
 
 def _write(path: Path, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> tuple[Path, Path]:

@@ -11,8 +11,8 @@ import pytest
 from zdz.registry.v1 import registry_pb2, registry_pb2_grpc
 from zdz_common.grpc_server import GrpcServer
 from zdz_registry.bootstrap import bootstrap
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.service_layer.services import RegistryService
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.service_layer.services import RegistryService
 
 
 @dataclass

@@ -13,12 +13,13 @@ from zdz.registry.v1 import ledger_pb2 as pb
 from zdz.registry.v1 import ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.context import CommandContext
 from zdz_common.grpc_server import GrpcServer
+from zdz_common.vocabulary import UnitKind
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
-from zdz_registry.domain.commands import CreateDistrict, CreateUnit
-from zdz_registry.domain.model import DistrictTargets, ParkLevel, UnitDetails, UnitKind
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
-from zdz_registry.service_layer.services import RegistryService
+from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit
+from zdz_registry.directory.domain.model import DistrictTargets, ParkLevel, UnitDetails
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.directory.service_layer.services import RegistryService
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 
 # gRPC metadata values are ASCII: organisations and people travel as codes.
 CLERK = (

@@ -13,10 +13,11 @@ from zdz_common.context import CommandContext
 from zdz_common.eventstore import EventRecord, OutboxRecord
 from zdz_common.nats_streams import stream_name
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_common.vocabulary import UnitKind
 from zdz_local.nats_server import NatsServer
 from zdz_registry.bootstrap import bootstrap
-from zdz_registry.domain.commands import CreateDistrict, CreateUnit
-from zdz_registry.domain.model import DistrictTargets, UnitDetails, UnitKind
+from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit
+from zdz_registry.directory.domain.model import DistrictTargets, UnitDetails
 
 WRITES = 2000
 KILL_AFTER = 600

@@ -12,16 +12,16 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlmodel import Session
 
 from zdz.events.v1.envelope_pb2 import Actor, Envelope
-from zdz.events.v1.refs_pb2 import UnitRef
+from zdz.events.v1.refs_pb2 import UNIT_KIND_TOWN, UnitRef
 from zdz.workflow.v1 import events_pb2 as workflow_events
 from zdz_common.consumer import EventConsumer
 from zdz_common.nats_streams import ensure_stream
 from zdz_local.nats_server import NatsServer
-from zdz_registry.adapters.ledger_orm import AcceptanceView
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
-from zdz_registry.entrypoints import workflow_events as follower
-from zdz_registry.service_layer.official_data import load_official_data
-from zdz_registry.service_layer.services import UnitFilter
+from zdz_registry.directory.service_layer.official_data import load_official_data
+from zdz_registry.directory.service_layer.services import UnitFilter
+from zdz_registry.ledger.adapters.orm import AcceptanceView
+from zdz_registry.ledger.entrypoints import workflow_events as follower
 
 
 def _stage_entered(event_id: str, unit: UnitRef, to_stage: str, at: datetime) -> Envelope:
@@ -53,7 +53,7 @@ async def test_stage_events_move_the_units_acceptance_state_and_district_progres
         for u in registry.list_units(UnitFilter(district_code="wanzhou"), page_size=100).items
         if u.kind == "TOWN"
     )
-    unit = UnitRef(id=town.id, district_code="wanzhou", kind="TOWN", name=town.name)
+    unit = UnitRef(id=town.id, district_code="wanzhou", kind=UNIT_KIND_TOWN, name=town.name)
     before = ledger.district_progress("wanzhou")
 
     nc = await nats.connect(nats_server.url)

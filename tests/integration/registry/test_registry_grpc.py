@@ -6,8 +6,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import registry_pb2 as pb
-from zdz_registry.service_layer.official_data import load_official_data, official_data
+from zdz_registry.directory.service_layer.official_data import load_official_data, official_data
 
 CLERK = (
     ("x-zdz-organisation", "wanzhou-task-force"),
@@ -66,14 +67,14 @@ async def test_duplicate_district_is_already_exists(registry) -> None:
 
 
 async def test_unit_in_unknown_district_is_not_found_naming_the_field(registry) -> None:
-    unit = pb.Unit(district_code="atlantis", kind=pb.UNIT_KIND_TOWN, name="某镇", target_year=2027)
+    unit = pb.Unit(district_code="atlantis", kind=refs_pb2.UNIT_KIND_TOWN, name="某镇", target_year=2027)
     code, details = await _code_of(registry.stub.CreateUnit(pb.CreateUnitRequest(unit=unit)))
     assert code == grpc.StatusCode.NOT_FOUND and "unit.district_code" in details
 
 
 async def test_duplicate_unit_name_in_a_district_is_already_exists(registry) -> None:
     await registry.stub.CreateDistrict(pb.CreateDistrictRequest(district=_wanzhou()))
-    unit = pb.Unit(district_code="wanzhou", kind=pb.UNIT_KIND_TOWN, name="高笋塘街道", target_year=2027)
+    unit = pb.Unit(district_code="wanzhou", kind=refs_pb2.UNIT_KIND_TOWN, name="高笋塘街道", target_year=2027)
     await registry.stub.CreateUnit(pb.CreateUnitRequest(unit=unit))
     code, details = await _code_of(registry.stub.CreateUnit(pb.CreateUnitRequest(unit=unit)))
     assert code == grpc.StatusCode.ALREADY_EXISTS and "高笋塘街道" in details
@@ -84,14 +85,16 @@ async def test_unit_without_kind_or_park_group_without_level_is_invalid(registry
     no_kind = pb.Unit(district_code="wanzhou", name="某镇", target_year=2027)
     code, details = await _code_of(registry.stub.CreateUnit(pb.CreateUnitRequest(unit=no_kind)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "unit.kind" in details
-    no_level = pb.Unit(district_code="wanzhou", kind=pb.UNIT_KIND_PARK_GROUP, name="某组团", target_year=2025)
+    no_level = pb.Unit(
+        district_code="wanzhou", kind=refs_pb2.UNIT_KIND_PARK_GROUP, name="某组团", target_year=2025
+    )
     code, details = await _code_of(registry.stub.CreateUnit(pb.CreateUnitRequest(unit=no_level)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "unit.level" in details
 
 
 async def test_oversized_name_is_invalid_argument(registry) -> None:
     await registry.stub.CreateDistrict(pb.CreateDistrictRequest(district=_wanzhou()))
-    unit = pb.Unit(district_code="wanzhou", kind=pb.UNIT_KIND_TOWN, name="镇" * 500, target_year=2027)
+    unit = pb.Unit(district_code="wanzhou", kind=refs_pb2.UNIT_KIND_TOWN, name="镇" * 500, target_year=2027)
     code, details = await _code_of(registry.stub.CreateUnit(pb.CreateUnitRequest(unit=unit)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "unit.name" in details
 
@@ -139,7 +142,7 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
     ]
     for row in data["districts"]:
         code = row["code"]
-        parks = await _all_units(registry, district_code=code, kind=pb.UNIT_KIND_PARK_GROUP)
+        parks = await _all_units(registry, district_code=code, kind=refs_pb2.UNIT_KIND_PARK_GROUP)
         expected_parks = sorted(
             (g["name"], g["target_year"], g["along_river"], g["level"])
             for g in data["park_groups"]
@@ -152,7 +155,7 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
             )
             == expected_parks
         ), code
-        towns = await _all_units(registry, district_code=code, kind=pb.UNIT_KIND_TOWN, along_river=True)
+        towns = await _all_units(registry, district_code=code, kind=refs_pb2.UNIT_KIND_TOWN, along_river=True)
         assert sorted(u.name for u in towns) == sorted(
             t["name"] for t in data["along_river_towns"] if t["district"] == code
         ), code
@@ -160,9 +163,11 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
 
 async def test_list_units_filters_and_pages(registry) -> None:
     load_official_data(registry.service)
-    along_river_towns = await _all_units(registry, kind=pb.UNIT_KIND_TOWN, along_river=True, page_size=40)
+    along_river_towns = await _all_units(
+        registry, kind=refs_pb2.UNIT_KIND_TOWN, along_river=True, page_size=40
+    )
     assert len(along_river_towns) == 147
-    parks_2025 = await _all_units(registry, kind=pb.UNIT_KIND_PARK_GROUP, target_year=2025, page_size=7)
+    parks_2025 = await _all_units(registry, kind=refs_pb2.UNIT_KIND_PARK_GROUP, target_year=2025, page_size=7)
     assert len(parks_2025) == 46 and len({u.id for u in parks_2025}) == 46
     code, details = await _code_of(registry.stub.ListUnits(pb.ListUnitsRequest(page_size=5000)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "page_size" in details

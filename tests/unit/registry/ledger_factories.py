@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from zdz_registry.domain.ledger import (
+from zdz_common.vocabulary import UnitKind
+from zdz_registry.ledger.domain.events import UnitRef
+from zdz_registry.ledger.domain.problems import Problem, ProblemDetails, Step
+from zdz_registry.ledger.domain.rows import (
     EntityClass,
     InspectionPoint,
     LedgerEntry,
@@ -17,11 +20,9 @@ from zdz_registry.domain.ledger import (
     TreatmentFacility,
     record_id,
 )
-from zdz_registry.domain.ledger_events import UnitRef
-from zdz_registry.domain.problems import Problem, ProblemDetails, Step
 
-TOWN = UnitRef(id="town-1", district_code="wanzhou", kind="TOWN", name="高笋塘街道")
-OTHER_TOWN = UnitRef(id="town-2", district_code="wanzhou", kind="TOWN", name="牌楼街道")
+TOWN = UnitRef(id="town-1", district_code="wanzhou", kind=UnitKind.TOWN, name="高笋塘街道")
+OTHER_TOWN = UnitRef(id="town-2", district_code="wanzhou", kind=UnitKind.TOWN, name="牌楼街道")
 
 
 def compound(code: str = "H-001", **changes: Any) -> SourceHousehold:

@@ -16,9 +16,9 @@ from tests.unit.registry.ledger_factories import (
     problem_on,
     shop,
 )
-from zdz_registry.domain.facts import FactClass, Ledger, ListedProblem, Ratio, score_figures, summarise
-from zdz_registry.domain.ledger import Category, FoundBy, HouseholdKind, InformationDefect, NetworkType
-from zdz_registry.domain.problems import ProblemType, TaskState
+from zdz_registry.ledger.domain.facts import FactClass, Ledger, ListedProblem, Ratio, score_figures, summarise
+from zdz_registry.ledger.domain.problems import ProblemType, TaskState
+from zdz_registry.ledger.domain.rows import Category, FoundBy, HouseholdKind, InformationDefect, NetworkType
 
 S, A, SC = FoundBy.SURVEY, FoundBy.ACCEPTANCE, FoundBy.SPOT_CHECK
 

@@ -17,14 +17,14 @@ from tests.unit.registry.ledger_factories import (
     step,
 )
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from zdz_registry.domain.ledger_events import (
+from zdz_registry.ledger.domain.events import (
     ProblemRecorded,
     TaskAssigned,
     TaskOpened,
     TaskRectified,
     TaskVerified,
 )
-from zdz_registry.domain.problems import Problem, ProblemType, TaskState, is_major
+from zdz_registry.ledger.domain.problems import Problem, ProblemType, TaskState, is_major
 
 LEDGER = LedgerIndex().add(compound("H-001"), pipe("P-001"))
 

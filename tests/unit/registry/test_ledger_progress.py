@@ -8,9 +8,9 @@ import pytest
 
 from tests.unit.registry.ledger_factories import TOWN
 from zdz_common.errors import InvalidArgument
-from zdz_registry.domain.ledger_events import AcceptanceStateSet
-from zdz_registry.domain.model import UnitKind
-from zdz_registry.domain.progress import Acceptance, AcceptanceState, Standing, Target, progress
+from zdz_common.vocabulary import UnitKind
+from zdz_registry.ledger.domain.events import AcceptanceStateSet
+from zdz_registry.ledger.domain.progress import Acceptance, AcceptanceState, Standing, Target, progress
 
 TODAY = date(2026, 11, 23)
 

@@ -17,7 +17,8 @@ from tests.unit.registry.ledger_factories import (
     shop,
 )
 from zdz_common.errors import InvalidArgument, NotFound
-from zdz_registry.domain.ledger import (
+from zdz_registry.ledger.domain.events import InformationDefectRecorded, SourceHouseholdRecorded
+from zdz_registry.ledger.domain.rows import (
     EntityClass,
     InformationDefect,
     LedgerEntry,
@@ -26,7 +27,6 @@ from zdz_registry.domain.ledger import (
     entry_stream,
     record_id,
 )
-from zdz_registry.domain.ledger_events import InformationDefectRecorded, SourceHouseholdRecorded
 
 
 def _refusal(error_class: type[Exception], row, index: LedgerIndex | None = None) -> str:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DATA_FILE = REPO_ROOT / "services/registry/zdz_registry/data/official_2024.json"
+DATA_FILE = REPO_ROOT / "services/registry/zdz_registry/directory/data/official_2024.json"
 
 # 000 附件1: the 42 rows in document order (38 区县 + 4 functional zones), with both town shares.
 ATTACHMENT_1_ROWS = [

@@ -1,1 +1,1 @@
-"""The registry's rules: districts with their targets and the units that must reach the standard."""
+"""What the registry's two contexts share in their domain: who may call which RPC."""

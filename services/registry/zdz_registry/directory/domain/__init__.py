@@ -1,0 +1,1 @@
+"""The directory's rules: districts with their targets and the units that must reach the standard."""

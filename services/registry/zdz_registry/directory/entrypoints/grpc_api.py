@@ -1,0 +1,210 @@
+"""The directory's gRPC API (RegistryService): parse the request, build a command, call the service layer, map the answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from zdz.events.v1 import refs_pb2
+from zdz.registry.v1 import ledger_pb2, registry_pb2_grpc
+from zdz.registry.v1 import registry_pb2 as pb
+from zdz_common.authorisation import Guard, Target
+from zdz_common.context import CommandContext
+from zdz_common.envelope import to_envelope
+from zdz_common.errors import InvalidArgument
+from zdz_common.eventstore.store import parse_time
+from zdz_common.grpc_server import maps_domain_errors
+from zdz_common.idempotency import idempotent
+from zdz_common.pb_enums import enum_from_pb, enum_name, enum_to_pb, optional_enum_from_pb
+from zdz_common.vocabulary import UnitKind
+from zdz_registry.directory.adapters.orm import DistrictView, UnitView
+from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
+from zdz_registry.directory.domain.model import DistrictTargets, ParkLevel, UnitDetails
+from zdz_registry.directory.service_layer.services import RegistryService, UnitFilter, district_of_unit
+from zdz_registry.domain.permissions import REGISTRY_POLICY
+
+
+def district_to_pb(view: DistrictView) -> pb.District:
+    return pb.District(
+        code=view.code,
+        name=view.name,
+        gb_code=view.gb_code,
+        town_share_2025=view.town_share_2025,
+        town_share_2027=view.town_share_2027,
+        ordinal=view.ordinal,
+        version=view.version,
+    )
+
+
+def unit_to_pb(view: UnitView) -> pb.Unit:
+    created = Timestamp()
+    created.FromDatetime(parse_time(view.created_at))
+    return pb.Unit(
+        id=view.id,
+        district_code=view.district_code,
+        kind=enum_to_pb(refs_pb2.UnitKind, view.kind),  # type: ignore[arg-type]
+        name=view.name,
+        along_river=view.along_river,
+        target_year=view.target_year,
+        park=view.park,
+        level=enum_to_pb(pb.ParkLevel, view.level),  # type: ignore[arg-type]
+        version=view.version,
+        created_at=created,
+    )
+
+
+def _targets(district: pb.District) -> DistrictTargets:
+    return DistrictTargets(district.town_share_2025, district.town_share_2027)
+
+
+def _details(unit: pb.Unit) -> UnitDetails:
+    return UnitDetails(
+        name=unit.name,
+        along_river=unit.along_river,
+        target_year=unit.target_year,
+        park=unit.park,
+        level=optional_enum_from_pb(pb.ParkLevel, unit.level, ParkLevel, "unit.level"),
+    )
+
+
+def _acceptance_states(states: Iterable[int]) -> frozenset[str]:
+    known = set(ledger_pb2.AcceptanceState.values())
+    unknown = [state for state in states if state not in known]
+    if unknown:
+        raise InvalidArgument(
+            f"未知的验收状态 {unknown[0]} (unknown acceptance state)", field="acceptance_states"
+        )
+    return frozenset(
+        enum_name(ledger_pb2.AcceptanceState, state, "acceptance_states")
+        for state in states
+        if state != ledger_pb2.ACCEPTANCE_STATE_UNSPECIFIED
+    )
+
+
+class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
+    def __init__(self, service: RegistryService) -> None:
+        self._service = service
+        self._guard = Guard(REGISTRY_POLICY, service="registry", engine=service.engine, store=service.store)
+
+    async def _allowed(
+        self, action: str, context: grpc.aio.ServicerContext, target: Target | None = None
+    ) -> CommandContext:
+        """Who asks, once the permission table lets them (PERMISSION_DENIED, recorded, otherwise)."""
+        return await self._guard.admit(action, target or Target(), context)
+
+    async def _unit_target(self, unit_id: str) -> Target:
+        district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)
+        return Target(unit_id=unit_id, district_code=district)
+
+    @maps_domain_errors
+    @idempotent(pb.CreateDistrictResponse)
+    async def CreateDistrict(self, request: pb.CreateDistrictRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("CreateDistrict", context, Target(district_code=request.district.code))
+        d = request.district
+        command = CreateDistrict(
+            code=d.code, name=d.name, gb_code=d.gb_code, targets=_targets(d), ordinal=d.ordinal
+        )
+        view = await asyncio.to_thread(self._service.create_district, command, ctx)
+        return pb.CreateDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.UpdateDistrictResponse)
+    async def UpdateDistrict(self, request: pb.UpdateDistrictRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("UpdateDistrict", context, Target(district_code=request.district.code))
+        d = request.district
+        command = UpdateDistrict(
+            code=d.code,
+            name=d.name,
+            gb_code=d.gb_code,
+            targets=_targets(d),
+            expected_version=request.expected_version or None,
+        )
+        view = await asyncio.to_thread(self._service.update_district, command, ctx)
+        return pb.UpdateDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    async def GetDistrict(self, request: pb.GetDistrictRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetDistrict", context, Target(district_code=request.code))
+        view = await asyncio.to_thread(self._service.get_district, request.code)
+        return pb.GetDistrictResponse(district=district_to_pb(view))
+
+    @maps_domain_errors
+    async def ListDistricts(self, request: pb.ListDistrictsRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListDistricts", context)
+        page = await asyncio.to_thread(self._service.list_districts, request.page_size, request.page_token)
+        return pb.ListDistrictsResponse(
+            districts=[district_to_pb(v) for v in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @maps_domain_errors
+    @idempotent(pb.CreateUnitResponse)
+    async def CreateUnit(self, request: pb.CreateUnitRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("CreateUnit", context, Target(district_code=request.unit.district_code))
+        u = request.unit
+        command = CreateUnit(
+            district_code=u.district_code,
+            kind=enum_from_pb(refs_pb2.UnitKind, u.kind, UnitKind, "unit.kind"),
+            details=_details(u),
+            unit_id=u.id,
+        )
+        view = await asyncio.to_thread(self._service.create_unit, command, ctx)
+        return pb.CreateUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.UpdateUnitResponse)
+    async def UpdateUnit(self, request: pb.UpdateUnitRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("UpdateUnit", context, await self._unit_target(request.unit.id))
+        u = request.unit
+        command = UpdateUnit(
+            unit_id=u.id, details=_details(u), expected_version=request.expected_version or None
+        )
+        view = await asyncio.to_thread(self._service.update_unit, command, ctx)
+        return pb.UpdateUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    async def GetUnit(self, request: pb.GetUnitRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetUnit", context, await self._unit_target(request.id))
+        view = await asyncio.to_thread(self._service.get_unit, request.id)
+        return pb.GetUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    async def ListUnits(self, request: pb.ListUnitsRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("ListUnits", context, Target(district_code=request.district_code))
+        unit_filter = UnitFilter(
+            district_code=request.district_code,
+            kind=optional_enum_from_pb(refs_pb2.UnitKind, request.kind, UnitKind, "kind"),
+            along_river=request.along_river if request.HasField("along_river") else None,
+            target_year=request.target_year,
+            acceptance_states=_acceptance_states(request.acceptance_states),
+        )
+        page = await asyncio.to_thread(
+            self._service.list_units, unit_filter, request.page_size, request.page_token
+        )
+        return pb.ListUnitsResponse(
+            units=[unit_to_pb(v) for v in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @maps_domain_errors
+    async def GetAuditTrail(self, request: pb.GetAuditTrailRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("GetAuditTrail", context)
+        events = await asyncio.to_thread(self._service.audit_trail, request.stream_id)
+        return pb.GetAuditTrailResponse(events=[to_envelope(e) for e in events])
+
+    @maps_domain_errors
+    async def VerifyChain(self, request: pb.VerifyChainRequest, context: grpc.aio.ServicerContext):
+        await self._allowed("VerifyChain", context)
+        result = await asyncio.to_thread(self._service.verify_chain, request.stream_id or None)
+        response = pb.VerifyChainResponse(ok=result.ok, events_checked=result.events_checked)
+        if result.first_broken_link:
+            link = result.first_broken_link
+            response.first_broken_link.CopyFrom(
+                pb.BrokenLink(stream_id=link.stream_id, version=link.version, reason=link.reason)
+            )
+        return response
