@@ -21,7 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from bench.common import print_table, timed
 from zdz.events.v1.envelope_pb2 import Envelope
-from zdz.events.v1.refs_pb2 import UnitRef
+from zdz.events.v1.refs_pb2 import UNIT_KIND_TOWN, UnitRef
 from zdz.notify.v1 import notify_pb2 as pb
 from zdz.notify.v1 import notify_pb2_grpc
 from zdz.scoring.v1 import events_pb2 as scoring
@@ -102,7 +102,7 @@ async def publish_to_inbox(base: Path, url: str, count: int) -> float:
     await app.start()
     channel = grpc.aio.insecure_channel(app.grpc_address)
     stub = notify_pb2_grpc.NotifyServiceStub(channel)
-    unit = UnitRef(id=str(uuid.uuid4()), district_code="bishan", kind="TOWN", name="璧城街道")
+    unit = UnitRef(id=str(uuid.uuid4()), district_code="bishan", kind=UNIT_KIND_TOWN, name="璧城街道")
     now = datetime.now(UTC)
     messages = []
     for n in range(count):

@@ -20,20 +20,21 @@ from pathlib import Path
 import grpc
 
 from bench.common import print_table, timed
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz.scoring.v1 import scoring_pb2_grpc
 from zdz_common.grpc_server import GrpcServer
+from zdz_common.vocabulary import UnitKind
 from zdz_registry.bootstrap import bootstrap as bootstrap_registry
 from zdz_registry.bootstrap import bootstrap_ledger
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 from zdz_scoring.adapters.registry import GrpcRegistry, LedgerSnapshot
 from zdz_scoring.adapters.wire import entries_from_pb
 from zdz_scoring.bootstrap import bootstrap
 from zdz_scoring.domain.engine import score
 from zdz_scoring.domain.records import UnitRef
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.rubrics import get_rubric
 from zdz_scoring.domain.sheet import SheetKind
 from zdz_scoring.entrypoints.grpc_api import ScoringServicer, score_unit
@@ -203,7 +204,7 @@ async def run(count: int, folder: Path) -> list[tuple[str, int, float]]:
                     registry_pb2.CreateUnitRequest(
                         unit=registry_pb2.Unit(
                             district_code="bench",
-                            kind=registry_pb2.UNIT_KIND_TOWN,
+                            kind=refs_pb2.UNIT_KIND_TOWN,
                             name="基准镇",
                             target_year=2027,
                         )

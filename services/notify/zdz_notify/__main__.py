@@ -14,12 +14,11 @@ log = logging.getLogger("zdz_notify")
 
 
 async def serve(config: NotifyConfig) -> None:
-    stop = asyncio.Event()
-    stop_on_signals(stop)
     app = NotifyApp(config)
     await app.start()
+    stop_on_signals(app.stopping)
     print(f"notify    grpc://{app.grpc_address}  公示栏 {app.board_url}/board", flush=True)
-    await stop.wait()
+    await app.stopping.wait()
     log.info("notify: shutting down")
     await app.stop()
 

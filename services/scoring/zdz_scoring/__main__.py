@@ -1,4 +1,4 @@
-"""Run the scoring service: `python -m zdz_scoring`."""
+"""Run the scoring service: `zdz-scoring` (or `python -m zdz_scoring`)."""
 
 from __future__ import annotations
 
@@ -6,52 +6,35 @@ import asyncio
 import logging
 
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
-from zdz_common.grpc_auth import server_interceptors
-from zdz_common.grpc_server import GrpcServer, stop_on_signals
-from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_common.runtime import ServiceRuntime
 from zdz_scoring.adapters.registry import GrpcRegistry
 from zdz_scoring.bootstrap import bootstrap
 from zdz_scoring.config import ScoringConfig
 from zdz_scoring.entrypoints.grpc_api import ScoringServicer
 
-log = logging.getLogger("zdz_scoring")
-
 
 async def serve(config: ScoringConfig) -> None:
-    loop = asyncio.get_running_loop()
-    relays: list[OutboxRelay] = []
-
-    def wake_relay() -> None:  # called from worker threads after each commit
-        for relay in relays:
-            loop.call_soon_threadsafe(relay.wake)
-
     registry = GrpcRegistry(config.registry_address, token=config.auth.service_token, tls=config.auth.tls)
-    service = bootstrap(config.database_url, registry, on_commit=wake_relay)
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    publisher = asyncio.create_task(
-        publish_outbox_forever(
-            service.engine, service="scoring", nats_url=config.nats_url, stop=stop, relay_ready=relays.append
-        )
+    service = bootstrap(config.database_url, registry)
+    runtime = ServiceRuntime(
+        "scoring",
+        grpc_address=config.grpc_address,
+        nats_url=config.nats_url,
+        auth=config.auth,
+        shutdown_grace_seconds=config.shutdown_grace_seconds,
     )
-    server = GrpcServer(
-        address=config.grpc_address,
-        register=[
-            lambda s: scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(service), s)
-        ],
-        service_names=[scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name],
-        interceptors=server_interceptors(config.auth),
-        max_message_bytes=config.auth.max_message_bytes,
-        tls=config.auth.tls,
+    runtime.serve(
+        scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
+        ScoringServicer(service),
+        scoring_pb2,
+        "ScoringService",
     )
-    await server.start()
-    print(f"scoring   grpc://{server.address}  (registry at {config.registry_address})", flush=True)
-    await stop.wait()
-    log.info("scoring: shutting down")
-    await server.stop(config.shutdown_grace_seconds)
-    await publisher
-    registry.close()
-    service.engine.dispose()
+    runtime.relay_outbox(service.engine)
+    runtime.on_shutdown(service.engine.dispose)
+    runtime.on_shutdown(registry.close)
+    await runtime.run(
+        banner=lambda r: f"scoring   grpc://{r.grpc_address}  (registry at {config.registry_address})"
+    )
 
 
 def main() -> None:

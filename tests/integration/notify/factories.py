@@ -18,7 +18,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from nats.js import JetStreamContext
 
 from zdz.events.v1.envelope_pb2 import Envelope
+from zdz.events.v1.refs_pb2 import UnitKind as UnitKindPb
 from zdz.events.v1.refs_pb2 import UnitRef
+from zdz_common.pb_enums import enum_to_pb
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
 from zdz_notify.config import NotifyConfig
@@ -42,7 +44,7 @@ def unit_ref(n: int = 1, *, district: str = "bishan", name: str = "", kind: str 
     return UnitRef(
         id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"unit/{district}/{n}")),
         district_code=district,
-        kind=kind,
+        kind=enum_to_pb(UnitKindPb, kind),
         name=name or f"测试镇{n:04d}",
     )
 

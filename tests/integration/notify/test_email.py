@@ -71,10 +71,10 @@ async def test_a_missed_deadline_is_emailed_to_each_registered_address_once(
     # One e-mail per address (the unit has no address registered, so it is told only in its inbox).
     assert sorted(m["To"] for m in mailbox.messages) == ["duban@bishan.gov.cn", "zbz@bishan.gov.cn"]
     message = mailbox.messages[0]
-    assert message["Subject"] == "【逾期】璧城街道方案编制已超过期限"
+    assert message["Subject"] == "【逾期】璧城街道方案已超过期限"
     assert message["From"] == "zdz@cq.gov.cn" and message["X-Zdz-Event-Id"] == event.id
     body = message.get_content()
-    assert "璧山区璧城街道的方案编制工作期限（2024年10月31日24时）已过" in body
+    assert "璧山区璧城街道的方案工作期限（2024年10月31日24时）已过" in body
     delivered = await notify.stub.ListDeliveries(
         pb.ListDeliveriesRequest(recipient="district:bishan", status=pb.DELIVERY_STATUS_DELIVERED)
     )

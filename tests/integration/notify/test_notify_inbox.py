@@ -120,7 +120,7 @@ async def test_subscribe_replays_what_is_unread_then_streams_new_notifications(n
     replayed = [await asyncio.wait_for(stream.read(), 10) for _ in range(2)]
     assert [r.replayed for r in replayed] == [True, True]
     assert [r.notification.title for r in replayed] == [
-        f"【逾期】{unit.name}方案编制已超过期限",
+        f"【逾期】{unit.name}方案已超过期限",
         f"【逾期】{unit.name}整改已超过期限",
     ]
     # … then a new one, as it arrives.

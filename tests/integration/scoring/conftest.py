@@ -15,8 +15,8 @@ from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from zdz_common.grpc_server import GrpcServer
 from zdz_registry.bootstrap import bootstrap as bootstrap_registry
 from zdz_registry.bootstrap import bootstrap_ledger
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 from zdz_scoring.adapters.registry import GrpcRegistry
 from zdz_scoring.bootstrap import bootstrap
 from zdz_scoring.entrypoints.grpc_api import ScoringServicer

@@ -15,6 +15,7 @@ ledger figure at 100 %.
 
 from __future__ import annotations
 
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2 as pb
 from zdz.registry.v1 import registry_pb2
 
@@ -37,7 +38,7 @@ async def create_units(units) -> tuple[str, str]:  # type: ignore[no-untyped-def
     town = await units.CreateUnit(
         registry_pb2.CreateUnitRequest(
             unit=registry_pb2.Unit(
-                district_code="wanzhou", kind=registry_pb2.UNIT_KIND_TOWN, name="高笋塘街道", target_year=2027
+                district_code="wanzhou", kind=refs_pb2.UNIT_KIND_TOWN, name="高笋塘街道", target_year=2027
             )
         )
     )
@@ -45,7 +46,7 @@ async def create_units(units) -> tuple[str, str]:  # type: ignore[no-untyped-def
         registry_pb2.CreateUnitRequest(
             unit=registry_pb2.Unit(
                 district_code="wanzhou",
-                kind=registry_pb2.UNIT_KIND_PARK_GROUP,
+                kind=refs_pb2.UNIT_KIND_PARK_GROUP,
                 name="九龙园",
                 target_year=2025,
                 park="万州经济技术开发区",

@@ -394,13 +394,13 @@ async def test_sampling_plans_are_reproducible_through_the_api(running: RunningS
 async def test_spot_check_draws_are_reproducible_and_say_when_a_district_is_short(
     running: RunningScoring,
 ) -> None:
-    def unit(unit_id: str, district: str, kind: str) -> refs_pb2.UnitRef:
+    def unit(unit_id: str, district: str, kind: refs_pb2.UnitKind.ValueType) -> refs_pb2.UnitRef:
         return refs_pb2.UnitRef(id=unit_id, district_code=district, kind=kind, name=f"单元{unit_id}")
 
     candidates = [
-        *(unit(f"wz-t{n}", "wanzhou", "TOWN") for n in range(1, 6)),
-        unit("wz-p1", "wanzhou", "PARK_GROUP"),
-        unit("yz-t1", "yuzhong", "TOWN"),
+        *(unit(f"wz-t{n}", "wanzhou", refs_pb2.UNIT_KIND_TOWN) for n in range(1, 6)),
+        unit("wz-p1", "wanzhou", refs_pb2.UNIT_KIND_PARK_GROUP),
+        unit("yz-t1", "yuzhong", refs_pb2.UNIT_KIND_TOWN),
     ]
     request = pb.DrawSpotCheckRequest(candidates=candidates, seed=7)
     first = (await running.scoring.DrawSpotCheck(request)).spot_check

@@ -65,7 +65,10 @@ async def test_scoring_serves_publishes_its_events_and_exits_zero_on_sigterm(
         # A municipal draw is recorded, then relayed to JetStream with its event id as Nats-Msg-Id.
         async with grpc.aio.insecure_channel(address) as channel:
             stub = scoring_pb2_grpc.ScoringServiceStub(channel)
-            towns = [refs_pb2.UnitRef(id=f"t{n}", district_code="wanzhou", kind="TOWN") for n in range(4)]
+            towns = [
+                refs_pb2.UnitRef(id=f"t{n}", district_code="wanzhou", kind=refs_pb2.UNIT_KIND_TOWN)
+                for n in range(4)
+            ]
             drawn = await stub.DrawSpotCheck(scoring_pb2.DrawSpotCheckRequest(candidates=towns, seed=11))
         published = await _published_draw(nats_server.url)
         assert published.draw_id == drawn.spot_check.id and published.seed == "11"

@@ -187,3 +187,15 @@ def test_a_type_listed_twice_is_refused() -> None:
     document["event"].append(dict(document["event"][0]))
     with pytest.raises(RoutingTableError, match="重复"):
         parse_routing_table(document)
+
+
+def test_the_table_takes_stage_grade_and_kind_labels_from_the_one_vocabulary(table: RoutingTable) -> None:
+    assert (table.vocabulary["PLAN"], table.vocabulary["ACCEPTED"]) == ("方案", "验收通过")
+    assert (table.vocabulary["PARK_GROUP"], table.vocabulary["PASS"]) == ("工业园区组团", "合格")
+    assert table.vocabulary["REOPENED"] == "重新实施建设验收"  # the table's own: an acceptance state
+
+
+def test_a_table_that_relabels_a_vocabulary_code_is_refused() -> None:
+    with pytest.raises(RoutingTableError, match="由 zdz_common") as refused:
+        parse_routing_table({**_document(), "vocabulary": {"PLAN": "方案编制"}})
+    assert refused.value.field == "vocabulary"

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.engine import score
 from zdz_scoring.domain.facts import AssessorEntries, DatedEvent, EventKind, UnitFacts
-from zdz_scoring.domain.rubric import Rubric, UnitKind
+from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.rubrics import get_rubric
 from zdz_scoring.domain.sheet import ScoreSheetResult, SheetKind
 

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.adapters.registry import ClassRectification, LedgerSnapshot, LedgerSummary, Ratio
 from zdz_scoring.domain.engine import score
 from zdz_scoring.domain.facts import AssessorEntries, UnitFacts
 from zdz_scoring.domain.records import SheetContent, SheetHeader, UnitRef
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.rubrics import get_rubric
 from zdz_scoring.domain.sheet import SheetKind
 

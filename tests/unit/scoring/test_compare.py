@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from zdz_common.vocabulary import Grade
 from zdz_scoring.domain.compare import compare
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import DiscretionaryDeduction, Finding, FindingKind
-from zdz_scoring.domain.sheet import Grade, ScoreSheetResult, SheetKind
+from zdz_scoring.domain.sheet import ScoreSheetResult, SheetKind
 
 Scorer = Callable[..., ScoreSheetResult]  # the `score_town` / `score_park` fixtures (conftest.py)
 

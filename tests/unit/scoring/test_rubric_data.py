@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import RubricDataError, UnknownRubric
 from zdz_scoring.domain.facts import AssessorEntries, Figure, UnitFacts
-from zdz_scoring.domain.rubric import Discretionary, Rubric, UnitKind, load_rubric
+from zdz_scoring.domain.rubric import Discretionary, Rubric, load_rubric
 from zdz_scoring.domain.rubrics import get_rubric, park_2024, town_2024
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zdz_scoring.domain.rubric import UnitKind
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.sampling import (
     Candidate,
     DrawReason,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
 
 TOWN, PARK = UnitKind.TOWN, UnitKind.PARK_GROUP
@@ -79,3 +79,9 @@ def test_a_unit_listed_twice_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         draw_spot_check([*UNITS, UNITS[0]], seed=1)
     assert raised.value.field == f"units[{len(UNITS)}].id"
+
+
+def test_a_unit_of_a_kind_the_articles_give_no_quota_is_refused_not_left_out() -> None:
+    village = AcceptedUnit("wanzhou-village-1", "wanzhou", "VILLAGE")  # type: ignore[arg-type]
+    with pytest.raises(UnknownUnitKind, match="市级抽查"):
+        draw_spot_check([*UNITS, village], seed=7)

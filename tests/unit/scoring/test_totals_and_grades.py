@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from zdz_common.vocabulary import Grade
 from zdz_scoring.domain.facts import DatedEvent, DiscretionaryDeduction, EventKind
-from zdz_scoring.domain.sheet import Grade, ScoreSheetResult, SheetKind
+from zdz_scoring.domain.sheet import ScoreSheetResult, SheetKind
 from zdz_scoring.domain.window import Window
 
 Scorer = Callable[..., ScoreSheetResult]  # the `score_town` / `score_park` fixtures (conftest.py)

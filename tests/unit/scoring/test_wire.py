@@ -9,7 +9,10 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.scoring.records_factories import PARK, content, header
+from zdz.events.v1 import refs_pb2
 from zdz.scoring.v1 import scoring_pb2 as pb
+from zdz_common.errors import InvalidArgument
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters.wire import (
     content_from_pb,
     content_to_pb,
@@ -17,10 +20,12 @@ from zdz_scoring.adapters.wire import (
     population_from_pb,
     population_to_pb,
     rubric_to_pb,
+    unit_from_pb,
+    unit_to_pb,
 )
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import AssessorEntries, DatedEvent, EventKind, Finding, FindingKind, UnitFacts
-from zdz_scoring.domain.rubric import Rubric, UnitKind
+from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.sampling import (
     Community,
     Facility,
@@ -143,3 +148,23 @@ def test_a_population_survives_its_stored_form_to_the_digit() -> None:
     )
     again = population_from_pb(population_to_pb(population), UnitKind.TOWN)
     assert again == population and str(again.pipe_segments[0].length_m) == "400.0"
+
+
+def test_a_unit_travels_with_its_kind_as_the_one_unit_kind_enum(town_rubric: Rubric) -> None:
+    message = unit_to_pb(PARK)
+    assert message.kind == refs_pb2.UNIT_KIND_PARK_GROUP
+    assert unit_from_pb(message, "unit") == PARK
+    assert rubric_to_pb(town_rubric).unit_kind == refs_pb2.UNIT_KIND_TOWN
+
+
+@pytest.mark.parametrize("kind", [refs_pb2.UNIT_KIND_UNSPECIFIED, 9])
+def test_a_unit_without_a_known_kind_is_refused_naming_the_field(kind: int) -> None:
+    message = refs_pb2.UnitRef(id="u1", district_code="wanzhou", kind=kind)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument) as error:
+        unit_from_pb(message, "candidates[0]")
+    assert error.value.field == "candidates[0].kind"
+
+
+def test_a_population_of_a_kind_with_no_sampling_rule_is_refused() -> None:
+    with pytest.raises(UnknownUnitKind, match="抽样"):
+        population_from_pb(pb.SamplingPopulation(), "VILLAGE")  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from zdz_common.eventstore.store import format_time
 from zdz_notify.adapters.orm import RecipientRecord
-from zdz_notify.adapters.payloads import unit_of
+from zdz_notify.adapters.payloads import scalar_values, unit_of
 from zdz_notify.domain.recipients import RecipientKind, district_recipient, unit_recipient
 
 _DISTRICT_NAMED = {"zdz.registry.v1.DistrictRegistered", "zdz.registry.v1.DistrictUpdated"}
@@ -77,7 +77,7 @@ def observe(session: Session, payload: Message, now: datetime) -> None:
             now,
             name=payload.name,  # type: ignore[attr-defined]
             district_code=district_code,
-            unit_kind=getattr(payload, "kind", ""),
+            unit_kind=scalar_values(payload).get("kind", ""),  # UnitRegistered's enum, by domain name
             official=True,
         )
         if district_code:

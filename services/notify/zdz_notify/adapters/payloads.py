@@ -15,6 +15,8 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from zdz.events.v1.envelope_pb2 import Envelope
+from zdz_common.errors import InvalidArgument
+from zdz_common.pb_enums import enum_name
 from zdz_notify.domain.messages import Moment, Term
 from zdz_notify.domain.routing import PayloadShape, UnitRef
 
@@ -60,6 +62,19 @@ def _moment(timestamp: Any) -> datetime | None:
     return timestamp.ToDatetime(tzinfo=UTC)  # type: ignore[no-any-return]
 
 
+def _enum_name(field: FieldDescriptor, number: int) -> str:
+    """The domain name of an enum value ("TOWN" for UNIT_KIND_TOWN, "" for UNSPECIFIED); a number this build
+    does not list (a newer producer) as its digits, so the event is still told rather than dead-lettered."""
+    try:
+        return enum_name(field.enum_type, number, field.name)
+    except InvalidArgument:
+        return str(number)
+
+
+def _is_map(field: FieldDescriptor) -> bool:
+    return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
+
+
 def _field_value(field: FieldDescriptor, value: Any, vocabulary: dict[str, str]) -> Any:
     match field.type:
         case FieldDescriptor.TYPE_MESSAGE if field.message_type.full_name == TIMESTAMP:
@@ -67,8 +82,7 @@ def _field_value(field: FieldDescriptor, value: Any, vocabulary: dict[str, str])
         case FieldDescriptor.TYPE_MESSAGE:
             return SimpleNamespace(**template_fields(value, vocabulary))
         case FieldDescriptor.TYPE_ENUM:
-            enum_value = field.enum_type.values_by_number.get(value)
-            name = enum_value.name if enum_value else str(value)
+            name = _enum_name(field, value)
             return Term(name, vocabulary.get(name))
         case FieldDescriptor.TYPE_DOUBLE | FieldDescriptor.TYPE_FLOAT:
             return f"{value:.2f}"  # scores to two decimals (DESIGN ruling)
@@ -83,11 +97,17 @@ def _field_value(field: FieldDescriptor, value: Any, vocabulary: dict[str, str])
 
 
 def template_fields(message: Message, vocabulary: dict[str, str]) -> dict[str, Any]:
-    """The payload as template fields: nested messages as attributes, timestamps as Moments, codes as Terms."""
+    """The payload as template fields: nested messages as attributes, timestamps as Moments, codes as Terms
+    (enums by their domain name), maps as dicts."""
     fields: dict[str, Any] = {}
     for field in message.DESCRIPTOR.fields:
         value = getattr(message, field.name)
-        if field.is_repeated:
+        if _is_map(
+            field
+        ):  # a map is repeated entries on the wire, but its container yields keys, not entries
+            value_field = field.message_type.fields_by_name["value"]
+            fields[field.name] = {k: _field_value(value_field, v, vocabulary) for k, v in value.items()}
+        elif field.is_repeated:
             fields[field.name] = [_field_value(field, item, vocabulary) for item in value]
         else:
             fields[field.name] = _field_value(field, value, vocabulary)
@@ -99,15 +119,14 @@ def _scalar(field: FieldDescriptor) -> bool:
 
 
 def scalar_values(message: Message) -> dict[str, str]:
-    """Top-level scalar fields as text, for a route's `when`: enums by name, booleans as true/false."""
+    """Top-level scalar fields as text, for a route's `when`: enums by domain name, booleans as true/false."""
     values: dict[str, str] = {}
     for field in message.DESCRIPTOR.fields:
         if not _scalar(field):
             continue
         value = getattr(message, field.name)
         if field.type == FieldDescriptor.TYPE_ENUM:
-            enum_value = field.enum_type.values_by_number.get(value)
-            values[field.name] = enum_value.name if enum_value else str(value)
+            values[field.name] = _enum_name(field, value)
         elif field.type == FieldDescriptor.TYPE_BOOL:
             values[field.name] = "true" if value else "false"
         else:
@@ -121,7 +140,10 @@ def unit_of(message: Message) -> UnitRef | None:
     if field is None or field.message_type is None or field.message_type.full_name != UNIT_REF:
         return None
     ref = getattr(message, "unit")  # noqa: B009 - the field is found by name, not known statically
-    return UnitRef(id=ref.id, district_code=ref.district_code, kind=ref.kind, name=ref.name)
+    kind = _enum_name(
+        ref.DESCRIPTOR.fields_by_name["kind"], ref.kind
+    )  # "TOWN", "PARK_GROUP", as routing reads
+    return UnitRef(id=ref.id, district_code=ref.district_code, kind=kind, name=ref.name)
 
 
 def timestamp_field(message: Message, name: str) -> datetime | None:

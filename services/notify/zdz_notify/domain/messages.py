@@ -1,8 +1,9 @@
 """What a notification says: a title and a text rendered from the routing table's templates.
 
 Templates use `str.format` fields over the event's payload: `{unit.name}`, `{working_days_left}`,
-`{to_stage.label}` (a code's Chinese label from the table's vocabulary), `{due.day_end}` (a deadline in
-Beijing time, "2024年9月30日24时"), `{period_start.date}`, and `{district_name}` (the unit's district).
+`{to_stage.label}` (a code's Chinese label, from `zdz_common.vocabulary` or the table's own [vocabulary]),
+`{due.day_end}` (a deadline in Beijing time, "2024年9月30日24时"), `{period_start.date}`, and `{district_name}`
+(the unit's district).
 """
 
 from __future__ import annotations

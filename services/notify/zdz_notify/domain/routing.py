@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.vocabulary import labels
 from zdz_notify.domain.messages import TemplateError, check_template, render
 from zdz_notify.domain.recipients import (
     CHANNELS_OF,
@@ -263,6 +264,14 @@ def parse_routing_table(document: Mapping[str, Any]) -> RoutingTable:
     vocabulary = document.get("vocabulary", {})
     if not isinstance(vocabulary, Mapping) or not all(isinstance(v, str) for v in vocabulary.values()):
         raise RoutingTableError('须为代码到中文名称的表 (CODE = "名称")', field="vocabulary")
+    shared = shared_vocabulary()
+    relabelled = sorted(set(vocabulary) & set(shared))
+    if relabelled:
+        raise RoutingTableError(
+            f"{relabelled} 的中文名称由 zdz_common.vocabulary 统一规定，路由表中不得另写 "
+            "(stages, grades and unit kinds are labelled in one place)",
+            field="vocabulary",
+        )
     entries = document.get("event", [])
     if not isinstance(entries, list) or not entries:
         raise RoutingTableError("路由表为空 (no [[event]] entries)", field="event")
@@ -299,7 +308,13 @@ def parse_routing_table(document: Mapping[str, Any]) -> RoutingTable:
             except TemplateError as exc:
                 raise RoutingTableError(exc.message, field=exc.field) from exc
         rules[event_type] = rule
-    return RoutingTable(rules, dict(vocabulary))
+    return RoutingTable(rules, {**shared, **vocabulary})
+
+
+def shared_vocabulary() -> dict[str, str]:
+    """Every code `zdz_common.vocabulary` labels (unit kinds, stages, grades), in one flat table as templates
+    look codes up: `{to_stage.label}`, `{grade.label}`, `{unit.kind.label}`."""
+    return {code: label for table in labels().values() for code, label in table.items()}
 
 
 def check_against_contracts(

@@ -18,6 +18,7 @@ from zdz_common.errors import DomainError
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import maps_domain_errors, status_of
 from zdz_common.idempotency import idempotent
+from zdz_common.pb_enums import enum_to_pb, optional_enum_from_pb
 from zdz_notify.adapters.orm import EmailAddressRecord, IntegrationRecord, NotificationRecord, WebhookRecord
 from zdz_notify.domain.commands import (
     MarkRead,
@@ -34,20 +35,6 @@ from zdz_notify.domain.recipients import Channel, parse_recipient
 from zdz_notify.service_layer.inbox import InboxFeed
 from zdz_notify.service_layer.services import DeliveryView, NotifyService
 
-CHANNEL_TO_PB = {
-    Channel.INBOX: pb.CHANNEL_INBOX,
-    Channel.EMAIL: pb.CHANNEL_EMAIL,
-    Channel.WEBHOOK: pb.CHANNEL_WEBHOOK,
-    Channel.BOARD: pb.CHANNEL_BOARD,
-}
-STATUS_TO_PB = {
-    DeliveryStatus.PENDING: pb.DELIVERY_STATUS_PENDING,
-    DeliveryStatus.DELIVERED: pb.DELIVERY_STATUS_DELIVERED,
-    DeliveryStatus.DEAD: pb.DELIVERY_STATUS_DEAD,
-    DeliveryStatus.CANCELLED: pb.DELIVERY_STATUS_CANCELLED,
-}
-STATUS_FROM_PB = {v: k for k, v in STATUS_TO_PB.items()}
-
 
 def _timestamp(text: str | None) -> Timestamp | None:
     if not text:
@@ -61,7 +48,7 @@ def notification_to_pb(record: NotificationRecord) -> pb.Notification:
     return pb.Notification(
         id=record.id,
         recipient=record.recipient,
-        channel=CHANNEL_TO_PB[Channel(record.channel)],
+        channel=enum_to_pb(pb.Channel, Channel(record.channel).name),
         event_id=record.event_id,
         event_type=record.event_type,
         title=record.title,
@@ -111,9 +98,9 @@ def delivery_to_pb(view: DeliveryView) -> pb.Delivery:
         id=record.id,
         notification_id=record.notification_id,
         recipient=record.recipient,
-        channel=CHANNEL_TO_PB[Channel(record.channel)],
+        channel=enum_to_pb(pb.Channel, Channel(record.channel).name),
         endpoint=view.endpoint,
-        status=STATUS_TO_PB[status],
+        status=enum_to_pb(pb.DeliveryStatus, status),
         attempts=record.attempts,
         next_attempt_at=_timestamp(record.next_attempt_at) if status is DeliveryStatus.PENDING else None,
         last_error=record.last_error,
@@ -240,7 +227,7 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         page = await asyncio.to_thread(
             self._service.list_deliveries,
             request.recipient,
-            STATUS_FROM_PB.get(request.status),  # type: ignore[call-overload]
+            optional_enum_from_pb(pb.DeliveryStatus, request.status, DeliveryStatus, "status"),
             request.page_size,
             request.page_token,
         )
@@ -269,7 +256,7 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
                     routes=[
                         pb.Route(
                             audience=route.audience.value,
-                            channels=[CHANNEL_TO_PB[c] for c in route.channels],
+                            channels=[enum_to_pb(pb.Channel, c.name) for c in route.channels],
                             when=dict(route.when),
                         )
                         for route in rule.routes

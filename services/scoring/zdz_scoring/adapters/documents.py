@@ -23,11 +23,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from zdz_common.eventstore.store import parse_time
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import LedgerSummary, Ratio
 from zdz_scoring.domain.facts import Figure
 from zdz_scoring.domain.records import SheetContent
-from zdz_scoring.domain.rubric import Rubric, RubricItem, UnitKind
+from zdz_scoring.domain.rubric import Rubric, RubricItem
 from zdz_scoring.domain.sheet import Deduction, ItemResult, Source
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,7 +39,6 @@ RULES_NOTE = (
     "酌情扣分由评分人给出分值并写明理由。"
 )
 _SOURCE_LABELS = {Source.LEDGER: "台账", Source.ASSESSOR: "评分人录入"}
-_UNIT_KIND_LABELS = {UnitKind.TOWN: "镇街", UnitKind.PARK_GROUP: "工业园区组团"}
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def _sheet_context(rubric: Rubric, sheet: SheetDocument) -> dict[str, Any]:
             "id": sheet.id,
             "unit": header.unit,
             "district": header.district_name or header.unit.district_code,
-            "unit_kind_label": _UNIT_KIND_LABELS[header.unit.kind],
+            "unit_kind_label": header.unit.kind.label,
             "kind_label": header.sheet_kind.label,
             "assessor": header.assessor,
             "assessed_on": header.assessed_on.isoformat(),
@@ -462,12 +462,38 @@ _PROBLEM_TYPES = {
     "CR": "CR 异物穿入", "SL": "SL 渗漏", "CJ": "CJ 沉积", "JG": "JG 结垢", "ZW": "ZW 障碍物",
     "CQ": "CQ 残墙、坝根", "SG": "SG 树根", "FZ": "FZ 浮渣", "OTHER": "其他",
 }  # fmt: skip
-_RECTIFICATION_CLASSES = {
-    UnitKind.TOWN: (("residential", "生活小区"), ("non_residential", "非生活小区"), ("pipes", "市政管网"),
-                    ("facilities", "污水集中处理设施及排污口")),
-    UnitKind.PARK_GROUP: (("households", "源头排水户"), ("pipes", "排水管网"),
-                          ("facilities", "污水集中处理设施及排污口")),
-}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _KindReport:
+    """What a kind's 自评估报告 says differently: its annex, its rectification and self-check classes."""
+
+    annex: str
+    rectification: tuple[tuple[str, str], ...]  # (ledger class, label)
+    self_checks: tuple[tuple[str, str], ...]  # (ledger class, label): towns only
+    systems: str  # 长效监管机制 the unit describes itself
+
+
+def _kind_report(kind: UnitKind) -> _KindReport:
+    match kind:
+        case UnitKind.TOWN:  # 000 附件3
+            return _KindReport(
+                annex="3",
+                rectification=(("residential", "生活小区"), ("non_residential", "非生活小区"),
+                               ("pipes", "市政管网"), ("facilities", "污水集中处理设施及排污口")),
+                self_checks=(("residential", "生活小区"), ("non_residential", "非生活小区")),
+                systems="管网管护、排水许可、设施及排污口运维",
+            )  # fmt: skip
+        case UnitKind.PARK_GROUP:  # 000 附件4
+            return _KindReport(
+                annex="4",
+                rectification=(("households", "源头排水户"), ("pipes", "排水管网"),
+                               ("facilities", "污水集中处理设施及排污口")),
+                self_checks=(),
+                systems="管网管护、排水许可、设施及排污口运维、应急管理",
+            )  # fmt: skip
+        case _:
+            raise UnknownUnitKind(kind, where="自评估报告")
 
 
 def self_assessment_markdown(
@@ -479,17 +505,13 @@ def self_assessment_markdown(
     context = _sheet_context(rubric, sheet)
     rows: list[Row] = context["rows"]
     kind = header.unit.kind
+    report = _kind_report(kind)
     rectification: list[tuple[str, Any]] = [
-        (label, summary.rectification[name]) for name, label in _RECTIFICATION_CLASSES[kind]
+        (label, summary.rectification[name]) for name, label in report.rectification
     ]
-    self_checks: list[tuple[str, Ratio]] = (
-        [
-            ("生活小区", summary.self_check["residential"]),
-            ("非生活小区", summary.self_check["non_residential"]),
-        ]
-        if kind is UnitKind.TOWN
-        else []
-    )
+    self_checks: list[tuple[str, Ratio]] = [
+        (label, summary.self_check[name]) for name, label in report.self_checks
+    ]
     return (
         _environment(False)
         .get_template("self_assessment_report.md.j2")
@@ -498,8 +520,10 @@ def self_assessment_markdown(
                 "name": header.unit.name,
                 "district": header.district_name or header.unit.district_code,
                 "kind": kind.value,
+                "annex": report.annex,
+                "systems": report.systems,
             },
-            unit_kind_label=_UNIT_KIND_LABELS[kind],
+            unit_kind_label=kind.label,
             rubric=rubric,
             sheet={
                 "id": sheet.id,

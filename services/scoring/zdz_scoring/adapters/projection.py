@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from zdz.events.v1 import refs_pb2
 from zdz.scoring.v1 import events_pb2
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz_common.errors import ConcurrencyConflict
 from zdz_common.eventstore import RecordedEvent
 from zdz_common.eventstore.store import format_time
+from zdz_common.pb_enums import enum_name
 from zdz_scoring.adapters.event_mapping import (
     SAMPLING_PLAN_DRAWN,
     SHEET_DRAFT_SAVED,
@@ -32,7 +34,7 @@ def project(session: Session, recorded: RecordedEvent) -> None:
             SamplingPlanView(
                 id=plan.id,
                 unit_id=plan.unit.id,
-                unit_kind=plan.unit.kind,
+                unit_kind=enum_name(refs_pb2.UnitKind, plan.unit.kind, "plan.unit.kind"),
                 seed=str(plan.seed),
                 items=plan.items,
                 drawn_at=format_time(recorded.recorded_at),
@@ -101,13 +103,13 @@ def _columns(sheet: pb.ScoreSheet) -> dict[str, str]:
     return {
         "unit_id": sheet.unit.id,
         "district_code": sheet.unit.district_code,
-        "unit_kind": sheet.unit.kind,
+        "unit_kind": enum_name(refs_pb2.UnitKind, sheet.unit.kind, "sheet.unit.kind"),
         "unit_name": sheet.unit.name,
-        "sheet_kind": pb.SheetKind.Name(sheet.sheet_kind).removeprefix("SHEET_KIND_"),
+        "sheet_kind": enum_name(pb.SheetKind, sheet.sheet_kind, "sheet.sheet_kind"),
         "rubric_version": sheet.rubric_version,
         "assessor": sheet.assessor,
         "assessed_on": sheet.assessed_on,
         "total": sheet.result.total,
-        "grade": pb.Grade.Name(sheet.result.grade).removeprefix("GRADE_"),
+        "grade": enum_name(pb.Grade, sheet.result.grade, "sheet.result.grade"),
         "replaces_sheet_id": sheet.replaces_sheet_id,
     }

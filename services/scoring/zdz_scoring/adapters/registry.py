@@ -20,8 +20,9 @@ from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.eventstore.store import utc_now
 from zdz_common.tls import TlsFiles, channel
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
+from zdz_scoring.adapters.wire import unit_kind_from_pb
 from zdz_scoring.domain.records import UnitRef
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.sampling import (
     HOUSEHOLD_SAMPLE,
     Candidate,
@@ -126,10 +127,6 @@ class Registry(Protocol):
 
 _CLASSES = ("households", "residential", "non_residential", "pipes", "facilities")
 _STAGES = ("survey", "acceptance", "spot_check", "look_back")
-_KIND_OF_PB = {
-    registry_pb2.UNIT_KIND_TOWN: UnitKind.TOWN,
-    registry_pb2.UNIT_KIND_PARK_GROUP: UnitKind.PARK_GROUP,
-}
 
 
 class GrpcRegistry:
@@ -157,7 +154,7 @@ class GrpcRegistry:
     def unit(self, unit_id: str) -> UnitRef:
         response = self._call(self._units.GetUnit, registry_pb2.GetUnitRequest(id=unit_id), unit_id)
         unit = response.unit
-        return UnitRef(unit.id, unit.district_code, _KIND_OF_PB[unit.kind], unit.name)
+        return UnitRef(unit.id, unit.district_code, unit_kind_from_pb(unit.kind, "unit.kind"), unit.name)
 
     def district_name(self, code: str) -> str:
         response = self._call(
@@ -207,7 +204,13 @@ class GrpcRegistry:
                 )
             ),
         )
-        return town_population(rows_of) if unit.kind is UnitKind.TOWN else park_population(rows_of)
+        match unit.kind:
+            case UnitKind.TOWN:
+                return town_population(rows_of)
+            case UnitKind.PARK_GROUP:
+                return park_population(rows_of)
+            case _:
+                raise UnknownUnitKind(unit.kind, where="验收抽样对象")
 
     def accepted_units(self) -> list[UnitRef]:
         """Every unit its district has accepted (in notice or filed): the municipal spot-check's population."""
@@ -221,7 +224,8 @@ class GrpcRegistry:
             return self._call(self._units.ListUnits, request, "accepted units")
 
         return [
-            UnitRef(u.id, u.district_code, _KIND_OF_PB[u.kind], u.name) for u in self._pages(page, "units")
+            UnitRef(u.id, u.district_code, unit_kind_from_pb(u.kind, "unit.kind"), u.name)
+            for u in self._pages(page, "units")
         ]
 
     @staticmethod

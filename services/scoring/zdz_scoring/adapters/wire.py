@@ -6,17 +6,22 @@ Parsing a request raises `InvalidInput` naming the field (and the rubric item, w
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from zdz.events.v1 import refs_pb2
 from zdz.scoring.v1 import scoring_pb2 as pb
+from zdz_common import pb_enums
+from zdz_common.errors import InvalidArgument
+from zdz_common.pb_enums import enum_name, enum_to_pb
+from zdz_common.vocabulary import Grade, UnitKind, UnknownUnitKind
 from zdz_scoring.domain.compare import ItemDifference, SheetComparison
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import (
@@ -29,7 +34,7 @@ from zdz_scoring.domain.facts import (
     UnitFacts,
 )
 from zdz_scoring.domain.records import SheetContent, SheetHeader, UnitRef
-from zdz_scoring.domain.rubric import Rubric, Rule, RuleKind, UnitKind
+from zdz_scoring.domain.rubric import Rubric, Rule, RuleKind
 from zdz_scoring.domain.sampling import (
     Candidate,
     Community,
@@ -44,7 +49,6 @@ from zdz_scoring.domain.sampling import (
 )
 from zdz_scoring.domain.sheet import (
     Deduction,
-    Grade,
     ItemResult,
     ScoreSheetResult,
     SectionResult,
@@ -55,7 +59,7 @@ from zdz_scoring.domain.spot_check import KindDraw, SpotCheckDraw
 from zdz_scoring.domain.window import Window
 
 CENT = Decimal("0.01")
-E = TypeVar("E", bound=Any)
+E = TypeVar("E", bound=enum.Enum)
 
 # --- scalars -------------------------------------------------------------------------------------------------
 
@@ -113,24 +117,24 @@ def from_timestamp(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def enum_to_pb(wrapper: EnumTypeWrapper, name: str) -> int:
-    """`wrapper`'s number for a domain name; 0 for ""."""
-    return wrapper.Value(_prefix(wrapper) + name) if name else 0
-
-
 def enum_from_pb(
     wrapper: EnumTypeWrapper, number: int, domain: type[E], field: str, item: int | None = None
 ) -> E:
-    """The domain enum member of a wire number; INVALID_ARGUMENT for UNSPECIFIED or a number not in the list."""
-    descriptor = wrapper.DESCRIPTOR.values_by_number.get(number)
-    if not number or descriptor is None:
-        allowed = "、".join(v.name for v in wrapper.DESCRIPTOR.values[1:])
-        raise InvalidInput(f"须为 {allowed} 之一 (required), 收到 {number}", field=field, item=item)
-    return domain(descriptor.name.removeprefix(_prefix(wrapper)))
+    """`zdz_common.pb_enums.enum_from_pb`, naming the rubric item too when the enum belongs to one."""
+    try:
+        return pb_enums.enum_from_pb(wrapper, number, domain, field)
+    except InvalidArgument as error:
+        if item is None:
+            raise
+        raise InvalidInput(error.message, field=field, item=item) from None
 
 
-def _prefix(wrapper: EnumTypeWrapper) -> str:
-    return wrapper.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
+def unit_kind_from_pb(number: int, field: str) -> UnitKind:
+    """A required `zdz.events.v1.UnitKind`; a kind the wire lists but the vocabulary does not know is refused."""
+    try:
+        return pb_enums.enum_from_pb(refs_pb2.UnitKind, number, UnitKind, field)
+    except ValueError:  # listed on the wire, not (yet) in `zdz_common.vocabulary`
+        raise UnknownUnitKind(enum_name(refs_pb2.UnitKind, number, field), where="评分服务") from None
 
 
 # --- units ---------------------------------------------------------------------------------------------------
@@ -138,19 +142,17 @@ def _prefix(wrapper: EnumTypeWrapper) -> str:
 
 def unit_to_pb(unit: UnitRef) -> refs_pb2.UnitRef:
     return refs_pb2.UnitRef(
-        id=unit.id, district_code=unit.district_code, kind=unit.kind.value, name=unit.name
+        id=unit.id,
+        district_code=unit.district_code,
+        kind=enum_to_pb(refs_pb2.UnitKind, unit.kind),
+        name=unit.name,
     )
 
 
 def unit_from_pb(message: refs_pb2.UnitRef, field: str) -> UnitRef:
     if not message.id.strip() or not message.district_code.strip():
         raise InvalidInput("须有单元编号和区县代码 (id and district_code are required)", field=field)
-    try:
-        kind = UnitKind(message.kind)
-    except ValueError:
-        raise InvalidInput(
-            f"kind 须为 TOWN 或 PARK_GROUP, 收到 {message.kind!r}", field=f"{field}.kind"
-        ) from None
+    kind = unit_kind_from_pb(message.kind, f"{field}.kind")
     return UnitRef(message.id, message.district_code, kind, message.name)
 
 
@@ -159,7 +161,7 @@ def unit_from_pb(message: refs_pb2.UnitRef, field: str) -> UnitRef:
 
 def rubric_to_pb(rubric: Rubric) -> pb.Rubric:
     return pb.Rubric(
-        unit_kind=enum_to_pb(pb.UnitKind, rubric.unit_kind.value),
+        unit_kind=enum_to_pb(refs_pb2.UnitKind, rubric.unit_kind),
         version=rubric.version,
         title=rubric.title,
         source=rubric.source,
@@ -488,7 +490,7 @@ def comparison_to_pb(
 
 
 def _sheet_label(summary: pb.ScoreSheetSummary) -> str:
-    kind = SheetKind(pb.SheetKind.Name(summary.sheet_kind).removeprefix("SHEET_KIND_"))
+    kind = enum_from_pb(pb.SheetKind, summary.sheet_kind, SheetKind, "sheet_kind")
     return f"{kind.label}（{summary.id}）"
 
 
@@ -536,20 +538,23 @@ def population_to_pb(population: TownPopulation | ParkPopulation) -> pb.Sampling
             for f in population.facilities
         ],
     )
-    if isinstance(population, TownPopulation):
-        message.communities.extend(
-            pb.Community(
-                id=c.id, size=c.size, year_built=c.year_built, drainage_complexity=c.drainage_complexity
+    match population:
+        case TownPopulation():
+            message.communities.extend(
+                pb.Community(
+                    id=c.id, size=c.size, year_built=c.year_built, drainage_complexity=c.drainage_complexity
+                )
+                for c in population.communities
             )
-            for c in population.communities
-        )
-        message.non_residential.extend(
-            pb.NonResidentialUnit(id=n.id, category=n.category) for n in population.non_residential
-        )
-        message.tasks.extend(t.id for t in population.pipe_tasks)
-    else:
-        message.source_households.extend(h.id for h in population.source_households)
-        message.tasks.extend(t.id for t in population.tasks)
+            message.non_residential.extend(
+                pb.NonResidentialUnit(id=n.id, category=n.category) for n in population.non_residential
+            )
+            message.tasks.extend(t.id for t in population.pipe_tasks)
+        case ParkPopulation():
+            message.source_households.extend(h.id for h in population.source_households)
+            message.tasks.extend(t.id for t in population.tasks)
+        case _:
+            raise UnknownUnitKind(type(population).__name__, where="抽样对象的记录")
     return message
 
 
@@ -566,24 +571,28 @@ def population_from_pb(message: pb.SamplingPopulation, kind: UnitKind) -> TownPo
         Facility(f.id, f.takes_industrial_wastewater, tuple(f.outfall_ids)) for f in message.facilities
     )
     tasks = tuple(Candidate(code) for code in message.tasks)
-    if kind is UnitKind.TOWN:
-        return TownPopulation(
-            communities=tuple(
-                Community(c.id, c.size, c.year_built, c.drainage_complexity) for c in message.communities
-            ),
-            non_residential=tuple(NonResidential(n.id, n.category) for n in message.non_residential),
-            pipe_tasks=tasks,
-            inspection_points=points,
-            pipe_segments=segments,
-            facilities=facilities,
-        )
-    return ParkPopulation(
-        source_households=tuple(Candidate(code) for code in message.source_households),
-        tasks=tasks,
-        inspection_points=points,
-        pipe_segments=segments,
-        facilities=facilities,
-    )
+    match kind:
+        case UnitKind.TOWN:
+            return TownPopulation(
+                communities=tuple(
+                    Community(c.id, c.size, c.year_built, c.drainage_complexity) for c in message.communities
+                ),
+                non_residential=tuple(NonResidential(n.id, n.category) for n in message.non_residential),
+                pipe_tasks=tasks,
+                inspection_points=points,
+                pipe_segments=segments,
+                facilities=facilities,
+            )
+        case UnitKind.PARK_GROUP:
+            return ParkPopulation(
+                source_households=tuple(Candidate(code) for code in message.source_households),
+                tasks=tasks,
+                inspection_points=points,
+                pipe_segments=segments,
+                facilities=facilities,
+            )
+        case _:
+            raise UnknownUnitKind(kind, where="抽样对象的记录")
 
 
 def plan_to_pb(
@@ -624,7 +633,7 @@ def spot_check_to_pb(draw_id: str, candidates: Sequence[UnitRef], draw: SpotChec
 
     def kind_draw(result: KindDraw) -> pb.KindDraw:
         return pb.KindDraw(
-            kind=enum_to_pb(pb.UnitKind, result.kind.value),
+            kind=enum_to_pb(refs_pb2.UnitKind, result.kind),
             quota=result.quota,
             available=result.available,
             drawn=[unit_to_pb(by_id[unit_id]) for unit_id in result.drawn],

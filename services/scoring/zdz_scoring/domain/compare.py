@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from zdz_common.vocabulary import Grade
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.sheet import Deduction, Grade, ItemResult, ScoreSheetResult
+from zdz_scoring.domain.sheet import Deduction, ItemResult, ScoreSheetResult
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
+from zdz_common.vocabulary import Grade
 from zdz_scoring.domain.facts import AssessorEntries, DatedEvent, UnitFacts, read_figure
 from zdz_scoring.domain.rubric import (
     Condition,
@@ -27,7 +28,6 @@ from zdz_scoring.domain.rubric import (
 )
 from zdz_scoring.domain.sheet import (
     Deduction,
-    Grade,
     ItemResult,
     ScoreSheetResult,
     SectionResult,

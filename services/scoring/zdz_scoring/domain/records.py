@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from zdz_common.errors import FailedPrecondition
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import AssessorEntries, Finding, UnitFacts
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.sampling import ParkPopulation, SamplingPlan, TownPopulation
 from zdz_scoring.domain.sheet import ScoreSheetResult, SheetKind
 from zdz_scoring.domain.spot_check import SpotCheckDraw

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import RubricDataError
 from zdz_scoring.domain.facts import EventKind, Figure, FindingKind
-
-
-class UnitKind(enum.StrEnum):
-    """The kind of unit a rubric scores (same values as the registry's)."""
-
-    TOWN = "TOWN"  # 镇街
-    PARK_GROUP = "PARK_GROUP"  # 工业园区组团
 
 
 class RuleKind(enum.StrEnum):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.rubric import UnitKind
 
 _TOWN = "附件3 三(三)："
 _PARK = "附件4 三(三)："

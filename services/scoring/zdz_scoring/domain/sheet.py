@@ -7,7 +7,8 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from zdz_scoring.domain.rubric import RuleKind, UnitKind
+from zdz_common.vocabulary import Grade, UnitKind
+from zdz_scoring.domain.rubric import RuleKind
 from zdz_scoring.domain.window import Window
 
 
@@ -25,16 +26,6 @@ class SheetKind(enum.StrEnum):
         return _SHEET_LABELS[self]
 
 
-class Grade(enum.StrEnum):
-    EXCELLENT = "EXCELLENT"  # 优秀: 90分（含）以上
-    PASS = "PASS"  # 合格: 80分（含）—90分
-    FAIL = "FAIL"  # 不合格: 80分以下
-
-    @property
-    def label(self) -> str:
-        return _GRADE_LABELS[self]
-
-
 _SHEET_LABELS = {
     SheetKind.SELF_CHECK: "自查",
     SheetKind.DISTRICT_ACCEPTANCE: "区县验收",
@@ -42,7 +33,6 @@ _SHEET_LABELS = {
     SheetKind.RE_REVIEW: "复核",
     SheetKind.LOOK_BACK: "回头看",
 }
-_GRADE_LABELS = {Grade.EXCELLENT: "优秀", Grade.PASS: "合格", Grade.FAIL: "不合格"}
 
 
 class Source(enum.StrEnum):

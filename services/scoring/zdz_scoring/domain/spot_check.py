@@ -13,8 +13,8 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.rubric import UnitKind
 
 TOWN_RULE = "附件3 三(二)4：每个区县随机抽取2—3个镇街进行复查"
 PARK_RULE = "附件4 三(二)4：每个区县抽查数量不少于1个"
@@ -89,12 +89,23 @@ def draw_spot_check(
     districts = tuple(
         DistrictDraw(
             code,
-            _draw(seed, code, UnitKind.TOWN, by_district[code], towns_per_district, TOWN_RULE),
-            _draw(seed, code, UnitKind.PARK_GROUP, by_district[code], parks_per_district, PARK_RULE),
+            _draw(seed, code, UnitKind.TOWN, by_district[code], towns_per_district),
+            _draw(seed, code, UnitKind.PARK_GROUP, by_district[code], parks_per_district),
         )
         for code in sorted(by_district)
     )
     return SpotCheckDraw(seed, towns_per_district, parks_per_district, districts)
+
+
+def _rule(kind: UnitKind) -> str:
+    """The article behind a kind's quota; a kind the articles give no spot-check quota is refused."""
+    match kind:
+        case UnitKind.TOWN:
+            return TOWN_RULE
+        case UnitKind.PARK_GROUP:
+            return PARK_RULE
+        case _:
+            raise UnknownUnitKind(kind, where="市级抽查")
 
 
 def _by_district(units: Iterable[AcceptedUnit]) -> dict[str, list[AcceptedUnit]]:
@@ -107,22 +118,20 @@ def _by_district(units: Iterable[AcceptedUnit]) -> dict[str, list[AcceptedUnit]]
             )
         if unit.id in seen:
             raise InvalidInput(f"单位 {unit.id} 重复 (duplicate unit)", field=f"units[{index}].id")
+        _rule(unit.kind)  # a unit of a kind with no quota would otherwise never be drawn, silently
         seen.add(unit.id)
         grouped.setdefault(unit.district_code, []).append(unit)
     return grouped
 
 
-def _draw(
-    seed: int, district: str, kind: UnitKind, units: list[AcceptedUnit], quota: int, rule: str
-) -> KindDraw:
+def _draw(seed: int, district: str, kind: UnitKind, units: list[AcceptedUnit], quota: int) -> KindDraw:
+    rule = _rule(kind)
     pool = sorted(unit.id for unit in units if unit.kind is kind)
     if len(pool) <= quota:
         short = len(pool) < quota
-        note = f"已验收{_label(kind)} {len(pool)} 个，少于 {quota} 个：全部抽取 (fewer than the quota: all drawn)"
+        note = (
+            f"已验收{kind.label} {len(pool)} 个，少于 {quota} 个：全部抽取 (fewer than the quota: all drawn)"
+        )
         return KindDraw(kind, quota, len(pool), tuple(pool), rule, short, note if short else "")
     drawn = random.Random(f"{seed}:{district}:{kind.value}").sample(pool, quota)
     return KindDraw(kind, quota, len(pool), tuple(sorted(drawn)), rule, short=False)
-
-
-def _label(kind: UnitKind) -> str:
-    return "镇街" if kind is UnitKind.TOWN else "园区组团"

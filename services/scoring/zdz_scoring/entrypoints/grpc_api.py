@@ -21,6 +21,8 @@ from zdz_common.context import CommandContext
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import maps_domain_errors
 from zdz_common.idempotency import idempotent
+from zdz_common.pb_enums import enum_to_pb
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import RegistryUnavailable
 from zdz_scoring.adapters.wire import (
@@ -28,19 +30,18 @@ from zdz_scoring.adapters.wire import (
     content_to_pb,
     entries_from_pb,
     enum_from_pb,
-    enum_to_pb,
     parse_date,
     plan_to_pb,
     rubric_to_pb,
     timestamp,
     unit_from_pb,
+    unit_kind_from_pb,
     unit_to_pb,
 )
 from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.permissions import SCORING_POLICY, sheet_action
 from zdz_scoring.domain.records import SheetState, UnitRef
-from zdz_scoring.domain.rubric import UnitKind
 from zdz_scoring.domain.sheet import SheetKind
 from zdz_scoring.domain.spot_check import DEFAULT_PARKS, DEFAULT_TOWNS
 from zdz_scoring.service_layer.services import ScoringService, SheetFilter
@@ -142,7 +143,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     @maps_errors
     async def GetRubric(self, request: pb.GetRubricRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetRubric", context)
-        kind = enum_from_pb(pb.UnitKind, request.unit_kind, UnitKind, "unit_kind")
+        kind = unit_kind_from_pb(request.unit_kind, "unit_kind")
         return pb.GetRubricResponse(rubric=rubric_to_pb(self._service.rubric(kind, request.version.strip())))
 
     @maps_errors

@@ -20,9 +20,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from zdz_common.errors import FailedPrecondition
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters.registry import LedgerSnapshot
 from zdz_scoring.domain.facts import Finding, FindingKind, UnitFacts
-from zdz_scoring.domain.rubric import Rubric, UnitKind
+from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.sheet import SheetKind
 
 _STAGE_OF_SHEET = {
@@ -72,6 +73,9 @@ def ledger_findings(rubric: Rubric, sheet_kind: SheetKind, snapshot: LedgerSnaps
     stage = _STAGE_OF_SHEET.get(sheet_kind)
     if stage is None:
         return ()
+    if rubric.unit_kind not in {unit_kind for unit_kind, _ in LEDGER_FINDINGS}:
+        raise UnknownUnitKind(rubric.unit_kind, where="台账问题计入评分")
+    # A version of a known kind without an entry counts no ledger findings (its assessors enter them all).
     findings = []
     for item, kind, fact_class, count_of in LEDGER_FINDINGS.get((rubric.unit_kind, rubric.version), ()):
         count = getattr(snapshot, count_of)[fact_class][stage]

@@ -23,11 +23,12 @@ from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.eventstore import EventStore
 from zdz_common.eventstore.store import utc_now
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters import documents
 from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
 from zdz_scoring.adapters.orm import SamplingPlanView, SheetView, SpotCheckView
 from zdz_scoring.adapters.registry import Registry
-from zdz_scoring.adapters.wire import content_from_pb, plan_to_pb, population_from_pb
+from zdz_scoring.adapters.wire import content_from_pb, plan_to_pb, population_from_pb, unit_from_pb
 from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
 from zdz_scoring.domain.compare import SheetComparison, compare
 from zdz_scoring.domain.engine import score
@@ -44,7 +45,7 @@ from zdz_scoring.domain.records import (
     UnitRef,
     check_correction,
 )
-from zdz_scoring.domain.rubric import Rubric, UnitKind
+from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.rubrics import CURRENT_VERSION, get_rubric
 from zdz_scoring.domain.sampling import (
     ParkPopulation,
@@ -263,7 +264,7 @@ class ScoringService:
         unit = self.registry.unit(command.unit_id)
         population = self.registry.population(unit)
         seed = self._new_seed() if command.seed is None else command.seed
-        plan = _plan(population, seed)
+        plan = _plan(unit.kind, population, seed)
         plan_id = str(uuid.uuid4())
         with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
             uow.save(plan_stream(plan_id), 0, [SamplingPlanDrawn(plan_id, unit, population, plan)])
@@ -280,11 +281,9 @@ class ScoringService:
 
     def redraw_sampling_plan(self, plan_id: str) -> Redrawn:
         recorded = pb.SamplingPlan.FromString(self.get_sampling_plan(plan_id).body)
-        unit = UnitRef(
-            recorded.unit.id, recorded.unit.district_code, UnitKind(recorded.unit.kind), recorded.unit.name
-        )
+        unit = unit_from_pb(recorded.unit, "plan.unit")
         population = population_from_pb(recorded.population, unit.kind)
-        plan = _plan(population, recorded.seed)
+        plan = _plan(unit.kind, population, recorded.seed)
         again = plan_to_pb(plan_id, unit, plan, population)
         identical = list(again.groups) == list(recorded.groups) and again.population == recorded.population
         return Redrawn(unit, plan_id, plan, population, identical)
@@ -361,7 +360,11 @@ def _content(view: SheetView) -> SheetContent:
     return content_from_pb(pb.ScoreSheet.FromString(view.body))
 
 
-def _plan(population: TownPopulation | ParkPopulation, seed: int) -> SamplingPlan:
-    if isinstance(population, TownPopulation):
-        return plan_town_sample(population, seed=seed)
-    return plan_park_sample(population, seed=seed)
+def _plan(kind: UnitKind, population: TownPopulation | ParkPopulation, seed: int) -> SamplingPlan:
+    match kind, population:
+        case UnitKind.TOWN, TownPopulation():
+            return plan_town_sample(population, seed=seed)  # 000 附件3 三(三)
+        case UnitKind.PARK_GROUP, ParkPopulation():
+            return plan_park_sample(population, seed=seed)  # 000 附件4 三(三)
+        case _:
+            raise UnknownUnitKind(kind, where="验收抽样")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import UnknownRubric
-from zdz_scoring.domain.rubric import Rubric, UnitKind, load_rubric
+from zdz_scoring.domain.rubric import Rubric, load_rubric
 from zdz_scoring.domain.rubrics import park_2024, town_2024
 
 _DATA = (town_2024.DATA, park_2024.DATA)
