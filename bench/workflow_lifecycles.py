@@ -29,8 +29,8 @@ from temporalio.worker import Worker
 from bench.common import print_table, timed
 from zdz_common.context import Actor
 from zdz_common.eventstore import EventRecord
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_local.temporal_dev import TemporalDevServer
-from zdz_workflow.adapters import temporal
 from zdz_workflow.bootstrap import bootstrap
 from zdz_workflow.domain.calendar import SHANGHAI
 from zdz_workflow.domain.commands import (
@@ -44,12 +44,13 @@ from zdz_workflow.domain.commands import (
     SubmitPlan,
     SubmitSelfCheck,
 )
-from zdz_workflow.domain.stages import Stage, UnitKind
+from zdz_workflow.domain.ports import ProblemToFile
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Campaign
-from zdz_workflow.service_layer.ports import ProblemToFile
-from zdz_workflow.shared import ProcessInput, UnitInfo, process_id
-from zdz_workflow.worker import build_worker
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.temporal import client as temporal
+from zdz_workflow.temporal.payloads import ProcessInput, process_id
+from zdz_workflow.temporal.worker import build_worker
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 CONCURRENCY = 8
 EVENTS_PER_LIFECYCLE = 9  # eight stage changes and the notice's publication

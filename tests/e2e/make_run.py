@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+from zdz_local.processes import free_port
+from zdz_local.services import SERVICES
+
+
+def environment(data: Path) -> dict[str, str]:
+    """`make run`'s environment on free ports: its data under `data`, every server and service on its own port."""
+    return {
+        **os.environ,
+        "ZDZ_DATA_DIR": str(data),
+        "ZDZ_NATS_PORT": str(free_port()),
+        "ZDZ_TEMPORAL_PORT": str(free_port()),
+        "ZDZ_TEMPORAL_UI_PORT": str(free_port()),
+        **{spec.address_variable: f"127.0.0.1:{free_port()}" for spec in SERVICES},
+        "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
+    }
 
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:  # type: ignore[type-arg]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import urllib.request
 from pathlib import Path
 
@@ -10,10 +9,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.e2e.make_run import start, stop, tokens
+from tests.e2e.make_run import environment, start, stop, tokens
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
-from zdz_local.processes import free_port
+from zdz_local.services import SERVICES, service
 
 OFFICIAL_UNITS = 107 + 147  # park groups of 附件1 + along-river towns of 附件2
 
@@ -26,26 +25,17 @@ def _count_units(address: str, token: str) -> int:
 
 
 def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tmp_path: Path) -> None:
-    registry_address = f"127.0.0.1:{free_port()}"
-    ui_port = free_port()
-    env = {
-        **os.environ,
-        "ZDZ_DATA_DIR": str(tmp_path / "data"),
-        "ZDZ_NATS_PORT": str(free_port()),
-        "ZDZ_TEMPORAL_PORT": str(free_port()),
-        "ZDZ_TEMPORAL_UI_PORT": str(ui_port),
-        "ZDZ_REGISTRY_GRPC_ADDRESS": registry_address,
-        "ZDZ_SCORING_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ZDZ_WORKFLOW_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ZDZ_NOTIFY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
-    }
+    env = environment(tmp_path / "data")
+    registry_address = env[service("registry").address_variable]
+    ui_port = int(env["ZDZ_TEMPORAL_UI_PORT"])
     process, lines = start(env)
     try:
         # One line per server with the address it listens on.
         assert any(line.startswith("nats ") and "nats://127.0.0.1:" in line for line in lines)
         assert any(line.startswith("temporal ") and f"http://127.0.0.1:{ui_port}" in line for line in lines)
         assert f"registry  grpc://{registry_address}" in lines
+        for spec in SERVICES:  # every service, each on the address it was given
+            assert f"{spec.name:<9} grpc://{env[spec.address_variable]}" in lines
         with grpc.insecure_channel(registry_address) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             assert (

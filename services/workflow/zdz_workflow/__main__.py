@@ -1,4 +1,4 @@
-"""Run the workflow service: `python -m zdz_workflow`.
+"""Run the workflow service: `zdz-workflow` (or `python -m zdz_workflow`).
 
 One process holds the Temporal worker (the process workflows and their activities), the gRPC facade and the
 outbox relay to JetStream. SIGTERM or SIGINT: the facade says NOT_SERVING and finishes its calls, the worker
@@ -12,20 +12,16 @@ import logging
 from datetime import timedelta
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
-from zdz_common.authorisation import Guard
-from zdz_common.grpc_auth import server_interceptors
-from zdz_common.grpc_server import GrpcServer, stop_on_signals
-from zdz_common.outbox import OutboxRelay, publish_outbox_forever
+from zdz_common.runtime import ServiceRuntime
 from zdz_common.tls import aio_channel
-from zdz_workflow.adapters import temporal
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
 from zdz_workflow.bootstrap import bootstrap
 from zdz_workflow.config import WorkflowConfig
-from zdz_workflow.domain.permissions import WORKFLOW_POLICY
+from zdz_workflow.domain.settings import ProcessSettings
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
-from zdz_workflow.service_layer.processes import ProcessService
-from zdz_workflow.shared import ProcessSettings
-from zdz_workflow.worker import TASK_QUEUE, build_worker
+from zdz_workflow.temporal import client as temporal
+from zdz_workflow.temporal.processes import ProcessService
+from zdz_workflow.temporal.worker import TASK_QUEUE, build_worker
 
 log = logging.getLogger("zdz_workflow")
 
@@ -33,15 +29,6 @@ TEMPORAL_WAIT_SECONDS = 120.0
 
 
 async def serve(config: WorkflowConfig) -> None:
-    loop = asyncio.get_running_loop()
-    relays: list[OutboxRelay] = []
-
-    def wake_relay() -> None:  # called from worker threads after each commit
-        for relay in relays:
-            loop.call_soon_threadsafe(relay.wake)
-
-    stop = asyncio.Event()
-    stop_on_signals(stop)
     client = await temporal.connect(
         config.temporal_address, namespace=config.temporal_namespace, wait_seconds=TEMPORAL_WAIT_SECONDS
     )
@@ -53,53 +40,44 @@ async def serve(config: WorkflowConfig) -> None:
         config.database_url,
         holidays_dir=config.holidays_dir,
         ledger=RegistryLedger(registry, token=config.auth.service_token),
-        on_commit=wake_relay,
     )
-    settings = ProcessSettings(look_back_failure_limit=config.look_back_failure_limit)
     processes = ProcessService(
         client,
         units=RegistryUnits(registry, token=config.auth.service_token),
         schedules=app.schedules,
         task_queue=TASK_QUEUE,
-        settings=settings,
+        settings=ProcessSettings(look_back_failure_limit=config.look_back_failure_limit),
     )
     worker = build_worker(
         client, app.activities, graceful_shutdown=timedelta(seconds=config.shutdown_grace_seconds)
     )
-    publisher = asyncio.create_task(
-        publish_outbox_forever(
-            app.engine, service="workflow", nats_url=config.nats_url, stop=stop, relay_ready=relays.append
+
+    async def stop_worker() -> None:  # it finishes its activities; a worker that already stopped is left be
+        if worker.is_running:
+            await worker.shutdown()
+
+    runtime = ServiceRuntime(
+        "workflow",
+        grpc_address=config.grpc_address,
+        nats_url=config.nats_url,
+        auth=config.auth,
+        shutdown_grace_seconds=config.shutdown_grace_seconds,
+    )
+    runtime.serve(
+        workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
+        WorkflowServicer(processes, guard=app.guard),
+        workflow_pb2,
+        "WorkflowService",
+    )
+    runtime.run_task("workflow worker", lambda _stop: worker.run(), stop=stop_worker)
+    runtime.relay_outbox(app.engine)
+    runtime.on_shutdown(app.engine.dispose)
+    runtime.on_shutdown(registry.close)
+    await runtime.run(
+        banner=lambda r: (
+            f"workflow  grpc://{r.grpc_address}  (Temporal {config.temporal_address}, queue {TASK_QUEUE})"
         )
     )
-    working = asyncio.create_task(worker.run())
-    guard = Guard(WORKFLOW_POLICY, service="workflow", engine=app.engine, store=app.store)
-    server = GrpcServer(
-        address=config.grpc_address,
-        register=[
-            lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(
-                WorkflowServicer(processes, guard=guard), s
-            )
-        ],
-        service_names=[workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"].full_name],
-        interceptors=server_interceptors(config.auth),
-        max_message_bytes=config.auth.max_message_bytes,
-        tls=config.auth.tls,
-    )
-    await server.start()
-    print(
-        f"workflow  grpc://{server.address}  (Temporal {config.temporal_address}, queue {TASK_QUEUE})",
-        flush=True,
-    )
-    await asyncio.wait([asyncio.create_task(stop.wait()), working], return_when=asyncio.FIRST_COMPLETED)
-    log.info("workflow: shutting down")
-    await server.stop(config.shutdown_grace_seconds)
-    if not working.done():
-        await worker.shutdown()
-    stop.set()
-    await publisher
-    await registry.close()
-    app.engine.dispose()
-    await working  # re-raises when the worker stopped on its own (a fatal error)
 
 
 def main() -> None:

@@ -5,17 +5,18 @@ Nothing is built at import time; tests call `bootstrap` with fakes for the regis
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from zdz_common.authorisation import Guard
 from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
-from zdz_workflow.activities import ProcessActivities
 from zdz_workflow.adapters.holidays import HolidayScheduleFiles
-from zdz_workflow.service_layer.ports import ProblemLedger
+from zdz_workflow.domain.permissions import WORKFLOW_POLICY
+from zdz_workflow.domain.ports import ProblemLedger
+from zdz_workflow.temporal.activities import ProcessActivities
 
 SOURCE = "zdz/workflow"
 
@@ -26,6 +27,7 @@ class WorkflowApp:
     store: EventStore
     schedules: HolidayScheduleFiles
     activities: ProcessActivities
+    guard: Guard  # who may do what (domain/permissions.py), refusals audited in this store
 
 
 def bootstrap(
@@ -33,13 +35,11 @@ def bootstrap(
     *,
     holidays_dir: Path,
     ledger: ProblemLedger,
-    on_commit: Callable[[], None] = lambda: None,
 ) -> WorkflowApp:
     engine = create_store_engine(database_url)
     SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
     schedules = HolidayScheduleFiles(holidays_dir)
     store = EventStore(SOURCE)
-    activities = ProcessActivities(
-        engine=engine, store=store, schedules=schedules, ledger=ledger, on_commit=on_commit
-    )
-    return WorkflowApp(engine=engine, store=store, schedules=schedules, activities=activities)
+    activities = ProcessActivities(engine=engine, store=store, schedules=schedules, ledger=ledger)
+    guard = Guard(WORKFLOW_POLICY, service="workflow", engine=engine, store=store)
+    return WorkflowApp(engine=engine, store=store, schedules=schedules, activities=activities, guard=guard)

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from tests.integration.workflow.harness import Harness, time_skipping_server
 from zdz_local.temporal_dev import TemporalDevServer
-from zdz_workflow.adapters import temporal
+from zdz_workflow.temporal import client as temporal
 
 
 @pytest.fixture

@@ -33,24 +33,20 @@ from temporalio.testing import WorkflowEnvironment
 from zdz_common.context import Actor
 from zdz_common.errors import DomainError
 from zdz_common.eventstore import EventStore, RecordedEvent
+from zdz_common.vocabulary import UnitKind
 from zdz_local.processes import venv_binary
-from zdz_workflow.adapters.temporal import register_search_attributes
 from zdz_workflow.bootstrap import SOURCE, WorkflowApp, bootstrap
 from zdz_workflow.domain.calendar import SHANGHAI
 from zdz_workflow.domain.commands import Command, ImportProcess, OpenProcess
-from zdz_workflow.domain.stages import UnitKind
-from zdz_workflow.service_layer.ports import ProblemRefused, ProblemToFile
-from zdz_workflow.shared import (
-    ProcessInput,
-    ProcessSettings,
-    ProcessView,
-    UnitInfo,
-    domain_error_of,
-    process_id,
-)
-from zdz_workflow.summaries import static_summary
-from zdz_workflow.worker import build_worker
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.domain.ports import ProblemRefused, ProblemToFile
+from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.units import UnitInfo
+from zdz_workflow.temporal.client import register_search_attributes
+from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id
+from zdz_workflow.temporal.refusals import domain_error_of
+from zdz_workflow.temporal.summaries import static_summary
+from zdz_workflow.temporal.worker import build_worker
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 SETTLE_SECONDS = 10.0
 

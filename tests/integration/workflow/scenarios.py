@@ -30,6 +30,7 @@ from tests.integration.workflow.harness import (
 )
 from zdz_common.context import SYSTEM, Actor
 from zdz_common.errors import FailedPrecondition
+from zdz_common.vocabulary import Grade, Stage
 from zdz_workflow.domain.commands import (
     CloseSpotCheckWindow,
     CompleteSurvey,
@@ -51,11 +52,13 @@ from zdz_workflow.domain.commands import (
     SubmitPlan,
     SubmitSelfCheck,
 )
-from zdz_workflow.domain.stages import DeadlineKind, Grade, Stage
+from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.stages import DeadlineKind
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, Campaign, Finding, LedgerPoint, NoticeStatus
 from zdz_workflow.service_layer.effects import NO_LEDGER_POINT
-from zdz_workflow.shared import ProcessSettings, ProcessView, UnitInfo
-from zdz_workflow.workflows import ProcessWorkflow as W
+from zdz_workflow.temporal.payloads import ProcessView
+from zdz_workflow.temporal.workflows import ProcessWorkflow as W
 
 Handles = list[WorkflowHandle[Any, Any]]
 

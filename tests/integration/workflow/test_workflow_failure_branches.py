@@ -10,9 +10,9 @@ from tests.integration.workflow import scenarios
 from tests.integration.workflow.harness import TOWN, YANJIA, Harness, at
 from zdz.workflow.v1 import events_pb2
 from zdz_common.context import SYSTEM
-from zdz_workflow.domain.stages import Stage
-from zdz_workflow.shared import ProcessView
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_common.vocabulary import Stage
+from zdz_workflow.temporal.payloads import ProcessView
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 
 async def test_district_verdict_below_80_returns_to_rectification_and_files_its_findings_with_the_deadline(

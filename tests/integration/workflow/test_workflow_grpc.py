@@ -13,14 +13,16 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tests.integration.workflow.harness import PARK, TOWN, YANJIA, Harness
+from zdz.events.v1 import refs_pb2
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.errors import NotFound
 from zdz_common.grpc_server import GrpcServer
 from zdz_workflow.domain.calendar import SHANGHAI
+from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
-from zdz_workflow.service_layer.processes import ProcessService
-from zdz_workflow.shared import ProcessSettings, UnitInfo
+from zdz_workflow.temporal.processes import ProcessService
 
 LISTED_SECONDS = 15.0
 
@@ -139,7 +141,7 @@ async def test_a_unit_is_started_driven_read_and_listed_through_the_facade(facad
             break
         await asyncio.sleep(0.3)
     assert found and (found[0].unit_kind, found[0].latest_score, found[0].target_year) == (
-        "TOWN",
+        refs_pb2.UNIT_KIND_TOWN,
         "88.00",
         2025,
     )

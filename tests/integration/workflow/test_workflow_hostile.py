@@ -26,11 +26,11 @@ from zdz_common.eventstore import EventRecord
 from zdz_common.grpc_auth import AuthInterceptor, RateLimiter
 from zdz_common.grpc_server import GrpcServer
 from zdz_local.temporal_dev import TemporalDevServer
-from zdz_workflow.adapters import temporal
 from zdz_workflow.domain.permissions import WORKFLOW_POLICY
+from zdz_workflow.domain.settings import ProcessSettings
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
-from zdz_workflow.service_layer.processes import ProcessService
-from zdz_workflow.shared import ProcessSettings
+from zdz_workflow.temporal import client as temporal
+from zdz_workflow.temporal.processes import ProcessService
 
 SERVICE = workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"]
 

@@ -10,8 +10,8 @@ from tests.integration.workflow import scenarios
 from tests.integration.workflow.harness import CITY, DISTRICT, TOWN, TOWN_OFFICE, YANJIA, Harness, at
 from zdz.workflow.v1 import events_pb2
 from zdz_common.context import SYSTEM
+from zdz_common.vocabulary import Stage
 from zdz_workflow.domain.commands import ImportProcess
-from zdz_workflow.domain.stages import Stage
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, NoticeStatus
 
 

@@ -15,9 +15,9 @@ from tests.integration.workflow.harness import PARK, TOWN, Harness
 from zdz.workflow.v1 import events_pb2
 from zdz_common.context import SYSTEM
 from zdz_common.eventstore import EventStore
+from zdz_common.vocabulary import Stage
 from zdz_workflow.bootstrap import SOURCE
-from zdz_workflow.domain.stages import Stage
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 
 async def test_town_passes_every_stage_with_its_notice_over_national_day_ending_2024_10_10_at_24h(

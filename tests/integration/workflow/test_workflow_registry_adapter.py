@@ -15,17 +15,18 @@ from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2_grpc
 from zdz_common.context import CommandContext
 from zdz_common.errors import NotFound
 from zdz_common.grpc_server import GrpcServer
+from zdz_common.vocabulary import UnitKind
+from zdz_common.vocabulary import UnitKind as RegistryUnitKind
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
-from zdz_registry.domain.commands import CreateDistrict, CreateUnit
-from zdz_registry.domain.model import DistrictTargets, UnitDetails
-from zdz_registry.domain.model import UnitKind as RegistryUnitKind
-from zdz_registry.entrypoints.grpc_api import RegistryServicer
-from zdz_registry.entrypoints.ledger_grpc import LedgerServicer
+from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit
+from zdz_registry.directory.domain.model import DistrictTargets, UnitDetails
+from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
+from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
-from zdz_workflow.domain.stages import UnitKind
+from zdz_workflow.domain.findings import FindingsToFile, FoundBy, finding_codes
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Finding, LedgerPoint
 from zdz_workflow.service_layer.effects import NO_LEDGER_POINT, file_findings
-from zdz_workflow.shared import FindingsToFile, FoundBy, UnitInfo, finding_codes
 
 
 @dataclass

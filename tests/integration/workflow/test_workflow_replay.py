@@ -13,7 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.integration.workflow.scenarios import SCENARIOS
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from tests.integration.workflow.harness import DISTRICT, TOWN, TOWN_OFFICE, Driver, Harness
 from zdz_local.processes import venv_binary
 from zdz_local.temporal_dev import TemporalDevServer
-from zdz_workflow import search_attributes as sa
 from zdz_workflow.domain.calendar import SHANGHAI, local_date
 from zdz_workflow.domain.commands import (
     CompleteSurvey,
@@ -22,7 +21,8 @@ from zdz_workflow.domain.commands import (
     SubmitSelfCheck,
 )
 from zdz_workflow.domain.values import Campaign
-from zdz_workflow.workflows import ProcessWorkflow as W
+from zdz_workflow.temporal import search_attributes as sa
+from zdz_workflow.temporal.workflows import ProcessWorkflow as W
 
 LISTED_SECONDS = 15.0
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from zdz_common.context import SYSTEM, Actor
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.domain.calendar import SHANGHAI, WorkingDayCalendar, schedule_from_chinesecalendar
 from zdz_workflow.domain.commands import (
     CloseNotice,
@@ -24,7 +25,6 @@ from zdz_workflow.domain.commands import (
 )
 from zdz_workflow.domain.events import Event
 from zdz_workflow.domain.process import ProcessRules, ProcessState, handle
-from zdz_workflow.domain.stages import Stage, UnitKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN
 
 TOWN_OFFICE = Actor(organisation="璧山区璧城街道办事处", role="UNIT_ADMIN", person="张敏")

@@ -19,6 +19,7 @@ from tests.unit.workflow.factories import (
     rules,
     walk,
 )
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import HolidaySchedule, WorkingDayCalendar
 from zdz_workflow.domain.commands import (
     CloseNotice,
@@ -32,7 +33,7 @@ from zdz_workflow.domain.commands import (
 from zdz_workflow.domain.errors import InvalidCommand, RuleViolation
 from zdz_workflow.domain.events import CalendarRefreshed
 from zdz_workflow.domain.process import Alarm, AlarmKind, ProcessRules, alarms
-from zdz_workflow.domain.stages import DeadlineKind, Grade, Stage, UnitKind
+from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, NoticeStatus, ReminderPolicy
 
 RULES_WITH_2027 = ProcessRules(

@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.workflow.factories import CITY, CLOCK, DISTRICT, TOWN_OFFICE, UnitUnderTest, at, rules, walk
 from zdz_common.errors import InvalidArgument
+from zdz_common.vocabulary import Grade, Stage
 from zdz_workflow.domain.commands import (
     CloseNotice,
     DeclareRectificationDone,
@@ -27,7 +28,7 @@ from zdz_workflow.domain.commands import (
 )
 from zdz_workflow.domain.errors import InvalidCommand, RuleViolation
 from zdz_workflow.domain.events import DistrictAcceptanceFailed, LookBackFailed, ObjectionUpheld
-from zdz_workflow.domain.stages import DeadlineKind, Grade, Stage
+from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import Campaign, Finding, NoticeStatus
 
 MIXED_CONNECTION = Finding("沿河路 3 号小区雨污混接", item="附件3 附表 第6项", evidence=("photo:0412",))

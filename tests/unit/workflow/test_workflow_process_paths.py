@@ -15,6 +15,7 @@ from tests.unit.workflow.factories import (
     at,
     walk,
 )
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.commands import (
     CloseNotice,
     CloseSpotCheckWindow,
@@ -30,7 +31,7 @@ from zdz_workflow.domain.commands import (
 )
 from zdz_workflow.domain.events import NoticeElapsed, SpotCheckPassed
 from zdz_workflow.domain.process import replay
-from zdz_workflow.domain.stages import DeadlineKind, Grade, Stage, UnitKind
+from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, Finding, NoticeStatus
 
 

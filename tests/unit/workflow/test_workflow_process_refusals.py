@@ -19,6 +19,7 @@ from tests.unit.workflow.factories import (
     rules,
     walk,
 )
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.domain.commands import (
     CloseNotice,
     CompleteSurvey,
@@ -46,7 +47,6 @@ from zdz_workflow.domain.errors import (
     RuleViolation,
 )
 from zdz_workflow.domain.process import decide
-from zdz_workflow.domain.stages import Stage, UnitKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, Campaign, Finding
 
 

@@ -8,14 +8,16 @@ draw, a look-back's findings, a missed deadline), ProcessStepRecorded when neith
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Protocol
 
 from google.protobuf.message import Message
-from pydantic import TypeAdapter
 
 from zdz.events.v1 import refs_pb2
 from zdz.workflow.v1 import events_pb2 as pb
 from zdz_common.eventstore import NewEvent
+from zdz_common.pb_enums import enum_to_pb
+from zdz_common.vocabulary import Grade, Stage
 from zdz_workflow.domain.calendar import end_of_day
 from zdz_workflow.domain.events import (
     DeadlineMissed,
@@ -27,7 +29,8 @@ from zdz_workflow.domain.events import (
     ObjectionRaised,
     SpotCheckDrawn,
 )
-from zdz_workflow.shared import EVENT_TYPES, Outgoing, ReminderDue, StepTaken, UnitInfo
+from zdz_workflow.domain.units import UnitInfo
+from zdz_workflow.domain.values import Deadline
 
 STAGE_ENTERED = "zdz.workflow.process.stage_entered"
 STEP_RECORDED = "zdz.workflow.process.step_recorded"
@@ -39,47 +42,54 @@ NOTICE_RESUMED = "zdz.workflow.notice.resumed"
 SPOT_CHECK_SELECTED = "zdz.workflow.spot_check.selected"
 LOOK_BACK_FINDINGS = "zdz.workflow.look_back.findings_recorded"
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 
+class ProcessStep(Protocol):
+    """A step of the process as the publishing activity hands it over (temporal.payloads.StepTaken)."""
 
-def domain_event(step: StepTaken) -> Event:
-    """The domain event a step carries, decoded into its own class."""
-    adapter = _ADAPTERS.get(step.event_type)
-    if adapter is None:
-        adapter = _ADAPTERS[step.event_type] = TypeAdapter(EVENT_TYPES[step.event_type])
-    return adapter.validate_python(step.event)  # type: ignore[no-any-return]
+    @property
+    def event(self) -> Event: ...
+    @property
+    def from_stage(self) -> Stage | None: ...
+    @property
+    def to_stage(self) -> Stage: ...
+    @property
+    def campaign(self) -> str: ...
+    @property
+    def latest_score(self) -> Decimal | None: ...
+    @property
+    def latest_grade(self) -> Grade | None: ...
+    @property
+    def deadline(self) -> Deadline | None: ...
 
 
 def unit_ref(unit: UnitInfo) -> refs_pb2.UnitRef:
     return refs_pb2.UnitRef(
-        id=unit.unit_id, district_code=unit.district_code, kind=unit.kind.value, name=unit.name
+        id=unit.unit_id,
+        district_code=unit.district_code,
+        kind=enum_to_pb(refs_pb2.UnitKind, unit.kind),
+        name=unit.name,
     )
 
 
-def to_new_events(item: Outgoing, unit: UnitInfo) -> list[NewEvent]:
-    if item.reminder is not None:
-        return [_reminder(item.reminder, unit)]
-    assert item.step is not None, "an outgoing item is a step or a reminder"
-    return _step(item.step, unit)
-
-
-def _reminder(reminder: ReminderDue, unit: UnitInfo) -> NewEvent:
-    deadline = reminder.deadline
+def reminder_event(unit: UnitInfo, deadline: Deadline, working_days_before: int) -> NewEvent:
+    """DeadlineApproaching: `working_days_before` working days are left before `deadline`."""
     return NewEvent(
         DEADLINE_APPROACHING,
         pb.DeadlineApproaching(
             unit=unit_ref(unit),
             deadline_kind=deadline.kind.value,
             due=deadline.due_at,
-            working_days_left=reminder.working_days_before,
+            working_days_left=working_days_before,
             provisional=deadline.provisional,
             calendar_version=deadline.calendar_version,
         ),
     )
 
 
-def _step(step: StepTaken, unit: UnitInfo) -> list[NewEvent]:
-    event = domain_event(step)
+def step_events(unit: UnitInfo, step: ProcessStep) -> list[NewEvent]:
+    """The wire events of one step: StageEntered, the step's own event, or ProcessStepRecorded."""
+    event = step.event
+    step_name = type(event).__name__
     ref = unit_ref(unit)
     wire: list[NewEvent] = []
     if step.from_stage is not step.to_stage:
@@ -95,7 +105,7 @@ def _step(step: StepTaken, unit: UnitInfo) -> list[NewEvent]:
                     at=event.at,
                     latest_score=float(step.latest_score) if step.latest_score is not None else 0.0,
                     latest_grade=step.latest_grade.value if step.latest_grade else "",
-                    step=step.event_type,
+                    step=step_name,
                 ),
             )
         )
@@ -109,7 +119,7 @@ def _step(step: StepTaken, unit: UnitInfo) -> list[NewEvent]:
                 pb.ProcessStepRecorded(
                     unit=ref,
                     campaign=step.campaign,
-                    step=step.event_type,
+                    step=step_name,
                     stage=step.to_stage.value,
                     reason=event.reason,
                     evidence=event.evidence,
@@ -120,7 +130,7 @@ def _step(step: StepTaken, unit: UnitInfo) -> list[NewEvent]:
     return wire
 
 
-def _own_event(event: Event, step: StepTaken, ref: refs_pb2.UnitRef) -> NewEvent | None:
+def _own_event(event: Event, step: ProcessStep, ref: refs_pb2.UnitRef) -> NewEvent | None:
     message: Message
     match event:
         case NoticePublished(notice=notice):

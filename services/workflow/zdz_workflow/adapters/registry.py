@@ -7,11 +7,13 @@ from datetime import date
 import grpc
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.errors import NotFound
-from zdz_workflow.domain.stages import UnitKind
-from zdz_workflow.service_layer.ports import ProblemRefused, ProblemToFile
-from zdz_workflow.shared import UnitInfo
+from zdz_common.pb_enums import enum_from_pb, enum_to_pb
+from zdz_common.vocabulary import UnitKind
+from zdz_workflow.domain.ports import ProblemRefused, ProblemToFile
+from zdz_workflow.domain.units import UnitInfo
 
 CALL_TIMEOUT_SECONDS = 10.0
 # The registry records who asked; the workflow service files problems in its own name: with its SERVICE token
@@ -32,19 +34,17 @@ _REFUSALS = frozenset(
         grpc.StatusCode.ALREADY_EXISTS,
     }
 )
-_KINDS = {
-    registry_pb2.UNIT_KIND_TOWN: UnitKind.TOWN,
-    registry_pb2.UNIT_KIND_PARK_GROUP: UnitKind.PARK_GROUP,
-}
 
 
 def _enum_number(enum: EnumTypeWrapper, name: str, what: str) -> int:
     """The wire number of a registry enum value named as the domain names it: "PL" → PROBLEM_TYPE_PL."""
-    prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
-    value = enum.DESCRIPTOR.values_by_name.get(prefix + name) if name else None
-    if value is None:
+    try:
+        number = enum_to_pb(enum, name)
+    except KeyError:
+        number = 0
+    if not number:
         raise ProblemRefused(f"登记册不认识{what}「{name}」")
-    return int(value.number)
+    return number
 
 
 class RegistryUnits:
@@ -67,7 +67,7 @@ class RegistryUnits:
         return UnitInfo(
             unit_id=unit.id,
             district_code=unit.district_code,
-            kind=_KINDS[unit.kind],
+            kind=enum_from_pb(refs_pb2.UnitKind, unit.kind, UnitKind, "unit.kind"),
             name=unit.name,
             along_river=unit.along_river,
             target_year=unit.target_year,

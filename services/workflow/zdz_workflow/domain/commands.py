@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from zdz_common.context import Actor
-from zdz_workflow.domain.stages import DeadlineKind, Stage, UnitKind
+from zdz_common.vocabulary import Stage, UnitKind
+from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import Campaign, Finding
 
 

@@ -12,8 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from zdz_common.context import Actor
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import PeriodEnd
-from zdz_workflow.domain.stages import DeadlineKind, Grade, Stage, UnitKind
+from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import Campaign, Deadline, Finding, Notice
 
 

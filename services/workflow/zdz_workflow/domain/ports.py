@@ -7,8 +7,8 @@ from datetime import date
 from typing import Protocol
 
 from zdz_workflow.domain.calendar import HolidaySchedule
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import LedgerPoint
-from zdz_workflow.shared import UnitInfo
 
 
 class ProblemRefused(Exception):

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import SHANGHAI, WorkingDayCalendar, end_of_day, local_date
 from zdz_workflow.domain.commands import (
     CloseNotice,
@@ -92,9 +93,6 @@ from zdz_workflow.domain.stages import (
     STEPS,
     SURVEY_RULE,
     DeadlineKind,
-    Grade,
-    Stage,
-    UnitKind,
     application_rule,
     district_rule,
     grade_for,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from zdz_common.context import Actor
+from zdz_common.vocabulary import Stage
 from zdz_workflow.domain.calendar import PeriodEnd
-from zdz_workflow.domain.stages import DeadlineKind, Stage
+from zdz_workflow.domain.stages import DeadlineKind
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ from zdz_workflow.domain.commands import (
     SubmitPlan,
     SubmitSelfCheck,
 )
-from zdz_workflow.domain.stages import UnitKind
 from zdz_workflow.domain.values import Campaign
 from zdz_workflow.entrypoints.pb_mapping import (
     campaign_of,
@@ -53,9 +52,10 @@ from zdz_workflow.entrypoints.pb_mapping import (
     score_of,
     stage_of,
     summary_pb,
+    unit_kind_of,
 )
-from zdz_workflow.service_layer.processes import ProcessService
-from zdz_workflow.shared import ProcessView
+from zdz_workflow.temporal.payloads import ProcessView
+from zdz_workflow.temporal.processes import ProcessService
 
 Context = grpc.aio.ServicerContext
 
@@ -75,7 +75,8 @@ def _request_id(context: Context) -> str:
 
 def _permission_on_process(method: Any) -> Any:
     """Check who may call a stage command on the process it names, before anything of the request is parsed, so a
-    caller without the right is refused (and recorded) whatever else is wrong with the request."""
+    caller without the right is refused (and recorded) whatever else is wrong with the request. The one check of
+    a stage command: the action is the method's name, which is the command's (`_send` checks nothing again)."""
 
     @functools.wraps(method)
     async def checked(self: WorkflowServicer, request: Any, context: Context) -> Any:
@@ -115,12 +116,9 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def _send(
         self, request: Any, context: Context, command_type: type[Command], **fields: Any
     ) -> ProcessView:
+        """Build the command and send it; the caller's method is `@_permission_on_process`, checked already."""
         if not request.HasField("process"):
             raise InvalidArgument("必填 (required)", field="process")
-        ref = request.process
-        await self._allowed(
-            command_type.__name__, context, unit_id=ref.unit_id, district_code=ref.district_code
-        )
         command = command_type(**self._envelope(request, context), **fields)
         return await self._service.send(ref_of(request.process), command)
 
@@ -387,13 +385,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.ListProcessesRequest, context: Context
     ) -> pb.ListProcessesResponse:
         await self._allowed("ListProcesses", context, district_code=request.district_code)
-        kind = request.unit_kind
-        if kind and kind not in UnitKind.__members__:
-            raise InvalidArgument("须为 TOWN 或 PARK_GROUP", field="unit_kind")
         page = await self._service.list(
             district_code=request.district_code,
             stage=stage_of(request.stage),
-            unit_kind=UnitKind(kind) if kind else None,
+            unit_kind=unit_kind_of(request.unit_kind),
             page_size=request.page_size,
             page_token=request.page_token,
         )

@@ -1,4 +1,5 @@
-"""Protobuf ↔ domain for the workflow API. Enums map by name: STAGE_PUBLIC_NOTICE ↔ Stage.PUBLIC_NOTICE."""
+"""Protobuf ↔ domain for the workflow API. Enums map by name (`zdz_common.pb_enums`): STAGE_PUBLIC_NOTICE ↔
+Stage.PUBLIC_NOTICE."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-
+from zdz.events.v1 import refs_pb2
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz_common.errors import InvalidArgument
+from zdz_common.pb_enums import enum_to_pb, optional_enum_from_pb
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.adapters.event_mapping import unit_ref
-from zdz_workflow.domain.stages import Stage
 from zdz_workflow.domain.values import (
     Campaign,
     Deadline,
@@ -21,27 +22,18 @@ from zdz_workflow.domain.values import (
     Notice,
     NoticeStatus,
 )
-from zdz_workflow.service_layer.processes import ProcessRef, ProcessSummary
-from zdz_workflow.shared import WORKFLOW_ID_PREFIX, ProcessView
-
-
-def _number(enum: EnumTypeWrapper, name: str | None) -> int:
-    if not name:
-        return 0
-    prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
-    return int(enum.Value(prefix + name))
-
-
-def _name(enum: EnumTypeWrapper, number: int, field: str) -> str:
-    value = enum.DESCRIPTOR.values_by_number.get(number)
-    if value is None:
-        raise InvalidArgument(f"未知取值 {number}", field=field)
-    return value.name.removeprefix(enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED"))
+from zdz_workflow.temporal.payloads import WORKFLOW_ID_PREFIX, ProcessView
+from zdz_workflow.temporal.processes import ProcessRef, ProcessSummary
 
 
 def stage_of(number: int, field: str = "stage") -> Stage | None:
     """The domain stage of a wire value; None for STAGE_UNSPECIFIED."""
-    return Stage(_name(pb.Stage, number, field)) if number else None
+    return optional_enum_from_pb(pb.Stage, number, Stage, field)
+
+
+def unit_kind_of(number: int, field: str = "unit_kind") -> UnitKind | None:
+    """The domain unit kind of a wire value (a filter); None for UNIT_KIND_UNSPECIFIED."""
+    return optional_enum_from_pb(refs_pb2.UnitKind, number, UnitKind, field)
 
 
 def date_of(text: str, field: str) -> date | None:
@@ -122,7 +114,7 @@ def _campaign_pb(campaign: Campaign) -> pb.Campaign:
 
 def _deadline_pb(deadline: Deadline) -> pb.Deadline:
     return pb.Deadline(
-        kind=_number(pb.DeadlineKind, deadline.kind.value),
+        kind=enum_to_pb(pb.DeadlineKind, deadline.kind),
         due_on=deadline.due_on.isoformat(),
         due_at=deadline.due_at,
         reminders=[
@@ -137,7 +129,7 @@ def _deadline_pb(deadline: Deadline) -> pb.Deadline:
 def _notice_pb(notice: Notice, status: NoticeStatus | None) -> pb.Notice:
     ends = notice.ends
     return pb.Notice(
-        status=_number(pb.NoticeStatus, status.value if status else None),
+        status=enum_to_pb(pb.NoticeStatus, status),
         published_on=notice.published_on.isoformat(),
         working_days=notice.working_days,
         working_days_remaining=notice.working_days_remaining,
@@ -167,11 +159,11 @@ def process_pb(view: ProcessView) -> pb.Process:
     if state is None:
         return message
     message.campaign.CopyFrom(_campaign_pb(state.campaign))
-    message.stage = _number(pb.Stage, state.stage.value)  # type: ignore[assignment]
+    message.stage = enum_to_pb(pb.Stage, state.stage)  # type: ignore[assignment]
     message.stage_since.FromDatetime(state.stage_since)
     message.updated_at.FromDatetime(state.updated_at)
     message.latest_score = "" if state.latest_score is None else str(state.latest_score)
-    message.latest_grade = _number(pb.Grade, state.latest_grade.value if state.latest_grade else None)  # type: ignore[assignment]
+    message.latest_grade = enum_to_pb(pb.Grade, state.latest_grade)  # type: ignore[assignment]
     status = state.notice_status
     if state.notice is not None:
         message.notice.CopyFrom(_notice_pb(state.notice, status))
@@ -194,8 +186,8 @@ def history_pb(entry: HistoryEntry) -> pb.HistoryEntry:
         request_id=entry.request_id,
         reason=entry.reason,
         evidence=entry.evidence,
-        from_stage=_number(pb.Stage, entry.from_stage.value if entry.from_stage else None),
-        to_stage=_number(pb.Stage, entry.to_stage.value),
+        from_stage=enum_to_pb(pb.Stage, entry.from_stage),
+        to_stage=enum_to_pb(pb.Stage, entry.to_stage),
     )
 
 
@@ -207,11 +199,11 @@ def summary_pb(summary: ProcessSummary) -> pb.ProcessSummary:
             campaign=summary.ref.campaign,
         ),
         process_id=summary.process_id,
-        unit_kind=summary.unit_kind,
-        stage=_number(pb.Stage, summary.stage.value if summary.stage else None),
+        unit_kind=enum_to_pb(refs_pb2.UnitKind, summary.unit_kind),
+        stage=enum_to_pb(pb.Stage, summary.stage),
         along_river=summary.along_river,
         target_year=summary.target_year,
         latest_score="" if summary.latest_score is None else f"{summary.latest_score:.2f}",
-        latest_grade=_number(pb.Grade, summary.grade or None),
+        latest_grade=enum_to_pb(pb.Grade, summary.grade or None),
         next_deadline=summary.next_deadline,
     )

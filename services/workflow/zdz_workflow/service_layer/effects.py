@@ -7,43 +7,46 @@ keeps once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import ConcurrencyConflict
-from zdz_common.eventstore import EventStore
+from zdz_common.eventstore import EventStore, NewEvent
 from zdz_common.eventstore.engine import write_transaction_slot
-from zdz_workflow.adapters.event_mapping import to_new_events
-from zdz_workflow.service_layer.ports import ProblemLedger, ProblemRefused, ProblemToFile
-from zdz_workflow.shared import FindingFiling, FindingsToFile, PublishBatch
+from zdz_common.transaction import committed
+from zdz_workflow.domain.findings import FindingFiling, FindingsToFile
+from zdz_workflow.domain.ports import ProblemLedger, ProblemRefused, ProblemToFile
 
 NO_LEDGER_POINT = "未指明问题在台账中的点位（台账行类别、编号、问题类型、位置），不能登记为问题点位"
 
 
-def append_process_events(
-    engine: Engine, store: EventStore, batch: PublishBatch, on_commit: Callable[[], None]
+def append_to_stream(
+    engine: Engine,
+    store: EventStore,
+    stream_id: str,
+    expected_version: int,
+    steps: Sequence[tuple[CommandContext, list[NewEvent]]],
 ) -> int:
-    """Append the batch's events (and their outbox rows) in one transaction; return the stream's new version."""
-    mapped = [(item, to_new_events(item, batch.unit)) for item in batch.items]
-    total = sum(len(events) for _, events in mapped)
+    """Append each step's events (and their outbox rows) in one transaction, after `expected_version`; return
+    the stream's new version."""
+    total = sum(len(events) for _, events in steps)
     with write_transaction_slot(engine), Session(engine) as session:
-        current = store.version(session, batch.stream_id)
-        if current == batch.expected_version + total:
+        current = store.version(session, stream_id)
+        if current == expected_version + total:
             return current  # an earlier attempt committed and its answer was lost
-        if current != batch.expected_version:
+        if current != expected_version:
             raise ConcurrencyConflict(
-                f"stream {batch.stream_id} is at version {current}, the workflow expected "
-                f"{batch.expected_version}: another writer appended to it",
+                f"stream {stream_id} is at version {current}, the workflow expected "
+                f"{expected_version}: another writer appended to it",
                 field="expected_version",
             )
-        for item, events in mapped:
-            context = CommandContext(actor=item.actor, request_id=item.request_id)
-            store.append(session, batch.stream_id, None, events, context)
+        for context, events in steps:
+            store.append(session, stream_id, None, events, context)
         session.commit()
-    on_commit()
+    committed(engine)  # wakes the outbox relay
     return current + total
 
 

@@ -1,6 +1,6 @@
 """The process workflow's activities: all its I/O, with the dependencies injected through one instance.
 
-Thin transport (STYLE 2, 8): each parses nothing more than its dataclass input and calls the service layer.
+Thin transport (STYLE 2, 8): each takes its dataclass input, maps it to what the service layer takes, and calls it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from zdz_common.eventstore import EventStore
+from zdz_common.context import CommandContext
+from zdz_common.eventstore import EventStore, NewEvent
+from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.calendar import HolidaySchedule
+from zdz_workflow.domain.findings import FindingFiling, FindingsToFile
+from zdz_workflow.domain.ports import HolidayScheduleSource, ProblemLedger
 from zdz_workflow.service_layer import effects
-from zdz_workflow.service_layer.ports import HolidayScheduleSource, ProblemLedger
-from zdz_workflow.shared import FindingFiling, FindingsToFile, PublishBatch
+from zdz_workflow.temporal.payloads import Outgoing, PublishBatch
 
 
 class ProcessActivities:
@@ -26,13 +29,11 @@ class ProcessActivities:
         store: EventStore,
         schedules: HolidayScheduleSource,
         ledger: ProblemLedger,
-        on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
         self._store = store
         self._schedules = schedules
         self._ledger = ledger
-        self._on_commit = on_commit
 
     @activity.defn(name="LoadHolidaySchedule")
     async def load_holiday_schedule(self) -> HolidaySchedule:
@@ -42,8 +43,17 @@ class ProcessActivities:
     @activity.defn(name="PublishProcessEvents")
     async def publish_events(self, batch: PublishBatch) -> int:
         """Append the events to the process's stream and the outbox; the relay takes them to JetStream."""
+        steps = [
+            (CommandContext(actor=item.actor, request_id=item.request_id), _wire(item, batch))
+            for item in batch.items
+        ]
         return await asyncio.to_thread(
-            effects.append_process_events, self._engine, self._store, batch, self._on_commit
+            effects.append_to_stream,
+            self._engine,
+            self._store,
+            batch.stream_id,
+            batch.expected_version,
+            steps,
         )
 
     @activity.defn(name="FileFindings")
@@ -53,3 +63,12 @@ class ProcessActivities:
 
     def all(self) -> list[Callable[..., object]]:
         return [self.load_holiday_schedule, self.publish_events, self.file_findings]
+
+
+def _wire(item: Outgoing, batch: PublishBatch) -> list[NewEvent]:
+    """The wire events of one outgoing item: a reminder, or a step of the process."""
+    if item.reminder is not None:
+        reminder = item.reminder
+        return [event_mapping.reminder_event(batch.unit, reminder.deadline, reminder.working_days_before)]
+    assert item.step is not None, "an outgoing item is a step or a reminder"
+    return event_mapping.step_events(batch.unit, item.step)

@@ -19,6 +19,23 @@ Why it is shaped this way:
   workflows, search-attribute upserts) must keep the old behaviour for histories recorded before it, behind
   `if workflow.patched("<change-id>"):`, then `workflow.deprecate_patch` once no such history is running.
   tests/integration/workflow/test_workflow_replay.py replays a recorded history of every path against the code.
+- Names are explicit and never change: the workflow type `ZdzProcess`, each update, query and activity name, the
+  search attributes. Running processes and the clients that call them know them by these names.
+
+How to add a stage command (the type checker and the tests find the places you miss):
+1. domain/commands.py: the command as a frozen dataclass (imperative name), added to the `Command` union; the
+   event it causes in domain/events.py (past tense), added to `Event`.
+2. domain/process.py: its line in `_STEPS` (what the clerk is doing, the article that places it), its branch in
+   `_decide` and in `evolve`; each refusal worded as an official would word it, naming the article
+   (`RuleViolation(..., rule=notice_rule(kind))`). Unit tests in tests/unit/workflow/.
+3. domain/permissions.py: the RPC's line in `WORKFLOW_POLICY` (who may send it).
+4. Here: an update named after the command, with its validator (`self._decided`) and handler (`self._apply`);
+   temporal/processes.py: the command's line in `_UPDATES`.
+5. proto/zdz/workflow/v1/workflow.proto: the rpc with its doc comment, its request and response; `make proto`.
+6. entrypoints/grpc_api.py: the servicer method (`@maps_domain_errors`, `@_permission_on_process`, then
+   `self._send`); entrypoints/pb_mapping.py: the mapping of any new fields.
+7. Tests: a path through it in tests/integration/workflow/scenarios.py; if the commands a running workflow
+   issues change, a `workflow.patched` branch and a recorded history (record_histories.py) that replays.
 """
 
 from __future__ import annotations
@@ -32,12 +49,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
+# The sandbox resolves a payload's nested dataclasses through the modules it imported itself, so every module
+# defining a dataclass that travels in a payload (settings, units too) is imported here, not only by the payloads.
 with workflow.unsafe.imports_passed_through():
     from zdz_common.context import SYSTEM
     from zdz_common.errors import DomainError
-    from zdz_workflow import search_attributes, summaries
-    from zdz_workflow.activities import ProcessActivities
-    from zdz_workflow.domain.calendar import HolidaySchedule, WorkingDayCalendar, local_date
+    from zdz_workflow.domain.calendar import HolidaySchedule, local_date
     from zdz_workflow.domain.commands import (
         CloseNotice,
         CloseSpotCheckWindow,
@@ -61,19 +78,8 @@ with workflow.unsafe.imports_passed_through():
         SubmitSelfCheck,
     )
     from zdz_workflow.domain.errors import InvalidCommand, ProcessNotFound
-    from zdz_workflow.domain.events import (
-        DeadlineMissed,
-        DistrictAcceptanceFailed,
-        DistrictAcceptancePassed,
-        Event,
-        LookBackFailed,
-        LookBackPassed,
-        ObjectionUpheld,
-        ReReviewFailed,
-        ReReviewPassed,
-        SpotCheckFailed,
-        SpotCheckPassed,
-    )
+    from zdz_workflow.domain.events import DeadlineMissed, Event
+    from zdz_workflow.domain.findings import FOUND_BY, FindingFiling, FindingsToFile, finding_codes
     from zdz_workflow.domain.process import (
         Alarm,
         AlarmKind,
@@ -83,22 +89,22 @@ with workflow.unsafe.imports_passed_through():
         decide,
         evolve,
     )
+    from zdz_workflow.domain.settings import ProcessSettings
+    from zdz_workflow.domain.units import UnitInfo
     from zdz_workflow.domain.values import Deadline, HistoryEntry
-    from zdz_workflow.shared import (
+    from zdz_workflow.temporal import search_attributes, summaries
+    from zdz_workflow.temporal.activities import ProcessActivities
+    from zdz_workflow.temporal.payloads import (
         Carried,
-        FindingFiling,
-        FindingsToFile,
-        FoundBy,
         Outgoing,
         ProcessInput,
         ProcessView,
         PublishBatch,
         ReminderDue,
         StepTaken,
-        finding_codes,
         process_id,
-        refusal,
     )
+    from zdz_workflow.temporal.refusals import refusal
 
 # A clerk's clock may run a little ahead of the server's; beyond this a command dated in the future is refused.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -106,26 +112,13 @@ PUBLISH_BATCH = 100
 _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Whose findings these are, in the registry's words.
-_FOUND_BY: dict[type, FoundBy] = {
-    DistrictAcceptancePassed: FoundBy.ACCEPTANCE,
-    DistrictAcceptanceFailed: FoundBy.ACCEPTANCE,
-    ObjectionUpheld: FoundBy.ACCEPTANCE,
-    SpotCheckPassed: FoundBy.SPOT_CHECK,
-    SpotCheckFailed: FoundBy.SPOT_CHECK,
-    ReReviewPassed: FoundBy.SPOT_CHECK,
-    ReReviewFailed: FoundBy.SPOT_CHECK,
-    LookBackPassed: FoundBy.LOOK_BACK,
-    LookBackFailed: FoundBy.LOOK_BACK,
-}
-
 
 @workflow.defn(name="ZdzProcess")
 class ProcessWorkflow:
     @workflow.init
     def __init__(self, input: ProcessInput) -> None:
-        self._unit = input.unit
-        self._settings = input.settings
+        self._unit: UnitInfo = input.unit
+        self._settings: ProcessSettings = input.settings
         self._offset = input.clock_offset
         carried = input.carried
         self._state: ProcessState | None = carried.state if carried else None
@@ -382,7 +375,7 @@ class ProcessWorkflow:
         self._changed = True
 
     def _queue_findings(self, event: Event, state: ProcessState) -> None:
-        found_by = _FOUND_BY.get(type(event))
+        found_by = FOUND_BY.get(type(event))
         findings = getattr(event, "findings", ())
         if found_by is None or not findings:
             return
@@ -401,11 +394,7 @@ class ProcessWorkflow:
 
     def _use(self, schedule: HolidaySchedule) -> None:
         self._schedule = schedule
-        self._rules = ProcessRules(
-            calendar=WorkingDayCalendar(schedule),
-            look_back_failure_limit=self._settings.look_back_failure_limit,
-            reminders=self._settings.reminders,
-        )
+        self._rules = self._settings.rules(schedule)
 
     async def _load_schedule(self) -> HolidaySchedule:
         return await workflow.execute_activity_method(

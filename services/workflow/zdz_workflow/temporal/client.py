@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
-from zdz_workflow import search_attributes
+from zdz_workflow.temporal import search_attributes
 
 log = logging.getLogger(__name__)
 

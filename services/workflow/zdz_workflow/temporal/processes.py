@@ -27,8 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from zdz_workflow import search_attributes
-from zdz_workflow.domain.calendar import WorkingDayCalendar
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.domain.commands import (
     CloseSpotCheckWindow,
     Command,
@@ -52,20 +51,16 @@ from zdz_workflow.domain.commands import (
     SubmitSelfCheck,
 )
 from zdz_workflow.domain.errors import ProcessAlreadyOpen
-from zdz_workflow.domain.process import ProcessRules, decide
-from zdz_workflow.domain.stages import Stage, UnitKind
+from zdz_workflow.domain.ports import HolidayScheduleSource, UnitDirectory
+from zdz_workflow.domain.process import decide
+from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import HistoryEntry
-from zdz_workflow.service_layer.ports import HolidayScheduleSource, UnitDirectory
-from zdz_workflow.shared import (
-    ProcessInput,
-    ProcessSettings,
-    ProcessView,
-    UnitInfo,
-    domain_error_of,
-    process_id,
-)
-from zdz_workflow.summaries import static_details, static_summary
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.temporal import search_attributes
+from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id
+from zdz_workflow.temporal.refusals import domain_error_of
+from zdz_workflow.temporal.summaries import static_details, static_summary
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 # Each command and the update that carries it.
 _UPDATES: dict[type[Command], Callable[..., Any]] = {
@@ -88,6 +83,7 @@ _UPDATES: dict[type[Command], Callable[..., Any]] = {
 }
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 MAX_PAGE_SIZE = 1000
+_KINDS = frozenset(kind.value for kind in UnitKind)
 
 
 def _code(value: str, field: str) -> str:
@@ -118,7 +114,7 @@ class ProcessSummary:
 
     process_id: str
     ref: ProcessRef
-    unit_kind: str
+    unit_kind: UnitKind | None
     stage: Stage | None
     along_river: bool
     target_year: int
@@ -156,12 +152,7 @@ class ProcessService:
     async def start(self, unit: UnitInfo, command: OpenProcess | ImportProcess) -> ProcessView:
         """Open (or import) the unit's process for the campaign; the same request again answers the same."""
         # The pure domain refuses a malformed start before any workflow exists.
-        rules = ProcessRules(
-            calendar=WorkingDayCalendar(self._schedules.load()),
-            look_back_failure_limit=self._settings.look_back_failure_limit,
-            reminders=self._settings.reminders,
-        )
-        decide(None, command, rules)
+        decide(None, command, self._settings.rules(self._schedules.load()))
         is_open = isinstance(command, OpenProcess)
         workflow_id = process_id(
             unit.district_code, unit.unit_id, _code(command.campaign.name, "campaign.name")
@@ -301,6 +292,7 @@ class ProcessService:
 def _summary(execution: Any) -> ProcessSummary:
     attributes = execution.typed_search_attributes
     stage = attributes.get(search_attributes.STAGE)
+    kind = attributes.get(search_attributes.UNIT_KIND)
     return ProcessSummary(
         process_id=execution.id,
         ref=ProcessRef(
@@ -308,7 +300,7 @@ def _summary(execution: Any) -> ProcessSummary:
             unit_id=attributes.get(search_attributes.UNIT_ID) or "",
             campaign=attributes.get(search_attributes.CAMPAIGN) or "",
         ),
-        unit_kind=attributes.get(search_attributes.UNIT_KIND) or "",
+        unit_kind=UnitKind(kind) if kind in _KINDS else None,  # a kind this version does not know: unset
         stage=Stage(stage) if stage else None,
         along_river=bool(attributes.get(search_attributes.ALONG_RIVER)),
         target_year=attributes.get(search_attributes.TARGET_YEAR) or 0,

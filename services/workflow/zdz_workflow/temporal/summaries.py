@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from zdz_workflow.domain.calendar import SHANGHAI
+from zdz_workflow.domain.findings import FindingFiling
 from zdz_workflow.domain.process import Alarm, AlarmKind, ProcessState
-from zdz_workflow.domain.stages import DeadlineKind, Grade, UnitKind
+from zdz_workflow.domain.stages import DeadlineKind
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Deadline, NoticeStatus
-from zdz_workflow.shared import FindingFiling, UnitInfo
 
-_KIND = {UnitKind.TOWN: "镇街", UnitKind.PARK_GROUP: "工业园区组团"}
-_GRADE = {Grade.EXCELLENT: "优秀", Grade.PASS: "合格", Grade.FAIL: "不合格"}
 DEADLINE_LABELS = {
     DeadlineKind.SURVEY: "排查摸底",
     DeadlineKind.PLAN: "建设方案编制",
@@ -22,13 +21,13 @@ DEADLINE_LABELS = {
 
 def static_summary(unit: UnitInfo, campaign: str) -> str:
     """The one line the UI lists the workflow under."""
-    return f"{unit.name}（{unit.district_code}，{_KIND[unit.kind]}）{campaign} 批次污水零直排区建设验收"
+    return f"{unit.name}（{unit.district_code}，{unit.kind.label}）{campaign} 批次污水零直排区建设验收"
 
 
 def static_details(unit: UnitInfo) -> str:
     along = "是" if unit.along_river else "否"
     return (
-        f"单元编号：{unit.unit_id}\n区县：{unit.district_code}\n类型：{_KIND[unit.kind]}\n"
+        f"单元编号：{unit.unit_id}\n区县：{unit.district_code}\n类型：{unit.kind.label}\n"
         f"沿江：{along}\n目标年份：{unit.target_year or '未定'}"
     )
 
@@ -51,7 +50,7 @@ def current_details(state: ProcessState, filings: tuple[FindingFiling, ...]) -> 
     """Stage, score, notice, deadlines and problems filed, as Markdown."""
     lines = [f"**阶段**：{state.stage.label}（自 {_moment(state.stage_since)}）"]
     if state.latest_score is not None and state.latest_grade is not None:
-        lines.append(f"**最近得分**：{state.latest_score}（{_GRADE[state.latest_grade]}）")
+        lines.append(f"**最近得分**：{state.latest_score}（{state.latest_grade.label}）")
     notice, status = state.notice, state.notice_status
     if status is NoticeStatus.AWAITING_PUBLICATION:
         lines.append("**公示**：区县验收已通过，待发布公示")

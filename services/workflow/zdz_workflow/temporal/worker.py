@@ -8,8 +8,8 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from zdz_workflow.activities import ProcessActivities
-from zdz_workflow.workflows import ProcessWorkflow
+from zdz_workflow.temporal.activities import ProcessActivities
+from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 TASK_QUEUE = "zdz-workflow"
 
@@ -22,7 +22,7 @@ def build_worker(
     graceful_shutdown: timedelta = timedelta(seconds=5),
     **options: Any,
 ) -> Worker:
-    """A worker for `client` (which must use the pydantic data converter, see adapters.temporal); `options`
+    """A worker for `client` (which must use the pydantic data converter, see temporal.client); `options`
     go to temporalio's Worker."""
     return Worker(
         client,

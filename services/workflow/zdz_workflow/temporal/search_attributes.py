@@ -12,7 +12,7 @@ from typing import Any
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 from zdz_workflow.domain.process import ProcessState
-from zdz_workflow.shared import UnitInfo
+from zdz_workflow.domain.units import UnitInfo
 
 DISTRICT = SearchAttributeKey.for_keyword("ZdzDistrict")
 UNIT_KIND = SearchAttributeKey.for_keyword("ZdzUnitKind")
