@@ -2,16 +2,36 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+REQUIREMENTS := $(VENV)/.requirements
 STAMP := $(VENV)/.installed
+# The project's own packages, each with its pyproject.toml: the generated code (gen/, written with its
+# pyproject.toml by scripts/gen_protos.py), the shared libraries, and every service folder under services/
+# (found, not listed: the one list of services is zdz_local.services.SERVICES).
+SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGES := gen libs $(SERVICE_DIRS)
 
-.PHONY: run test install system-deps proto lint format buf-lint unit integration e2e bench clean
+.PHONY: run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
 
-$(STAMP): requirements.txt constraints.txt
+# Third-party packages, pinned; setuptools (the build backend of our packages) among them.
+$(REQUIREMENTS): requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	$(PY) scripts/link_paths.py
-	@touch $(STAMP)
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+# The generated code, once, when it is missing (`make proto` regenerates it; the install needs no redo then).
+gen/pyproject.toml: | $(REQUIREMENTS)
+	$(PY) scripts/gen_protos.py
+
+# Our packages, editable (source folders on the path, console scripts zdz-<service> in .venv/bin), built with
+# the pinned setuptools already installed and without dependency resolution: constraints.txt has them all,
+# and `pip check` proves it.
+$(STAMP): $(REQUIREMENTS) libs/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICE_DIRS)) | gen/pyproject.toml
+	@rm -f $(VENV)/lib/python3.11/site-packages/zdz.pth  # the path file of older checkouts
+	$(PIP) install --quiet --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
+	$(PIP) check
+	@touch $@
 
 install: $(STAMP)
 
@@ -44,7 +64,12 @@ integration: proto system-deps
 e2e: proto
 	$(VENV)/bin/pytest tests/e2e -q
 
-test: proto lint buf-lint system-deps
+# The architecture as a contract (pyproject.toml [tool.importlinter]): rooms depend inward, no service imports
+# another, the shared libraries import no service.
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports --no-logo --cache-dir $(VENV)/.import_linter_cache
+
+test: proto lint contracts buf-lint system-deps
 	$(VENV)/bin/pytest -q
 
 bench: proto

@@ -55,9 +55,7 @@ def committed(engine: Engine) -> None:
 
 
 @contextmanager
-def command_transaction(
-    engine: Engine, unit_of_work: Callable[[Session], U], on_commit: Callable[[], None] | None = None
-) -> Iterator[U]:  # TRANSITIONAL on_commit: removed once every service listens per engine
+def command_transaction(engine: Engine, unit_of_work: Callable[[Session], U]) -> Iterator[U]:
     """Open the writer's transaction, hand the service's unit of work its session, commit when the block ends
     without error (roll back otherwise), then tell the engine's listeners if any event was recorded."""
     with write_transaction_slot(engine), Session(engine, expire_on_commit=False) as session:
@@ -66,5 +64,3 @@ def command_transaction(
         session.commit()
     if uow.recorded:
         committed(engine)
-        if on_commit is not None:
-            on_commit()

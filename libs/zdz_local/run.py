@@ -10,13 +10,11 @@ calling services get a SERVICE token (ZDZ_SERVICE_TOKEN), and one ready token pe
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -26,35 +24,8 @@ from zdz_common.auth import Principal, Role, TokenIssuer, development_keys
 from zdz_common.config import data_dir, env_flag, env_int, env_str
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import stop_process, wait_until_serving
+from zdz_local.services import SERVICES, service
 from zdz_local.temporal_dev import TemporalDevServer
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    module: str
-    default_address: str
-
-    @property
-    def address_variable(self) -> str:
-        return f"ZDZ_{self.name.upper()}_GRPC_ADDRESS"
-
-    @property
-    def address(self) -> str:
-        return env_str(self.address_variable, self.default_address)
-
-    def exists(self) -> bool:
-        if importlib.util.find_spec(self.module) is None:
-            return False
-        return importlib.util.find_spec(f"{self.module}.__main__") is not None
-
-
-SERVICES = [
-    ServiceSpec("registry", "zdz_registry", "127.0.0.1:50051"),
-    ServiceSpec("scoring", "zdz_scoring", "127.0.0.1:50052"),
-    ServiceSpec("workflow", "zdz_workflow", "127.0.0.1:50053"),
-    ServiceSpec("notify", "zdz_notify", "127.0.0.1:50054"),
-]
 
 
 def say(line: str) -> None:
@@ -96,8 +67,9 @@ def write_tokens(path: Path, tokens: list[tuple[Principal, str]]) -> None:
 
 
 def print_tokens(issuer: TokenIssuer, keys: Path) -> None:
-    registry = next(spec for spec in SERVICES if spec.name == "registry")
-    tokens = development_tokens(issuer, _first_unit_of(registry.address, DEV_DISTRICT, issuer.issue(CITY)))
+    tokens = development_tokens(
+        issuer, _first_unit_of(service("registry").address, DEV_DISTRICT, issuer.issue(CITY))
+    )
     write_tokens(keys / "dev-tokens.txt", tokens)
     say(f"development tokens (also in {keys / 'dev-tokens.txt'}), send as 'authorization: Bearer <token>':")
     for principal, token in tokens:

@@ -12,6 +12,8 @@ from sqlmodel import SQLModel
 
 from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
 from zdz_common.eventstore.store import utc_now
+from zdz_common.unit_of_work import UnitOfWorkFactory, no_projection
+from zdz_notify.adapters.event_mapping import AuditCodec
 from zdz_notify.adapters.orm import NOTIFY_TABLES
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE, load_routing_table
 from zdz_notify.domain.recipients import Channel
@@ -33,21 +35,18 @@ def bootstrap(
     *,
     routing_file: Path = DEFAULT_ROUTING_FILE,
     clock: Callable[[], datetime] = utc_now,
-    on_commit: Callable[[], None] = lambda: None,
     on_notified: Callable[[frozenset[Channel]], None] = lambda _channels: None,
     on_deliveries_due: Callable[[], None] = lambda: None,
 ) -> Notify:
-    """`on_commit`: audit events were written (wake the outbox relay); `on_notified`: notifications on these
+    """`on_notified`: notifications on these
     channels were committed (wake inbox feeds, the delivery worker); `on_deliveries_due`: dead letters replayed."""
     table = load_routing_table(routing_file)
     engine = create_store_engine(database_url)
     SQLModel.metadata.create_all(engine, tables=[*STORE_TABLES, *NOTIFY_TABLES])
     service = NotifyService(
-        engine,
-        EventStore(SOURCE),
+        UnitOfWorkFactory(engine, EventStore(SOURCE), AuditCodec(), no_projection),
         table,
         clock=clock,
-        on_commit=on_commit,
         on_deliveries_due=on_deliveries_due,
     )
     return Notify(service, EventHandler(table, clock=clock, on_commit=on_notified))

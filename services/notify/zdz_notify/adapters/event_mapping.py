@@ -7,7 +7,7 @@ import dataclasses
 from google.protobuf.message import Message
 
 from zdz.notify.v1 import events_pb2
-from zdz_common.eventstore import NewEvent
+from zdz_common.eventstore import NewEvent, RecordedEvent
 from zdz_notify.domain.events import (
     DeadLettersReplayed,
     EmailAddressRegistered,
@@ -31,3 +31,13 @@ _WIRE: dict[type, tuple[str, type[Message]]] = {
 def to_new_event(event: Event) -> NewEvent:
     event_type, message_class = _WIRE[type(event)]
     return NewEvent(type=event_type, data=message_class(**dataclasses.asdict(event)))
+
+
+class AuditCodec:
+    """The notify store's codec for the shared unit of work: audit events are written, never loaded back."""
+
+    encode = staticmethod(to_new_event)
+
+    @staticmethod
+    def decode(recorded: RecordedEvent) -> Event:
+        raise NotImplementedError("notify's audit streams are not loaded back into aggregates")

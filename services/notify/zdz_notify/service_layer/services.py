@@ -12,14 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from zdz_common.eventstore import EventStore
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, parse_time, utc_now
+from zdz_common.unit_of_work import UnitOfWorkFactory
 from zdz_notify.adapters import directory
 from zdz_notify.adapters.orm import (
     DeliveryRecord,
@@ -44,6 +43,7 @@ from zdz_notify.domain.events import (
     DeadLettersReplayed,
     EmailAddressRegistered,
     EmailAddressRemoved,
+    Event,
     IntegrationRegistered,
     WebhookRegistered,
     WebhookRemoved,
@@ -61,7 +61,6 @@ from zdz_notify.domain.recipients import (
 )
 from zdz_notify.domain.routing import EventRule, RoutingTable
 from zdz_notify.domain.webhooks import require_secret, require_webhook_url, secret_fingerprint
-from zdz_notify.service_layer.unit_of_work import unit_of_work
 
 MAX_PAGE_SIZE = 1000
 _EMAIL_KINDS = {RecipientKind.UNIT, RecipientKind.DISTRICT, RecipientKind.MUNICIPAL}
@@ -122,19 +121,17 @@ class NotifyService:
 
     def __init__(
         self,
-        engine: Engine,
-        store: EventStore,
+        unit_of_work: UnitOfWorkFactory[Event],
         table: RoutingTable,
         *,
         clock: Callable[[], datetime] = utc_now,
-        on_commit: Callable[[], None] = lambda: None,
         on_deliveries_due: Callable[[], None] = lambda: None,
     ) -> None:
-        self.engine = engine
-        self.store = store
+        self._unit_of_work = unit_of_work
+        self.engine = unit_of_work.engine
+        self.store = unit_of_work.store
         self.table = table
         self._clock = clock
-        self._on_commit = on_commit
         self._on_deliveries_due = on_deliveries_due
 
     def _now(self) -> str:
@@ -225,7 +222,7 @@ class NotifyService:
         event_types = self.table.check_subscriptions(command.event_types)
         recipient = str(integration_recipient(name))
         now = self._now()
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             record = uow.session.get(IntegrationRecord, recipient)
             if record is None:
                 record = IntegrationRecord(
@@ -235,8 +232,10 @@ class NotifyService:
             record.event_types = json.dumps(list(event_types), ensure_ascii=False)
             record.updated_at = now
             uow.session.add(record)
-            uow.record(
-                recipient_stream(recipient), IntegrationRegistered(recipient, display_name, event_types)
+            uow.save(
+                recipient_stream(recipient),
+                None,
+                [IntegrationRegistered(recipient, display_name, event_types)],
             )
             return record
 
@@ -251,7 +250,7 @@ class NotifyService:
         url = require_webhook_url(command.url)
         secret = require_secret(command.secret)
         description = require_text(command.description, "description", max_length=500, required=False)
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             if uow.session.get(IntegrationRecord, str(recipient)) is None:
                 raise NotFound(
                     f"未注册的外部系统 {recipient}，请先调用 RegisterIntegration (unknown recipient)",
@@ -275,9 +274,14 @@ class NotifyService:
                 created_at=self._now(),
             )
             uow.session.add(record)
-            uow.record(
+            uow.save(
                 recipient_stream(recipient),
-                WebhookRegistered(record.id, record.recipient, url, description, secret_fingerprint(secret)),
+                None,
+                [
+                    WebhookRegistered(
+                        record.id, record.recipient, url, description, secret_fingerprint(secret)
+                    )
+                ],
             )
             return record
 
@@ -294,15 +298,17 @@ class NotifyService:
         )
 
     def remove_webhook(self, command: RemoveWebhook, context: CommandContext) -> int:
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             record = uow.session.get(WebhookRecord, command.webhook_id)
             if record is None or record.removed_at is not None:
                 raise NotFound(f"没有回调地址 {command.webhook_id!r} (unknown webhook)", field="id")
             record.removed_at = self._now()
             uow.session.add(record)
             cancelled = self._cancel_pending(uow.session, record.id)
-            uow.record(
-                recipient_stream(record.recipient), WebhookRemoved(record.id, record.recipient, cancelled)
+            uow.save(
+                recipient_stream(record.recipient),
+                None,
+                [WebhookRemoved(record.id, record.recipient, cancelled)],
             )
             return cancelled
 
@@ -337,7 +343,7 @@ class NotifyService:
                 field="recipient",
             )
         address = require_email_address(command.address)
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             if not self.recipient_known(uow.session, recipient):
                 raise NotFound(
                     f"未知接收方 {recipient}：通知服务尚未收到关于它的任何事件 (unknown recipient)",
@@ -356,22 +362,25 @@ class NotifyService:
                 id=str(uuid.uuid4()), recipient=str(recipient), address=address, created_at=self._now()
             )
             uow.session.add(record)
-            uow.record(
-                recipient_stream(recipient), EmailAddressRegistered(record.id, record.recipient, address)
+            uow.save(
+                recipient_stream(recipient),
+                None,
+                [EmailAddressRegistered(record.id, record.recipient, address)],
             )
             return record
 
     def remove_email_address(self, command: RemoveEmailAddress, context: CommandContext) -> int:
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             record = uow.session.get(EmailAddressRecord, command.address_id)
             if record is None or record.removed_at is not None:
                 raise NotFound(f"没有邮箱 {command.address_id!r} (unknown e-mail address)", field="id")
             record.removed_at = self._now()
             uow.session.add(record)
             cancelled = self._cancel_pending(uow.session, record.id)
-            uow.record(
+            uow.save(
                 recipient_stream(record.recipient),
-                EmailAddressRemoved(record.id, record.recipient, cancelled),
+                None,
+                [EmailAddressRemoved(record.id, record.recipient, cancelled)],
             )
             return cancelled
 
@@ -410,7 +419,7 @@ class NotifyService:
     def replay_dead_letters(self, command: ReplayDeadLetters, context: CommandContext) -> int:
         if not command.recipient and not command.delivery_ids:
             raise InvalidArgument("请给出接收方或投递编号 (recipient or delivery ids)", field="delivery_ids")
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             query = select(DeliveryRecord)
             if command.delivery_ids:
                 query = query.where(col(DeliveryRecord.id).in_(command.delivery_ids))
@@ -438,7 +447,9 @@ class NotifyService:
                 uow.session.add(delivery)
                 by_recipient.setdefault(delivery.recipient, []).append(delivery.id)
             for recipient, ids in by_recipient.items():
-                uow.record(recipient_stream(recipient), DeadLettersReplayed(command.recipient, tuple(ids)))
+                uow.save(
+                    recipient_stream(recipient), None, [DeadLettersReplayed(command.recipient, tuple(ids))]
+                )
         if found:
             self._on_deliveries_due()
         return len(found)

@@ -106,3 +106,10 @@ def sheet_event(recorded: RecordedEvent) -> SheetDraftSaved | SheetSigned:
         content_from_pb(signed.sheet),  # type: ignore[attr-defined]
         from_timestamp(signed.signed_at),  # type: ignore[attr-defined]
     )
+
+
+class SheetCodec:
+    """The scoring store's codec for the shared unit of work: only sheet streams are loaded back."""
+
+    encode = staticmethod(to_new_event)
+    decode = staticmethod(sheet_event)

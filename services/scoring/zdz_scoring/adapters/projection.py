@@ -113,3 +113,8 @@ def _columns(sheet: pb.ScoreSheet) -> dict[str, str]:
         "grade": enum_name(pb.Grade, sheet.result.grade, "sheet.result.grade"),
         "replaces_sheet_id": sheet.replaces_sheet_id,
     }
+
+
+def project_recorded(session: Session, event: object, recorded: RecordedEvent) -> None:
+    """The shared unit of work's projector: the read models are kept from the stored (wire) form."""
+    project(session, recorded)

@@ -14,15 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz_common.context import CommandContext
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from zdz_common.eventstore import EventStore
 from zdz_common.eventstore.store import utc_now
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
+from zdz_common.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters import documents
 from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
@@ -34,6 +33,7 @@ from zdz_scoring.domain.compare import SheetComparison, compare
 from zdz_scoring.domain.engine import score
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.records import (
+    Event,
     SamplingPlanDrawn,
     ScoreSheet,
     SheetContent,
@@ -57,7 +57,6 @@ from zdz_scoring.domain.sampling import (
 from zdz_scoring.domain.sheet import SheetKind
 from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
 from zdz_scoring.service_layer.ledger_inputs import ledger_facts, ledger_findings
-from zdz_scoring.service_layer.unit_of_work import UnitOfWork, unit_of_work
 
 _ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SEED_BITS = 53  # fresh seeds stay exact in JSON and JavaScript
@@ -95,18 +94,16 @@ class Redrawn:
 class ScoringService:
     def __init__(
         self,
-        engine: Engine,
-        store: EventStore,
+        unit_of_work: UnitOfWorkFactory[Event],
         registry: Registry,
         *,
-        on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
         new_seed: Callable[[], int] = fresh_seed,
     ) -> None:
-        self.engine = engine
-        self.store = store
+        self._unit_of_work = unit_of_work
+        self.engine = unit_of_work.engine
+        self.store = unit_of_work.store
         self.registry = registry
-        self._on_commit = on_commit
         self._clock = clock
         self._new_seed = new_seed
 
@@ -168,8 +165,8 @@ class ScoringService:
                 field="sheet_id",
             )
         content = self.preview(command.sheet)
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
-            sheet = self._sheet(uow.load_sheet(sheet_stream(sheet_id)), sheet_id)
+        with self._unit_of_work(context) as uow:
+            sheet = self._sheet(uow.load(sheet_stream(sheet_id)), sheet_id)
             loaded = sheet.version
             self._check_correction(uow, content.header)
             sheet.save_draft(content)
@@ -178,8 +175,8 @@ class ScoringService:
 
     def sign(self, command: SignSheet, context: CommandContext) -> SheetView:
         """Sign a draft exactly as last saved: what the assessor reviewed is what is signed."""
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
-            sheet = self._sheet(uow.load_sheet(sheet_stream(command.sheet_id)), command.sheet_id)
+        with self._unit_of_work(context) as uow:
+            sheet = self._sheet(uow.load(sheet_stream(command.sheet_id)), command.sheet_id)
             if sheet.content is None:
                 raise NotFound(f"没有评分表 {command.sheet_id!r} (no such sheet)", field="sheet_id")
             loaded = sheet.version
@@ -266,7 +263,7 @@ class ScoringService:
         seed = self._new_seed() if command.seed is None else command.seed
         plan = _plan(unit.kind, population, seed)
         plan_id = str(uuid.uuid4())
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             uow.save(plan_stream(plan_id), 0, [SamplingPlanDrawn(plan_id, unit, population, plan)])
             view = uow.session.get(SamplingPlanView, plan_id)
             assert view is not None
@@ -305,7 +302,7 @@ class ScoringService:
             parks_per_district=command.parks_per_district,
         )
         draw_id = str(uuid.uuid4())
-        with unit_of_work(self.engine, self.store, context, self._on_commit) as uow:
+        with self._unit_of_work(context) as uow:
             uow.save(spot_check_stream(draw_id), 0, [SpotCheckDrawn(draw_id, command.candidates, draw)])
             view = uow.session.get(SpotCheckView, draw_id)
             assert view is not None
@@ -327,11 +324,11 @@ class ScoringService:
             sheet.apply(event)
         return sheet
 
-    def _check_correction(self, uow: UnitOfWork, header: SheetHeader) -> None:
+    def _check_correction(self, uow: UnitOfWork[Event], header: SheetHeader) -> None:
         if not header.replaces_sheet_id:
             return
         replaced_id = header.replaces_sheet_id
-        original = self._sheet(uow.load_sheet(sheet_stream(replaced_id)), replaced_id)
+        original = self._sheet(uow.load(sheet_stream(replaced_id)), replaced_id)
         if original.content is None:
             raise NotFound(
                 f"没有被更正的评分表 {replaced_id!r} (no such sheet)", field="input.replaces_sheet_id"
