@@ -1,7 +1,7 @@
 """One service runtime: signals, the gRPC server with its one interceptor list, outbox relays, consumers,
 background tasks, health and shutdown in order. Each service's entry point only lists what it registers:
 
-    runtime = ServiceRuntime("registry", grpc_address=…, nats_url=…, auth=config.auth)
+    runtime = ServiceRuntime.from_config("registry", config)
     runtime.serve(registry_pb2_grpc.add_RegistryServiceServicer_to_server, servicer, registry_pb2, "RegistryService")
     runtime.relay_outbox(app.engine)
     runtime.consume(EventConsumer(app.engine, settings, handler))
@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 
@@ -37,6 +37,15 @@ from zdz_common.transaction import listen_for_commits
 log = logging.getLogger(__name__)
 
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+class RuntimeSettings(Protocol):
+    """What every service's config has (RegistryConfig, ScoringConfig, …)."""
+
+    grpc_address: str
+    nats_url: str
+    auth: AuthSettings
+    shutdown_grace_seconds: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,16 @@ class ServiceRuntime:
         self._tasks_stop = asyncio.Event()  # what background tasks watch: set once gRPC has stopped
         self._running: list[asyncio.Task[None]] = []
         self._server: GrpcServer | None = None
+
+    @classmethod
+    def from_config(cls, name: str, config: RuntimeSettings) -> ServiceRuntime:
+        return cls(
+            name,
+            grpc_address=config.grpc_address,
+            nats_url=config.nats_url,
+            auth=config.auth,
+            shutdown_grace_seconds=config.shutdown_grace_seconds,
+        )
 
     # --- what a service registers ---------------------------------------------------------------------
 

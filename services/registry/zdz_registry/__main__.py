@@ -29,13 +29,7 @@ async def serve(config: RegistryConfig) -> None:
             report.units_created,
             report.already_present,
         )
-    runtime = ServiceRuntime(
-        "registry",
-        grpc_address=config.grpc_address,
-        nats_url=config.nats_url,
-        auth=config.auth,
-        shutdown_grace_seconds=config.shutdown_grace_seconds,
-    )
+    runtime = ServiceRuntime.from_config("registry", config)
     runtime.serve(
         registry_pb2_grpc.add_RegistryServiceServicer_to_server,
         RegistryServicer(directory),

@@ -16,13 +16,7 @@ from zdz_scoring.entrypoints.grpc_api import ScoringServicer
 async def serve(config: ScoringConfig) -> None:
     registry = GrpcRegistry(config.registry_address, token=config.auth.service_token, tls=config.auth.tls)
     service = bootstrap(config.database_url, registry)
-    runtime = ServiceRuntime(
-        "scoring",
-        grpc_address=config.grpc_address,
-        nats_url=config.nats_url,
-        auth=config.auth,
-        shutdown_grace_seconds=config.shutdown_grace_seconds,
-    )
+    runtime = ServiceRuntime.from_config("scoring", config)
     runtime.serve(
         scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
         ScoringServicer(service),

@@ -56,13 +56,7 @@ async def serve(config: WorkflowConfig) -> None:
         if worker.is_running:
             await worker.shutdown()
 
-    runtime = ServiceRuntime(
-        "workflow",
-        grpc_address=config.grpc_address,
-        nats_url=config.nats_url,
-        auth=config.auth,
-        shutdown_grace_seconds=config.shutdown_grace_seconds,
-    )
+    runtime = ServiceRuntime.from_config("workflow", config)
     runtime.serve(
         workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
         WorkflowServicer(processes, guard=app.guard),

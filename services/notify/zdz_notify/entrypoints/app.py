@@ -67,13 +67,7 @@ class NotifyApp:
             poll_seconds=config.delivery_poll_seconds,
             lease_seconds=config.delivery_lease_seconds,
         )
-        runtime = self._runtime = ServiceRuntime(
-            "notify",
-            grpc_address=config.grpc_address,
-            nats_url=config.nats_url,
-            auth=config.auth,
-            shutdown_grace_seconds=config.shutdown_grace_seconds,
-        )
+        runtime = self._runtime = ServiceRuntime.from_config("notify", config)
         runtime.serve(
             notify_pb2_grpc.add_NotifyServiceServicer_to_server,
             NotifyServicer(self.service, InboxFeed(self.service, self.bell), runtime.stopping),
