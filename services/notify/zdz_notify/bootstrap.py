@@ -14,7 +14,7 @@ from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
 from zdz_common.eventstore.store import utc_now
 from zdz_common.unit_of_work import UnitOfWorkFactory, no_projection
 from zdz_notify.adapters.event_mapping import AuditCodec
-from zdz_notify.adapters.orm import NOTIFY_TABLES
+from zdz_notify.adapters.orm import NOTIFY_TABLES, add_missing_columns
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE, load_routing_table
 from zdz_notify.domain.recipients import Channel
 from zdz_notify.service_layer.handlers import EventHandler
@@ -43,6 +43,7 @@ def bootstrap(
     table = load_routing_table(routing_file)
     engine = create_store_engine(database_url)
     SQLModel.metadata.create_all(engine, tables=[*STORE_TABLES, *NOTIFY_TABLES])
+    add_missing_columns(engine)
     service = NotifyService(
         UnitOfWorkFactory(engine, EventStore(SOURCE), AuditCodec(), no_projection),
         table,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from zdz_common.config import AuthSettings, env_flag, env_int, env_number, env_str, sqlite_url
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
 from zdz_notify.domain.deliveries import RetryPolicy
+from zdz_notify.domain.objections import ObjectionLimits
+
+WORKFLOW_ADDRESS = "127.0.0.1:50053"  # the workflow's own default (zdz_local.services)
 
 
 def env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
@@ -20,6 +25,36 @@ def env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
         return tuple(float(part) for part in raw.split(","))
     except ValueError as exc:
         raise SystemExit(f"environment variable {name}={raw!r} must be numbers separated by commas") from exc
+
+
+@dataclass(frozen=True)
+class ObjectionSettings:
+    """The 公示栏's objection form: bounds, abuse checks and its rate limit per client address."""
+
+    limits: ObjectionLimits = field(default_factory=ObjectionLimits)
+    rate_limit: str = "5/hour"  # per client address, moving window (`limits` syntax)
+    form_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))  # signs form tokens
+    form_max_age: timedelta = timedelta(hours=2)
+    # Behind a reverse proxy every client has the proxy's address: count the one it appends to X-Forwarded-For.
+    trust_forwarded_for: bool = False
+
+    @classmethod
+    def from_env(cls) -> ObjectionSettings:
+        secret = env_str("ZDZ_NOTIFY_BOARD_FORM_SECRET", "")
+        return cls(
+            limits=ObjectionLimits(
+                text_min_chars=env_int("ZDZ_NOTIFY_OBJECTION_TEXT_MIN_CHARS", 10),
+                max_urls=env_int("ZDZ_NOTIFY_OBJECTION_MAX_URLS", 2),
+                duplicate_window=timedelta(
+                    seconds=env_number("ZDZ_NOTIFY_OBJECTION_DUPLICATE_WINDOW_SECONDS", 86400.0)
+                ),
+            ),
+            rate_limit=env_str("ZDZ_NOTIFY_OBJECTION_RATE_LIMIT", "5/hour"),
+            # Several board replicas must share it; unset, each process signs with its own random key.
+            form_secret=secret.encode() if secret else secrets.token_bytes(32),
+            form_max_age=timedelta(seconds=env_number("ZDZ_NOTIFY_OBJECTION_FORM_MAX_AGE_SECONDS", 7200.0)),
+            trust_forwarded_for=env_flag("ZDZ_NOTIFY_BOARD_TRUST_FORWARDED_FOR"),
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +76,8 @@ class NotifyConfig:
     delivery_lease_seconds: float  # a crashed process's deliveries are sent again after this
     shutdown_grace_seconds: int
     auth: AuthSettings = field(default_factory=AuthSettings)  # default: disabled (in-process tests)
+    workflow_address: str = WORKFLOW_ADDRESS  # where objections raised on the 公示栏 are recorded
+    objections: ObjectionSettings = field(default_factory=ObjectionSettings)
 
     @classmethod
     def from_env(cls) -> NotifyConfig:
@@ -79,4 +116,6 @@ class NotifyConfig:
             delivery_lease_seconds=env_number("ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS", 60.0),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
+            workflow_address=env_str("ZDZ_WORKFLOW_GRPC_ADDRESS", WORKFLOW_ADDRESS),
+            objections=ObjectionSettings.from_env(),
         )

@@ -20,10 +20,11 @@ from nats.js import JetStreamContext
 from zdz.events.v1.envelope_pb2 import Envelope
 from zdz.events.v1.refs_pb2 import UnitKind as UnitKindPb
 from zdz.events.v1.refs_pb2 import UnitRef
+from zdz_common.config import AuthSettings
 from zdz_common.pb_enums import enum_to_pb
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
-from zdz_notify.config import NotifyConfig
+from zdz_notify.config import NotifyConfig, ObjectionSettings
 from zdz_notify.domain.deliveries import RetryPolicy
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -80,8 +81,12 @@ def notify_config(
     smtp: SmtpSettings | None = None,
     retry: RetryPolicy = FAST_RETRY,
     routing_file: Path = DEFAULT_ROUTING_FILE,
+    workflow_address: str = "127.0.0.1:9",  # nothing listens: objections are refused as unavailable
+    objections: ObjectionSettings | None = None,
+    service_token: str = "",
 ) -> NotifyConfig:
-    """Fast retries, ports chosen by the OS, a fresh database under `tmp_path`."""
+    """Fast retries, ports chosen by the OS, a fresh database under `tmp_path`; `workflow_address` and
+    `service_token` where the board forwards objections, as whom."""
     return NotifyConfig(
         database_url=f"sqlite:///{tmp_path / 'notify.db'}",
         nats_url=nats_url,
@@ -98,6 +103,9 @@ def notify_config(
         delivery_poll_seconds=0.2,
         delivery_lease_seconds=5.0,
         shutdown_grace_seconds=0,
+        auth=AuthSettings(service_token=service_token),
+        workflow_address=workflow_address,
+        objections=objections or ObjectionSettings(),
     )
 
 

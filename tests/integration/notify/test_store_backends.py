@@ -3,13 +3,18 @@ handed to the consumer's transaction directly, as the durable consumer does)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import sqlalchemy as sa
 
 from tests.integration.notify.factories import envelope, shanghai, timestamp, unit_ref
 from zdz.workflow.v1 import events_pb2 as workflow
 from zdz_common.consumer import process_once
 from zdz_common.context import CommandContext
+from zdz_common.eventstore import create_store_engine
+from zdz_notify.adapters.orm import NOTICE_COLUMNS_SINCE_ISSUE_11, NoticeRecord
 from zdz_notify.bootstrap import CONSUMER, bootstrap
 from zdz_notify.domain.commands import RegisterIntegration, RegisterWebhook, ReplayDeadLetters
 from zdz_notify.domain.deliveries import DeliveryFailed, DeliveryStatus, Job, RetryPolicy
@@ -82,3 +87,41 @@ async def test_handling_delivering_and_the_board_agree_on_both_databases(databas
     assert await worker.run_once() == 3
     assert [job.attempt for job in sender.jobs] == [1, 1, 1, 2, 2, 2, 1, 1, 1]
     service.engine.dispose()
+
+
+def test_a_board_stored_before_notices_named_their_channel_gains_the_columns_empty(database_url: str) -> None:
+    # The notice table as it was before issue 11, with one notice on it.
+    old = sa.MetaData()
+    columns = [
+        sa.Column(c.name, c.type, primary_key=c.primary_key)
+        for c in NoticeRecord.__table__.columns
+        if c.name not in NOTICE_COLUMNS_SINCE_ISSUE_11
+    ]
+    sa.Table(NoticeRecord.__tablename__, old, *columns)
+    engine = create_store_engine(database_url)
+    old.create_all(engine)
+    moment = "2024-12-01T16:00:00.000000Z"
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(old.tables[NoticeRecord.__tablename__]),
+            {
+                "id": str(uuid.uuid4()),
+                "unit_id": "u1",
+                "unit_name": "璧城街道",
+                "unit_kind": "TOWN",
+                "district_code": "bishan",
+                "score": "92.50",
+                "grade": "EXCELLENT",
+                "period_start": moment,
+                "period_end": moment,
+                "objection_contact": "023-41412345",
+                "provisional": False,
+                "suspended": False,
+                "objection": "",
+                "published_at": moment,
+                "updated_at": moment,
+            },
+        )
+    engine.dispose()
+    (notice,) = bootstrap(database_url).service.notices()
+    assert (notice.unit_name, notice.channel, notice.campaign) == ("璧城街道", None, "")

@@ -406,15 +406,31 @@ async def test_unit_facts_after_an_import(running) -> None:  # type: ignore[no-u
 
 async def test_acceptance_states_drive_the_district_progress(running) -> None:  # type: ignore[no-untyped-def]
     ledger = running.ledger
+    # DESIGN "Progress counts": from filing (备案), not from the district's verdict.
     accepted = await ledger.SetAcceptanceState(
         pb.SetAcceptanceStateRequest(
-            unit_id=running.town, state=pb.ACCEPTANCE_STATE_ACCEPTED, on="2025-03-01"
+            unit_id=running.town, state=pb.ACCEPTANCE_STATE_ACCEPTED, on="2025-02-20"
         )
     )
-    assert accepted.standing.accepted_on == "2025-03-01"
-    await ledger.SetAcceptanceState(
-        pb.SetAcceptanceStateRequest(unit_id=running.park, state=pb.ACCEPTANCE_STATE_FILED, on="2024-12-20")
+    assert accepted.standing.accepted_on == ""
+    filed = await ledger.SetAcceptanceState(
+        pb.SetAcceptanceStateRequest(unit_id=running.town, state=pb.ACCEPTANCE_STATE_FILED, on="2025-03-01")
     )
+    assert filed.standing.accepted_on == "2025-03-01"
+    # A clerk records a park group filed and past the municipal spot-check before the system existed.
+    await ledger.SetAcceptanceState(
+        pb.SetAcceptanceStateRequest(
+            unit_id=running.park, state=pb.ACCEPTANCE_STATE_MEETS_STANDARD, on="2024-12-20"
+        )
+    )
+    # A failure open under 限期整改 needs its reason, and is not counted.
+    failure = pb.SetAcceptanceStateRequest(
+        unit_id=running.other_town, state=pb.ACCEPTANCE_STATE_FAILURE_OPEN, on="2025-05-20"
+    )
+    code, details = await _status(ledger.SetAcceptanceState(failure))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "acceptance.reason" in details
+    failure.reason = "市级抽查不合格，限期整改"
+    assert (await ledger.SetAcceptanceState(failure)).standing.accepted_on == ""
     code, details = await _status(
         ledger.SetAcceptanceState(
             pb.SetAcceptanceStateRequest(
@@ -426,7 +442,7 @@ async def test_acceptance_states_drive_the_district_progress(running) -> None:  
     progress = (
         await ledger.GetDistrictProgress(pb.GetDistrictProgressRequest(district_code="wanzhou"))
     ).progress
-    # 2 towns (both along-river), 1 accepted in 2025. 35 % of 2 = 0.7 → 1 required by 2025: met; 80 % → 2 by 2027.
+    # 2 towns (both along-river), 1 filed in 2025, 1 with a failure open. 35 % of 2 = 0.7 → 1 required by 2025: met; 80 % → 2 by 2027.
     assert (progress.towns, progress.towns_done) == (2, 1)
     assert [(t.year, t.required, t.done, t.met) for t in progress.town_targets] == [
         (2025, 1, 1, True),
@@ -439,6 +455,29 @@ async def test_acceptance_states_drive_the_district_progress(running) -> None:  
         ledger.GetDistrictProgress(pb.GetDistrictProgressRequest(district_code="nowhere"))
     )
     assert code == grpc.StatusCode.NOT_FOUND
+
+
+async def test_list_units_filters_by_the_acceptance_states_of_the_spot_check_and_look_back(running) -> None:  # type: ignore[no-untyped-def]
+    states = {
+        running.town: pb.ACCEPTANCE_STATE_FILED,  # 已备案，待市级抽查: the draw's only candidates
+        running.other_town: pb.ACCEPTANCE_STATE_UNDER_SPOT_CHECK,
+        running.park: pb.ACCEPTANCE_STATE_MEETS_STANDARD,
+    }
+    for unit_id, state in states.items():
+        await running.ledger.SetAcceptanceState(
+            pb.SetAcceptanceStateRequest(unit_id=unit_id, state=state, on="2025-03-01")
+        )
+
+    async def listed(*wanted: int) -> set[str]:
+        request = registry_pb2.ListUnitsRequest(district_code="wanzhou", acceptance_states=wanted)
+        return {unit.id for unit in (await running.units.ListUnits(request)).units}
+
+    assert await listed(pb.ACCEPTANCE_STATE_FILED) == {running.town}
+    assert await listed(pb.ACCEPTANCE_STATE_UNDER_SPOT_CHECK, pb.ACCEPTANCE_STATE_MEETS_STANDARD) == {
+        running.other_town,
+        running.park,
+    }
+    assert await listed(pb.ACCEPTANCE_STATE_FAILURE_OPEN) == set()
 
 
 async def test_every_ledger_event_is_chained_and_waits_in_the_outbox(running) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from sqlalchemy.engine import Engine
 
 from zdz.registry.v1 import ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
@@ -47,9 +48,9 @@ async def start_scoring(
     return service, registry, server
 
 
-@pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[RunningScoring]:
-    registry_service = bootstrap_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+async def start_registry(folder: Path) -> tuple[GrpcServer, Engine]:
+    """The registry's directory and ledger on one in-process gRPC server; returns it and its engine."""
+    registry_service = bootstrap_registry(f"sqlite:///{folder / 'registry.db'}")
     ledger_service = bootstrap_ledger(registry_service)
     registry_server = GrpcServer(
         address="127.0.0.1:0",
@@ -65,6 +66,12 @@ async def running(tmp_path: Path) -> AsyncIterator[RunningScoring]:
         ],
     )
     await registry_server.start()
+    return registry_server, registry_service.engine
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[RunningScoring]:
+    registry_server, registry_engine = await start_registry(tmp_path)
     service, registry_client, scoring_server = await start_scoring(
         tmp_path / "scoring.db", registry_server.address
     )
@@ -82,4 +89,4 @@ async def running(tmp_path: Path) -> AsyncIterator[RunningScoring]:
     await registry_server.stop(0)
     registry_client.close()
     service.engine.dispose()
-    registry_service.engine.dispose()
+    registry_engine.dispose()

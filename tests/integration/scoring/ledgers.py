@@ -222,11 +222,11 @@ def park_rows() -> list[pb.LedgerRow]:
     ]  # fmt: skip
 
 
-async def import_rows(ledger, unit_id: str, rows: list[pb.LedgerRow]) -> None:  # type: ignore[no-untyped-def]
+async def import_rows(ledger, unit_id: str, rows: list[pb.LedgerRow], metadata=CLERK) -> None:  # type: ignore[no-untyped-def]
     async def requests():  # type: ignore[no-untyped-def]
         yield pb.ImportLedgerRowsRequest(
             options=pb.ImportOptions(unit_id=unit_id, all_or_nothing=True), rows=rows
         )
 
-    response = await ledger.ImportLedgerRows(requests(), metadata=CLERK)
+    response = await ledger.ImportLedgerRows(requests(), metadata=metadata)
     assert response.written, [r for r in response.results if r.outcome == pb.ROW_OUTCOME_REJECTED]

@@ -5,11 +5,14 @@ Figures are those of `ledgers.py` (hand-computed there). The town's self-check, 
   item 1: 90 % surveyed → 10 − 1.00 = 9.00; item 4: 10 − 1.50 = 8.50;
   item 8: 管网整改率 66.67 % → 33.33 points short × 0.1 = 3.33 → 12 − 3.33 = 8.67;
   total 100 − 1.00 − 1.50 − 3.33 = 94.17 → 优秀.
+The self-check pass rates are the ledger's (every household's self-check 合格: 100 %). The district acceptance
+names its sampling plan: the 验收小组 finds one of the five compounds drawn failing → 抽查样本合格率 80 %.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from sqlmodel import Session, select
 from tests.integration.scoring.conftest import RunningScoring, start_scoring
 from tests.integration.scoring.ledgers import CLERK, create_units, import_rows, park_rows, town_rows
 from zdz.events.v1 import refs_pb2
-from zdz.registry.v1 import ledger_pb2
+from zdz.registry.v1 import ledger_pb2, registry_pb2
 from zdz.scoring.v1 import events_pb2, scoring_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz_common.eventstore import OutboxRecord
@@ -41,11 +44,16 @@ async def _town(running: RunningScoring) -> tuple[str, str]:
     return town, park
 
 
+PANEL = [
+    pb.PanelMember(name="李四", organisation="万州区生态环境局", duty="组长"),
+    pb.PanelMember(name="赵六", organisation="万州区住房城乡建委", duty="成员"),
+]
+
+
 def _town_input(town: str, kind: int = pb.SHEET_KIND_SELF_CHECK, **entries: object) -> pb.SheetInput:
+    # A sheet naming no sampling plan types its sample pass rates in; the self-check rate is the ledger's.
     values: dict[str, object] = {
-        "residential_self_check_pass_rate": "100",
         "residential_sample_pass_rate": "100",
-        "non_residential_self_check_pass_rate": "100",
         "non_residential_sample_pass_rate": "100",
         "discretionary": [pb.DiscretionaryDeduction(item=4, points="1.5", reason="建设进度安排不够具体")],
     }
@@ -58,16 +66,37 @@ def _town_input(town: str, kind: int = pb.SHEET_KIND_SELF_CHECK, **entries: obje
     )
 
 
-def _district_input(town: str, **changes: object) -> pb.SheetInput:
-    # The district team finds the residential sample at 80 % and takes 2 points off item 4.
+async def _plan(running: RunningScoring, town: str, failing: int = 1) -> pb.SamplingPlan:
+    """The district's sampling plan of the town with the 验收小组's verdicts: `failing` of the compounds drawn
+    fail, every other drawn household passes."""
+    plan = (
+        await running.scoring.DrawSamplingPlan(pb.DrawSamplingPlanRequest(unit_id=town, seed=20250520))
+    ).plan
+    verdicts = [
+        pb.SampleVerdict(object=group.object, id=draw.id, passed=True)
+        for group in plan.groups
+        if group.object in (pb.SAMPLE_OBJECT_RESIDENTIAL, pb.SAMPLE_OBJECT_NON_RESIDENTIAL)
+        for draw in group.draws
+    ]
+    for verdict in verdicts[:failing]:
+        verdict.passed, verdict.note = False, "阳台废水接入雨水管"
+    request = pb.RecordSampleVerdictsRequest(plan_id=plan.id, verdicts=verdicts)
+    return (await running.scoring.RecordSampleVerdicts(request, metadata=DISTRICT_TEAM)).plan
+
+
+def _district_input(town: str, plan_id: str, **changes: object) -> pb.SheetInput:
+    # The district team checks the plan's sample (80 % of compounds pass) and takes 2 points off item 4.
     sheet = _town_input(
         town,
         pb.SHEET_KIND_DISTRICT_ACCEPTANCE,
-        residential_sample_pass_rate="80",
         discretionary=[pb.DiscretionaryDeduction(item=4, points="2", reason="措施针对性不强")],
     )
+    sheet.entries.ClearField("residential_sample_pass_rate")
+    sheet.entries.ClearField("non_residential_sample_pass_rate")
     sheet.assessor = "万州区工作专班验收组 李四"
     sheet.assessed_on = "2025-05-20"
+    sheet.sampling_plan_id = plan_id
+    sheet.panel_members.extend(PANEL)
     for name, value in changes.items():
         setattr(sheet, name, value)
     return sheet
@@ -131,13 +160,20 @@ async def test_a_district_acceptance_counts_the_defects_the_ledger_records_at_ac
     # the residential sample at 80 % (item 6: lowest of 100, 100, 80 → −2.00), item 4 at −2.00.
     # 100 − 1.50 − 2.00 − 2.00 − 3.33 = 91.17
     town, _ = await _town(running)
-    sheet = (await running.scoring.PreviewSheet(pb.PreviewSheetRequest(input=_district_input(town)))).sheet
+    plan = await _plan(running, town)
+    sheet = (
+        await running.scoring.PreviewSheet(pb.PreviewSheetRequest(input=_district_input(town, plan.id)))
+    ).sheet
     assert sheet.result.total == "91.17"
     defect = _item(sheet, 1).deductions[1]
     assert (defect.rule_kind, defect.points) == (pb.RULE_KIND_PER_FINDING, "0.50")
     assert "区县验收发现排水户排查信息缺陷 1 处" in defect.reason
     assert [(f.item, f.count) for f in sheet.ledger_findings] == [(1, 1)]
     assert _item(sheet, 6).points == "8.00"
+    (sample,) = _item(sheet, 6).deductions
+    assert sample.source == pb.SOURCE_SAMPLE and f"抽样方案 {plan.id}" in sample.reason
+    assert sheet.sample_figures["residential_sample_pass_rate"] == "80"
+    assert sheet.ledger_figures["residential_self_check_pass_rate"] == "100.00"
 
 
 async def test_a_second_district_acceptance_does_not_count_the_first_rounds_findings_again(
@@ -145,18 +181,29 @@ async def test_a_second_district_acceptance_does_not_count_the_first_rounds_find
 ) -> None:
     # Round 1 (2025-05-20) finds H-02's defect at acceptance and is signed at 91.17 (test above).
     town, _ = await _town(running)
-    first = await _signed(running, _district_input(town), DISTRICT_TEAM)
+    plan = await _plan(running, town)
+    first = await _signed(running, _district_input(town, plan.id), DISTRICT_TEAM)
     assert first.result.total == "91.17"
-    # Round 2, a month later after rectification: the defect found in round 1 is not a finding of round 2.
+    # Round 2, a month later after rectification, on a plan of its own: the round-1 plan serves round 1 only.
+    code, details = await _status(
+        running.scoring.PreviewSheet(
+            pb.PreviewSheetRequest(input=_district_input(town, plan.id, assessed_on="2025-06-20"))
+        )
+    )
+    assert (
+        code == grpc.StatusCode.FAILED_PRECONDITION and "重新抽取抽样方案" in details and first.id in details
+    )
+    round_2 = await _plan(running, town)
     second = (
         await running.scoring.PreviewSheet(
-            pb.PreviewSheetRequest(input=_district_input(town, assessed_on="2025-06-20"))
+            pb.PreviewSheetRequest(input=_district_input(town, round_2.id, assessed_on="2025-06-20"))
         )
     ).sheet
+    # The defect found in round 1 is not a finding of round 2.
     assert list(second.ledger_findings) == []
     assert second.result.total == "91.67"  # the same sheet without the 0.50 for round 1's defect
-    # A correction of round 1 stays in round 1 and still counts it.
-    correction = _district_input(town, replaces_sheet_id=first.id)
+    # A correction of round 1 stays in round 1, on its plan, and still counts it.
+    correction = _district_input(town, plan.id, replaces_sheet_id=first.id)
     again = (await running.scoring.PreviewSheet(pb.PreviewSheetRequest(input=correction))).sheet
     assert [(f.item, f.count) for f in again.ledger_findings] == [(1, 1)]
 
@@ -167,8 +214,17 @@ async def test_sign_get_list_and_compare_a_self_check_with_the_district_acceptan
     town, _ = await _town(running)
     # The town signs its self-check; the district team signs its acceptance sheet.
     own = await _signed(running, _town_input(town))
-    district = await _signed(running, _district_input(town), DISTRICT_TEAM)
+    plan = await _plan(running, town)
+    district = await _signed(running, _district_input(town, plan.id), DISTRICT_TEAM)
     assert own.state == pb.SHEET_STATE_SIGNED and own.signed_by == "gaosuntang-office/TOWN_OFFICE/zhang-san"
+    # The signer is recorded from the signing call's identity; the acceptance names its plan and panel.
+    assert (district.signer_organisation, district.signer_role, district.signer_person) == (
+        "wanzhou-task-force",
+        "DISTRICT_TASK_FORCE",
+        "li-si",
+    )
+    assert district.sampling_plan_id == plan.id and list(district.panel_members) == PANEL
+    assert not district.imported and district.signed_at.seconds > 0
     # Get returns the sheet exactly as signed.
     fetched = (await running.scoring.GetSheet(pb.GetSheetRequest(sheet_id=district.id))).sheet
     assert fetched == district and fetched.result.total == "91.17"
@@ -253,9 +309,10 @@ async def test_a_draft_is_revised_until_signed_and_a_stale_version_is_aborted(
 
 async def test_a_correction_replaces_a_signed_sheet_once(running: RunningScoring) -> None:
     town, _ = await _town(running)
-    original = await _signed(running, _district_input(town), DISTRICT_TEAM)
+    plan = await _plan(running, town)
+    original = await _signed(running, _district_input(town, plan.id), DISTRICT_TEAM)
     # The team corrects item 4 (2.00 → 1.00): a new sheet naming the original; 91.17 + 1.00 = 92.17.
-    corrected_input = _district_input(town, replaces_sheet_id=original.id)
+    corrected_input = _district_input(town, plan.id, replaces_sheet_id=original.id)
     corrected_input.entries.discretionary[0].points = "1"
     correction = await _signed(running, corrected_input, DISTRICT_TEAM)
     assert (correction.replaces_sheet_id, correction.result.total) == (original.id, "92.17")
@@ -264,7 +321,7 @@ async def test_a_correction_replaces_a_signed_sheet_once(running: RunningScoring
     # A second correction of the same original is refused: correct the latest sheet instead.
     code, details = await _status(
         running.scoring.SaveSheetDraft(
-            pb.SaveSheetDraftRequest(input=_district_input(town, replaces_sheet_id=original.id))
+            pb.SaveSheetDraftRequest(input=_district_input(town, plan.id, replaces_sheet_id=original.id))
         )
     )
     assert code == grpc.StatusCode.FAILED_PRECONDITION and correction.id in details
@@ -317,7 +374,8 @@ async def test_bad_input_is_invalid_argument_naming_the_item_and_nothing_is_stor
 async def test_a_park_sheet_counts_penalty_events_in_the_one_year_window(running: RunningScoring) -> None:
     # Applying on 2025-06-30: the window is 2024-06-30 … 2025-06-29. The drill on 2025-03-01 is inside it;
     # the warning film on 2025-01-05 costs 10 (the cap) after the 100-point sum; the interview on 2024-06-29
-    # is one day outside and does not count. 100 − 10 = 90.00 exactly → 优秀, summary report allowed.
+    # is one day outside and does not count. 100 − 10 = 90.00 exactly → 优秀; a self-check never decides the
+    # summary report (001 四: the district acceptance's total does).
     _, park = await _town(running)
     entries = pb.AssessorEntries(
         application_date="2025-06-30",
@@ -346,7 +404,7 @@ async def test_a_park_sheet_counts_penalty_events_in_the_one_year_window(running
         "90.00",
         pb.GRADE_EXCELLENT,
     )
-    assert result.may_submit_summary_report and (result.window_first, result.window_last) == (
+    assert not result.may_submit_summary_report and (result.window_first, result.window_last) == (
         "2024-06-30",
         "2025-06-29",
     )
@@ -391,21 +449,68 @@ async def test_sampling_plans_are_reproducible_through_the_api(running: RunningS
     ).identical
 
 
-async def test_spot_check_draws_are_reproducible_and_say_when_a_district_is_short(
+async def _file(
+    running: RunningScoring, unit_id: str, state: int = ledger_pb2.ACCEPTANCE_STATE_FILED
+) -> None:
+    await running.ledger.SetAcceptanceState(
+        ledger_pb2.SetAcceptanceStateRequest(
+            unit_id=unit_id, state=state, on="2025-06-01", reason="公示期满备案"
+        )  # type: ignore[arg-type]
+    )
+
+
+async def _filed_units(running: RunningScoring) -> list[refs_pb2.UnitRef]:
+    """Five towns and a park group in Wanzhou, one town in Yuzhong, all filed and awaiting the city's round."""
+    for code, name in (("wanzhou", "万州区"), ("yuzhong", "渝中区")):
+        await running.units.CreateDistrict(
+            registry_pb2.CreateDistrictRequest(
+                district=registry_pb2.District(code=code, name=name, town_share_2025=35, town_share_2027=80)
+            )
+        )
+    units = [
+        *((f"wz-t{n}", "wanzhou", refs_pb2.UNIT_KIND_TOWN) for n in range(1, 6)),
+        ("wz-p1", "wanzhou", refs_pb2.UNIT_KIND_PARK_GROUP),
+        ("yz-t1", "yuzhong", refs_pb2.UNIT_KIND_TOWN),
+    ]
+    refs = []
+    for unit_id, district, kind in units:
+        park = (
+            {"park": "万州经济技术开发区", "level": registry_pb2.PARK_LEVEL_NATIONAL}
+            if kind == refs_pb2.UNIT_KIND_PARK_GROUP
+            else {}
+        )
+        created = await running.units.CreateUnit(
+            registry_pb2.CreateUnitRequest(
+                unit=registry_pb2.Unit(
+                    id=unit_id,
+                    district_code=district,
+                    kind=kind,
+                    name=f"单元{unit_id}",
+                    target_year=2027,
+                    **park,
+                )  # type: ignore[arg-type]
+            )
+        )
+        await _file(running, unit_id)
+        refs.append(refs_pb2.UnitRef(id=unit_id, district_code=district, kind=kind, name=created.unit.name))
+    return refs
+
+
+def _round_closes() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+
+
+async def test_spot_check_draws_are_reproducible_name_their_round_and_say_when_a_district_is_short(
     running: RunningScoring,
 ) -> None:
-    def unit(unit_id: str, district: str, kind: refs_pb2.UnitKind.ValueType) -> refs_pb2.UnitRef:
-        return refs_pb2.UnitRef(id=unit_id, district_code=district, kind=kind, name=f"单元{unit_id}")
-
-    candidates = [
-        *(unit(f"wz-t{n}", "wanzhou", refs_pb2.UNIT_KIND_TOWN) for n in range(1, 6)),
-        unit("wz-p1", "wanzhou", refs_pb2.UNIT_KIND_PARK_GROUP),
-        unit("yz-t1", "yuzhong", refs_pb2.UNIT_KIND_TOWN),
-    ]
-    request = pb.DrawSpotCheckRequest(candidates=candidates, seed=7)
+    candidates = await _filed_units(running)
+    request = pb.DrawSpotCheckRequest(
+        candidates=candidates, seed=7, round="2025-1", closes_on=_round_closes()
+    )
     first = (await running.scoring.DrawSpotCheck(request)).spot_check
     again = (await running.scoring.DrawSpotCheck(request)).spot_check
     assert list(first.districts) == list(again.districts)
+    assert (first.round, first.closes_on) == ("2025-1", _round_closes())
     wanzhou, yuzhong = first.districts
     assert (wanzhou.towns.quota, wanzhou.towns.available, len(wanzhou.towns.drawn)) == (2, 5, 2)
     assert [u.id for u in wanzhou.parks.drawn] == ["wz-p1"]
@@ -415,10 +520,58 @@ async def test_spot_check_draws_are_reproducible_and_say_when_a_district_is_shor
         and "全部抽取" in yuzhong.towns.note
     )
     assert (await running.scoring.GetSpotCheck(pb.GetSpotCheckRequest(draw_id=first.id))).spot_check == first
+    # The published event carries the round and its deadline.
+    with Session(running.service.engine) as session:
+        (event,) = running.service.store.read(session, f"spot_check-{first.id}")
+    drawn = event.payload(events_pb2.SpotCheckDrawn)
+    assert (drawn.round, drawn.closes_on) == ("2025-1", _round_closes())  # type: ignore[attr-defined]
     code, details = await _status(
-        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(candidates=candidates, towns_per_district=4))
+        running.scoring.DrawSpotCheck(
+            pb.DrawSpotCheckRequest(candidates=candidates, towns_per_district=4, round="2025-1")
+        )
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("towns_per_district")
+
+
+@pytest.mark.parametrize(
+    ("round_name", "closes_on", "field"),
+    [("", "", "round"), ("2025-1", "2020-01-01", "closes_on"), ("2025-1", "明年", "closes_on")],
+    ids=["no round", "deadline in the past", "deadline not a date"],
+)
+async def test_a_draw_names_its_round_and_a_deadline_not_in_the_past(
+    running: RunningScoring, round_name: str, closes_on: str, field: str
+) -> None:
+    candidates = await _filed_units(running)
+    code, details = await _status(
+        running.scoring.DrawSpotCheck(
+            pb.DrawSpotCheckRequest(candidates=candidates, round=round_name, closes_on=closes_on)
+        )
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(field)
+
+
+async def test_the_draw_takes_only_units_filed_and_awaiting_the_round(running: RunningScoring) -> None:
+    # Nothing filed yet: nothing to draw from.
+    code, details = await _status(
+        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3, round="2025-1"))
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "已备案" in details
+    # The town is filed; the park group is accepted but still in 公示; another town is already under spot-check.
+    town, park = await _town(running)
+    await _file(running, town)
+    await _file(running, park, ledger_pb2.ACCEPTANCE_STATE_ACCEPTED)
+    drawn = (await running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3, round="2025-1"))).spot_check
+    assert [u.id for u in drawn.candidates] == [town]
+    assert [u.id for d in drawn.districts for u in d.towns.drawn] == [town]
+    assert all(not d.parks.drawn for d in drawn.districts)
+    # Naming a unit the registry does not list as filed is refused, naming the rule.
+    await _file(running, town, ledger_pb2.ACCEPTANCE_STATE_UNDER_SPOT_CHECK)
+    units = (await running.units.ListUnits(registry_pb2.ListUnitsRequest(district_code="wanzhou"))).units
+    refs = [refs_pb2.UnitRef(id=u.id, district_code=u.district_code, kind=u.kind, name=u.name) for u in units]
+    code, details = await _status(
+        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(candidates=refs, seed=3, round="2025-2"))
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "三（二）4" in details and "九龙园" in details
 
 
 async def test_a_signed_sheet_renders_as_html_and_as_a_workbook_with_the_right_totals(
@@ -457,7 +610,7 @@ async def test_the_self_assessment_report_is_drafted_from_the_ledger_and_the_sel
     assert report.markdown.startswith("# 高笋塘街道“污水零直排区”建设自评估报告（草稿）")
     assert "| 市政管网 | 3 | 3 | 2 | 2 | 66.67% |" in report.markdown
     assert "自查得分 **94.17** 分" in report.markdown and "高笋塘街道位于万州区" in report.markdown
-    district = await _signed(running, _district_input(town), DISTRICT_TEAM)
+    district = await _signed(running, _district_input(town, (await _plan(running, town)).id), DISTRICT_TEAM)
     code, _ = await _status(
         running.scoring.DraftSelfAssessmentReport(pb.DraftSelfAssessmentReportRequest(sheet_id=district.id))
     )
@@ -490,21 +643,3 @@ async def test_the_registry_out_of_reach_is_unavailable(tmp_path: Path) -> None:
         await server.stop(0)
         registry.close()
         service.engine.dispose()
-
-
-async def test_spot_check_without_candidates_draws_from_the_units_the_registry_lists_as_accepted(
-    running: RunningScoring,
-) -> None:
-    # Nothing accepted yet: nothing to draw from.
-    code, details = await _status(running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3)))
-    assert code == grpc.StatusCode.FAILED_PRECONDITION and "已验收" in details
-    # The district accepts the town, files it; the park stays in progress.
-    town, _park = await _town(running)
-    await running.ledger.SetAcceptanceState(
-        ledger_pb2.SetAcceptanceStateRequest(
-            unit_id=town, state=ledger_pb2.ACCEPTANCE_STATE_FILED, on="2025-06-01", reason="公示期满备案"
-        )
-    )
-    drawn = (await running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3))).spot_check
-    assert [u.id for d in drawn.districts for u in d.towns.drawn] == [town]
-    assert all(not d.parks.drawn for d in drawn.districts)

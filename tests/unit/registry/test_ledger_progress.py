@@ -10,7 +10,14 @@ from tests.unit.registry.ledger_factories import TOWN
 from zdz_common.errors import InvalidArgument
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.ledger.domain.events import AcceptanceStateSet
-from zdz_registry.ledger.domain.progress import Acceptance, AcceptanceState, Standing, Target, progress
+from zdz_registry.ledger.domain.progress import (
+    Acceptance,
+    AcceptanceState,
+    Standing,
+    Target,
+    counted_since,
+    progress,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -21,20 +28,21 @@ def _refusal(acceptance: Acceptance, state: str, on: str, reason: str = "") -> s
     return caught.value.field  # type: ignore[return-value]
 
 
-def test_accepting_a_unit_records_the_state_and_the_day_it_reached_the_standard() -> None:
+def test_a_district_acceptance_is_recorded_but_the_standard_is_met_from_filing() -> None:
+    # DESIGN "Progress counts": a unit meets the standard from filing (备案), not from the district's verdict.
     acceptance = Acceptance(TOWN)
     acceptance.set_state("ACCEPTED", "2025-03-01", "", TODAY)
     [event] = acceptance.pending
     assert event == AcceptanceStateSet(TOWN, "ACCEPTED", "2025-03-01", "")
-    assert acceptance.accepted_on == date(2025, 3, 1)
-
-
-def test_filing_keeps_the_acceptance_day_and_reopening_clears_it() -> None:
-    # Accepted 1 March, filed after the notice on 12 March: the unit reached the standard on 1 March.
-    acceptance = Acceptance(TOWN)
-    acceptance.set_state("ACCEPTED", "2025-03-01", "", TODAY)
+    assert acceptance.accepted_on is None
     acceptance.set_state("FILED", "2025-03-12", "", TODAY)
-    assert acceptance.accepted_on == date(2025, 3, 1)
+    assert acceptance.accepted_on == date(2025, 3, 12)
+    assert counted_since(acceptance.state, acceptance.accepted_on) == date(2025, 3, 12)
+
+
+def test_reopening_clears_the_filing_day() -> None:
+    acceptance = Acceptance(TOWN)
+    acceptance.set_state("FILED", "2025-03-12", "", TODAY)
     # A look-back sends it back to a full re-acceptance (000 §三(五)).
     acceptance.set_state("REOPENED", "2026-04-02", "回头看问题频发", TODAY)
     assert acceptance.accepted_on is None and acceptance.state is AcceptanceState.REOPENED
@@ -47,8 +55,18 @@ def test_setting_the_same_state_again_records_nothing() -> None:
     assert len(acceptance.pending) == 1
 
 
-def test_reopening_needs_a_reason() -> None:
+def test_reopening_or_a_failure_open_set_by_a_clerk_needs_a_reason() -> None:
     assert _refusal(Acceptance(TOWN), "REOPENED", "2026-04-02") == "acceptance.reason"
+    assert _refusal(Acceptance(TOWN), "FAILURE_OPEN", "2026-04-02") == "acceptance.reason"
+
+
+def test_a_failure_open_set_by_the_process_takes_its_step_as_the_why() -> None:
+    acceptance = Acceptance(TOWN)
+    acceptance.set_state(
+        "FAILURE_OPEN", "2026-04-02", "", TODAY, stage="RECTIFICATION", step="SpotCheckFailed"
+    )
+    [event] = acceptance.pending
+    assert (event.state, event.stage, event.step) == ("FAILURE_OPEN", "RECTIFICATION", "SpotCheckFailed")
 
 
 def test_an_acceptance_before_the_plan_or_in_the_future_is_refused() -> None:

@@ -43,6 +43,8 @@ def town_facts() -> UnitFacts:
         non_residential_rectification_rate=HUNDRED,
         pipe_rectification_rate=HUNDRED,
         facility_rectification_rate=HUNDRED,
+        residential_self_check_pass_rate=HUNDRED,
+        non_residential_self_check_pass_rate=HUNDRED,
         has_problem_list=True,
         has_task_list=True,
     )
@@ -50,12 +52,8 @@ def town_facts() -> UnitFacts:
 
 @pytest.fixture
 def town_entries() -> AssessorEntries:
-    return AssessorEntries(
-        residential_self_check_pass_rate=HUNDRED,
-        residential_sample_pass_rate=HUNDRED,
-        non_residential_self_check_pass_rate=HUNDRED,
-        non_residential_sample_pass_rate=HUNDRED,
-    )
+    # A sheet naming no sampling plan: the sample pass rates are the assessor's
+    return AssessorEntries(residential_sample_pass_rate=HUNDRED, non_residential_sample_pass_rate=HUNDRED)
 
 
 @pytest.fixture

@@ -63,6 +63,8 @@ def snapshot(
         "pipe_rectification_rate": HUNDRED,
         "facility_rectification_rate": HUNDRED,
         "permit_issuance_rate": HUNDRED,
+        "residential_self_check_pass_rate": HUNDRED,
+        "non_residential_self_check_pass_rate": HUNDRED,
         "has_problem_list": True,
         "has_task_list": True,
         "unmatched_list_entries": 0,

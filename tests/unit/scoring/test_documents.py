@@ -96,17 +96,32 @@ def test_the_workbook_reads_back_with_the_right_totals_and_every_deduction(
     assert [(row[0], row[5]) for row in details] == [(1, 1.25), (1, 1.0), (4, 1.5)]
 
 
-def test_a_park_workbook_shows_the_penalty_and_the_summary_report(
-    park_rubric: Rubric, park_facts: UnitFacts, park_entries: AssessorEntries
-) -> None:
-    # A warning-film event in the window: 100 − 10 = 90.00 exactly → 优秀, the summary report may be submitted.
+def _park_workbook_totals(
+    park_rubric: Rubric, park_facts: UnitFacts, park_entries: AssessorEntries, kind: SheetKind
+) -> dict[str, object]:
+    # A warning-film event in the window: 100 − 10 = 90.00 exactly → 优秀.
     film = DatedEvent(14, EventKind.WARNING_FILM, date(2025, 1, 5), "长江警示片")
-    sheet = content(header(unit=PARK), park_facts, replace(park_entries, events=(*park_entries.events, film)))
+    entries = replace(park_entries, events=(*park_entries.events, film))
+    sheet = content(header(unit=PARK, kind=kind), park_facts, entries)
     book = openpyxl.load_workbook(
         io.BytesIO(sheet_xlsx(park_rubric, SheetDocument("p1", sheet, SIGNED, "x", "")))
     )
-    totals = {row[0].value: row[6].value for row in book["评分表"].iter_rows() if row[0].value}
+    return {row[0].value: row[6].value for row in book["评分表"].iter_rows() if row[0].value}
+
+
+def test_a_park_district_acceptance_workbook_shows_the_penalty_and_the_summary_report(
+    park_rubric: Rubric, park_facts: UnitFacts, park_entries: AssessorEntries
+) -> None:
+    totals = _park_workbook_totals(park_rubric, park_facts, park_entries, SheetKind.DISTRICT_ACCEPTANCE)
     assert (totals["扣分项*"], totals["总分"], totals["可否提交建设总结报告"]) == (-10, 90, "可以")
+
+
+def test_a_park_self_check_of_90_does_not_decide_the_summary_report(
+    park_rubric: Rubric, park_facts: UnitFacts, park_entries: AssessorEntries
+) -> None:
+    # 001 四 / DESIGN: the district-acceptance sheet's total decides, never the self-check's.
+    totals = _park_workbook_totals(park_rubric, park_facts, park_entries, SheetKind.SELF_CHECK)
+    assert totals["总分"] == 90 and "可否提交建设总结报告" not in totals
 
 
 def test_the_self_assessment_report_draft_tells_the_ledger_and_the_score(
@@ -127,13 +142,24 @@ def test_a_report_below_80_says_the_unit_may_not_apply(town_rubric: Rubric, town
     # at 0 %: 100 points short × 0.1 = 10 off item 8 (keeps 2 of 12) and off item 9 (8, 扣完为止 at 0).
     # 100 − 10 − 10 − 10 − 8 = 62 → 不合格
     zero = Decimal(0)
-    facts = replace(town_facts, pipe_rectification_rate=zero, facility_rectification_rate=zero)
-    entries = AssessorEntries(
+    facts = replace(
+        town_facts,
+        pipe_rectification_rate=zero,
+        facility_rectification_rate=zero,
         residential_self_check_pass_rate=zero,
-        residential_sample_pass_rate=zero,
         non_residential_self_check_pass_rate=zero,
-        non_residential_sample_pass_rate=zero,
     )
+    entries = AssessorEntries(residential_sample_pass_rate=zero, non_residential_sample_pass_rate=zero)
     sheet = SheetDocument("s2", content(header(kind=SheetKind.SELF_CHECK), facts, entries), SIGNED, "x", "")
     report = self_assessment_markdown(town_rubric, sheet, summary(), sheet.content.facts_read_at)
     assert "62.00 分，未达到合格等级（80分），暂不具备提交验收申请的条件" in report
+
+
+def test_a_park_self_assessment_report_leaves_the_summary_report_to_the_district_acceptance(
+    park_rubric: Rubric, park_facts: UnitFacts, park_entries: AssessorEntries
+) -> None:
+    # A perfect self-check (100) does not let the park submit its 建设总结报告: 001 四 / DESIGN.
+    sheet = SheetDocument("p2", content(header(unit=PARK), park_facts, park_entries), SIGNED, "x", "")
+    report = self_assessment_markdown(park_rubric, sheet, summary(), sheet.content.facts_read_at)
+    assert "以区县验收评分表得分（90分及以上）为准，自查得分不作依据（001 四）" in report
+    assert "可提交建设总结报告" not in report

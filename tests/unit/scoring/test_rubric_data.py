@@ -10,7 +10,7 @@ import pytest
 
 from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import RubricDataError, UnknownRubric
-from zdz_scoring.domain.facts import AssessorEntries, Figure, UnitFacts
+from zdz_scoring.domain.facts import AssessorEntries, Figure, SampleFigures, UnitFacts
 from zdz_scoring.domain.rubric import Discretionary, Rubric, load_rubric
 from zdz_scoring.domain.rubrics import get_rubric, park_2024, town_2024
 
@@ -91,11 +91,15 @@ def test_each_rubric_reads_only_its_own_figures(town_rubric: Rubric, park_rubric
     assert town_rubric.items_reading(Figure.PIPE_RECTIFICATION_RATE) == (8,)
 
 
-def test_every_figure_names_a_field_of_the_facts_or_the_entries() -> None:
+def test_every_figure_names_a_field_of_the_facts_or_of_the_entries_and_the_sample() -> None:
     fact_fields = {f.name for f in fields(UnitFacts)}
     entry_fields = {f.name for f in fields(AssessorEntries)}
+    sample_fields = {f.name for f in fields(SampleFigures)}
     for figure in Figure:
-        assert figure.value in (entry_fields if figure.entered_by_assessor else fact_fields)
+        if figure.from_sample:
+            assert figure.value in entry_fields & sample_fields
+        else:
+            assert figure.value in fact_fields
 
 
 def test_discretionary_rules_exist_exactly_where_the_criteria_allow_discretion(

@@ -19,11 +19,13 @@ from zdz_scoring.domain.records import (
     SheetIsSigned,
     SheetSigned,
     SheetState,
+    Signer,
     check_correction,
 )
 from zdz_scoring.domain.sheet import SheetKind
 
 SIGNED_AT = datetime(2025, 5, 2, 1, 0, tzinfo=UTC)
+TOWN_CLERK = Signer("unit:town-1", "UNIT", "张三")
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def draft(town_facts: UnitFacts, town_entries: AssessorEntries):  # type: ignore
 def _signed(sheet_id: str, sheet_content) -> ScoreSheet:  # type: ignore[no-untyped-def]
     sheet = ScoreSheet(sheet_id)
     sheet.save_draft(sheet_content)
-    sheet.sign(SIGNED_AT)
+    sheet.sign(SIGNED_AT, TOWN_CLERK)
     return sheet
 
 
@@ -61,7 +63,7 @@ def test_a_draft_can_be_revised_any_number_of_times(draft, town_facts, town_entr
 def test_signing_seals_the_draft_exactly_as_saved(draft) -> None:  # type: ignore[no-untyped-def]
     sheet = _signed("s1", draft)
     assert sheet.state is SheetState.SIGNED
-    assert sheet.pending[-1] == SheetSigned("s1", draft, SIGNED_AT)
+    assert sheet.pending[-1] == SheetSigned("s1", draft, SIGNED_AT, TOWN_CLERK)
 
 
 def test_a_signed_sheet_cannot_be_revised(draft) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +76,7 @@ def test_a_signed_sheet_cannot_be_revised(draft) -> None:  # type: ignore[no-unt
 def test_a_signed_sheet_cannot_be_signed_again(draft) -> None:  # type: ignore[no-untyped-def]
     sheet = _signed("s1", draft)
     with pytest.raises(SheetIsSigned):
-        sheet.sign(SIGNED_AT)
+        sheet.sign(SIGNED_AT, TOWN_CLERK)
 
 
 def test_a_draft_keeps_its_unit(draft, town_facts, town_entries) -> None:  # type: ignore[no-untyped-def]

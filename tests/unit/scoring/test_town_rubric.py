@@ -98,14 +98,15 @@ def test_item_5_each_missing_list_deducts_2_5_and_contradictions_are_discretiona
     )
     item = sheet.item(5)
     assert item.points == D("1.50")
-    assert item.deductions[0].reason == "缺少任务清单"
+    assert (item.deductions[0].reason, item.deductions[0].source) == ("台账：缺少任务清单", Source.LEDGER)
     # Both lists missing: 2 × 2.5 = 5 → 0.
     assert score_town(has_problem_list=False, has_task_list=False).item(5).points == D("0.00")
 
 
-def test_item_6_residential_uses_the_lowest_of_rectification_self_check_and_sample_rates(
+def test_item_6_residential_uses_the_lowest_of_rectification_ledger_self_check_and_typed_sample_rates(
     score_town: Scorer,
 ) -> None:
+    # A sheet naming no sampling plan: the sample rate is typed in; the self-check rate is the ledger's.
     # 问题整改率 95, 自查合格率 90, 抽查样本合格率 85.5 → lowest 85.5: 14.5 × 0.1 = 1.45. 10 − 1.45 = 8.55
     sheet = score_town(
         residential_rectification_rate=D(95),

@@ -49,7 +49,7 @@ def test_rates_and_dates_parse_from_text() -> None:
     )
     assert entries.application_date == date(2025, 6, 30)
     assert entries.residential_sample_pass_rate == Decimal("87.5")
-    assert entries.residential_self_check_pass_rate is None  # empty text: not given
+    assert entries.non_residential_sample_pass_rate is None  # empty text: not given
 
 
 @pytest.mark.parametrize(

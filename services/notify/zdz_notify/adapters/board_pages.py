@@ -12,7 +12,14 @@ from urllib.parse import urlencode
 import jinja2
 
 from zdz_notify.domain.messages import Moment
-from zdz_notify.domain.notices import Notice, NoticeStatus
+from zdz_notify.domain.notices import (
+    BoardObjection,
+    DemonstrationList,
+    Notice,
+    NoticeStatus,
+    ObjectionOutcome,
+)
+from zdz_notify.domain.objections import ObjectionLimits
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -24,6 +31,26 @@ _STATUS_CLASS = {
     NoticeStatus.SUSPENDED: "status-suspended",
     NoticeStatus.ENDED: "status-ended",
 }
+
+
+_OUTCOME_CLASS = {
+    ObjectionOutcome.OPEN: "status-suspended",
+    ObjectionOutcome.DISMISSED: "status-in",
+    ObjectionOutcome.UPHELD: "status-ended",
+}
+
+
+@dataclass(frozen=True)
+class ObjectionRow:
+    objection_id: str
+    objector: str  # shortened
+    source: str
+    text: str
+    raised: str
+    outcome: str
+    outcome_class: str
+    answer: str
+    resolved: str
 
 
 @dataclass(frozen=True)
@@ -42,10 +69,48 @@ class NoticeRow:
     objection_contact: str
     objection: str
     provisional: bool
+    channel_kind: str  # 当地媒体 / 政府网站; empty when the notice did not say
+    channel_name: str
+    channel_url: str  # shown as a link only when http(s)
+    objections: tuple[ObjectionRow, ...]
+    filing: str  # 备案: number, filed, acknowledged; empty until filed
+    open_for_objections: bool
+
+
+def _link(url: str) -> str:
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+def _objection_row(o: BoardObjection, labels: Mapping[str, str]) -> ObjectionRow:
+    return ObjectionRow(
+        objection_id=o.objection_id,
+        objector=o.objector or "匿名",
+        source=labels.get(o.source, o.source),
+        text=o.text,
+        raised=Moment(o.raised_at).time,
+        outcome=o.outcome.value,
+        outcome_class=_OUTCOME_CLASS[o.outcome],
+        answer=o.answer,
+        resolved=Moment(o.resolved_at).time,
+    )
+
+
+def _filing_text(notice: Notice, labels: Mapping[str, str]) -> str:
+    filing = notice.filing
+    if filing is None:
+        return ""
+    text = (
+        f"已于{Moment(filing.filed_at).date}报市级工作专班备案（{filing.filing_number}），"
+        f"备案得分{filing.total:.2f}分（{labels.get(filing.grade, filing.grade)}）"
+    )
+    if filing.acknowledged_at is not None:
+        return text + f"；市级工作专班已于{Moment(filing.acknowledged_at).date}确认备案"
+    return text + "；待市级工作专班确认"
 
 
 def notice_row(notice: Notice, now: datetime, labels: Mapping[str, str]) -> NoticeRow:
     status = notice.status(now)
+    channel = notice.channel
     return NoticeRow(
         id=notice.id,
         unit_name=notice.unit_name,
@@ -59,6 +124,12 @@ def notice_row(notice: Notice, now: datetime, labels: Mapping[str, str]) -> Noti
         objection_contact=notice.objection_contact,
         objection=notice.objection if status is NoticeStatus.SUSPENDED else "",
         provisional=notice.provisional,
+        channel_kind=labels.get(channel.kind, channel.kind) if channel else "",
+        channel_name=channel.name if channel else "",
+        channel_url=_link(channel.url) if channel else "",
+        objections=tuple(_objection_row(o, labels) for o in notice.objections),
+        filing=_filing_text(notice, labels),
+        open_for_objections=status is not NoticeStatus.ENDED and bool(notice.campaign),
     )
 
 
@@ -73,6 +144,49 @@ class BoardPages:
             loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
         )
         self._page = environment.get_template("board.html")
+        self._objection = environment.get_template("objection.html")
+        self._demonstration = environment.get_template("demonstration.html")
+
+    def objection_page(
+        self,
+        notice: Notice | None,
+        *,
+        now: datetime,
+        limits: ObjectionLimits,
+        token: str = "",
+        values: Mapping[str, str] | None = None,
+        error: str = "",
+        received: str = "",
+    ) -> str:
+        """The objection form of a notice (with `token`), a refusal (`error`) or the confirmation (`received`:
+        the objection's id)."""
+        return self._objection.render(
+            heading=BOARD_TITLE,
+            updated=Moment(now),
+            notice=notice_row(notice, now, self._labels) if notice else None,
+            token=token,
+            values={"name": "", "contact": "", "text": "", **(values or {})},
+            error=error,
+            received=received,
+            limits=limits,
+        )
+
+    def demonstration_page(self, lists: Sequence[DemonstrationList], *, now: datetime) -> str:
+        """The published 示范园区清单 (001 四), newest first."""
+        return self._demonstration.render(
+            heading=f"{BOARD_TITLE} · 示范园区清单",
+            updated=Moment(now),
+            lists=[
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "commendation": item.commendation,
+                    "units": item.units,
+                    "published": Moment(item.published_at).date,
+                }
+                for item in lists
+            ],
+        )
 
     def html(
         self,
@@ -83,7 +197,9 @@ class BoardPages:
         district_code: str = "",
         district_name: str = "",
         embed: bool = False,
+        demonstration: DemonstrationList | None = None,
     ) -> str:
+        """`demonstration`: the latest 示范园区清单, linked from its own section."""
         rows = [notice_row(n, now, self._labels) for n in notices]
         query = {"district": district_code} if district_code else {}
         return self._page.render(
@@ -92,6 +208,14 @@ class BoardPages:
             current=[r for r in rows if r.status != NoticeStatus.ENDED.value],
             past=[r for r in rows if r.status == NoticeStatus.ENDED.value],
             embed=embed,
+            base_url=base_url,
+            demonstration={
+                "title": demonstration.title,
+                "published": Moment(demonstration.published_at).date,
+                "units": demonstration.units,
+            }
+            if demonstration
+            else None,
             feed_url=f"{base_url}/board/feed.atom" + (f"?{urlencode(query)}" if query else ""),
             embed_url=f"{base_url}/board?{urlencode({**query, 'embed': '1'})}",
         )
@@ -141,8 +265,16 @@ class BoardPages:
                 f"{row.district_name}{row.unit_name}（{row.kind}）区县验收得分{row.score}分，等级{row.grade}。"
                 f"公示期：{row.period}。状态：{row.status}。异议受理：{row.objection_contact}"
             )
+            if row.channel_kind:
+                summary += f"。公示渠道：{row.channel_kind} {row.channel_name} {row.channel_url}".rstrip()
             if row.objection:
                 summary += f"。已收到异议，正在核查：{row.objection}"
+            for o in row.objections:
+                summary += f"。异议（{o.objector}）：{o.outcome}" + (
+                    f"，区县答复：{o.answer}" if o.answer else ""
+                )
+            if row.filing:
+                summary += f"。备案：{row.filing}"
             ET.SubElement(entry, "summary", {"type": "text"}).text = summary
         return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from zdz_common.eventstore.store import format_time
 from zdz_notify.adapters.orm import RecipientRecord
-from zdz_notify.adapters.payloads import scalar_values, unit_of
+from zdz_notify.adapters.payloads import listed_units, scalar_values, unit_of
 from zdz_notify.domain.recipients import RecipientKind, district_recipient, unit_recipient
 
 _DISTRICT_NAMED = {"zdz.registry.v1.DistrictRegistered", "zdz.registry.v1.DistrictUpdated"}
@@ -88,8 +88,10 @@ def observe(session: Session, payload: Message, now: datetime) -> None:
                 now,
                 district_code=district_code,
             )
-    unit = unit_of(payload)
-    if unit is not None and unit.id and unit.district_code:
+    units = {u.id: u for u in [*filter(None, [unit_of(payload)]), *listed_units(payload)] if u.id}
+    for unit in units.values():
+        if not unit.district_code:
+            continue
         _upsert(
             session,
             str(unit_recipient(unit.id)),
@@ -99,12 +101,13 @@ def observe(session: Session, payload: Message, now: datetime) -> None:
             district_code=unit.district_code,
             unit_kind=unit.kind,
         )
+    for district_code in {u.district_code for u in units.values() if u.district_code}:
         _upsert(
             session,
-            str(district_recipient(unit.district_code)),
+            str(district_recipient(district_code)),
             RecipientKind.DISTRICT,
             now,
-            district_code=unit.district_code,
+            district_code=district_code,
         )
 
 

@@ -132,6 +132,87 @@ class NoticeRecord(SQLModel, table=True):
     objection: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     published_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False, index=True))
     updated_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
+    # Where the notice appears (附件3/附件4 三（二）3), the sheet behind the score, the campaign (for objections).
+    channel_kind: str = Field(
+        default="", sa_column=sa.Column(sa.String(30), nullable=False, server_default="")
+    )
+    channel_name: str = Field(
+        default="", sa_column=sa.Column(sa.String(200), nullable=False, server_default="")
+    )
+    channel_url: str = Field(
+        default="", sa_column=sa.Column(sa.String(2000), nullable=False, server_default="")
+    )
+    sheet_id: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False, server_default=""))
+    campaign: str = Field(default="", sa_column=sa.Column(sa.String(40), nullable=False, server_default=""))
+
+
+class BoardObjectionRecord(SQLModel, table=True):
+    """An objection to a notice as the board shows it: the objector's name shortened, never a contact."""
+
+    __tablename__ = "notify_board_objection"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))  # from unit, campaign, objection id
+    notice_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False, index=True))
+    unit_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    objection_id: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    source: str = Field(sa_column=sa.Column(sa.String(30), nullable=False))
+    objector: str = Field(sa_column=sa.Column(sa.String(60), nullable=False))  # shortened, e.g. "张*"
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    raised_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
+    outcome: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))  # "", UPHELD or DISMISSED
+    answer: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    resolved_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
+
+
+class BoardFilingRecord(SQLModel, table=True):
+    """A result filed (备案) with the municipal task force, and the city's acknowledgement."""
+
+    __tablename__ = "notify_board_filing"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))  # from unit, campaign, number
+    unit_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False, index=True))
+    unit_name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    unit_kind: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    district_code: str = Field(sa_column=sa.Column(sa.String(40), nullable=False, index=True))
+    campaign: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+    filing_number: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    sheet_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    total: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))  # "92.50", from the sheet
+    grade: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    filed_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
+    acknowledged_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
+
+
+class DemonstrationListRecord(SQLModel, table=True):
+    """A published 示范园区清单 (001 四) with its commendation; `units` a JSON array of {id, name, district_code}."""
+
+    __tablename__ = "notify_demonstration_list"
+
+    id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))  # the event id
+    title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
+    commendation: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    units: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    published_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False, index=True))
+
+
+# Added to notify_notice by issue 11; a database made before has them added, empty (`add_missing_columns`).
+NOTICE_COLUMNS_SINCE_ISSUE_11 = ("channel_kind", "channel_name", "channel_url", "sheet_id", "campaign")
+
+
+def add_missing_columns(engine: sa.Engine) -> None:
+    """Add the notice board's later columns to a notify_notice table created before them (empty text: such
+    notices show no channel and take objections only through their contact)."""
+    present = {column["name"] for column in sa.inspect(engine).get_columns(NoticeRecord.__tablename__)}
+    missing = [name for name in NOTICE_COLUMNS_SINCE_ISSUE_11 if name not in present]
+    if not missing:
+        return
+    table = NoticeRecord.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        for name in missing:
+            kind = table.columns[name].type.compile(engine.dialect)
+            connection.execute(
+                sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind} NOT NULL DEFAULT ''")
+            )
 
 
 NOTIFY_TABLES = [
@@ -142,4 +223,7 @@ NOTIFY_TABLES = [
     NotificationRecord.__table__,
     DeliveryRecord.__table__,
     NoticeRecord.__table__,
+    BoardObjectionRecord.__table__,
+    BoardFilingRecord.__table__,
+    DemonstrationListRecord.__table__,
 ]

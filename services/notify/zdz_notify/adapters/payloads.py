@@ -134,16 +134,37 @@ def scalar_values(message: Message) -> dict[str, str]:
     return values
 
 
+def _unit_ref(ref: Any) -> UnitRef:
+    kind = _enum_name(
+        ref.DESCRIPTOR.fields_by_name["kind"], ref.kind
+    )  # "TOWN", "PARK_GROUP", as routing reads
+    return UnitRef(id=ref.id, district_code=ref.district_code, kind=kind, name=ref.name)
+
+
+def _is_unit_list(field: FieldDescriptor) -> bool:
+    return (
+        field.is_repeated
+        and field.type == FieldDescriptor.TYPE_MESSAGE
+        and field.message_type.full_name == UNIT_REF
+    )
+
+
+def units_at(message: Message, name: str) -> list[UnitRef]:
+    """The units of a `repeated zdz.events.v1.UnitRef` field (a route's `each`)."""
+    return [_unit_ref(ref) for ref in getattr(message, name)]
+
+
+def listed_units(message: Message) -> list[UnitRef]:
+    """Every unit of the message's `repeated zdz.events.v1.UnitRef` fields."""
+    return [u for f in message.DESCRIPTOR.fields if _is_unit_list(f) for u in units_at(message, f.name)]
+
+
 def unit_of(message: Message) -> UnitRef | None:
     """The unit the event is about, from its `unit` field; None when it has none."""
     field = message.DESCRIPTOR.fields_by_name.get("unit")
     if field is None or field.message_type is None or field.message_type.full_name != UNIT_REF:
         return None
-    ref = getattr(message, "unit")  # noqa: B009 - the field is found by name, not known statically
-    kind = _enum_name(
-        ref.DESCRIPTOR.fields_by_name["kind"], ref.kind
-    )  # "TOWN", "PARK_GROUP", as routing reads
-    return UnitRef(id=ref.id, district_code=ref.district_code, kind=kind, name=ref.name)
+    return _unit_ref(getattr(message, "unit"))  # noqa: B009 - the field is found by name, not known statically
 
 
 def timestamp_field(message: Message, name: str) -> datetime | None:
@@ -169,6 +190,7 @@ def shape_of(full_name: str, vocabulary: dict[str, str]) -> PayloadShape | None:
             if not f.is_repeated and f.message_type is not None and f.message_type.full_name == TIMESTAMP
         ),
         sample=template_fields(cls(), vocabulary),
+        unit_lists=frozenset(f.name for f in descriptor.fields if _is_unit_list(f)),
     )
 
 

@@ -13,6 +13,63 @@ from datetime import datetime
 from decimal import Decimal
 
 
+class ObjectionOutcome(enum.StrEnum):
+    OPEN = "核查中"
+    DISMISSED = "异议不成立，恢复公示"
+    UPHELD = "异议成立，退回整改"
+
+
+@dataclass(frozen=True)
+class NoticeChannel:
+    """Where the notice appears: 当地媒体 (LOCAL_MEDIA) or 政府网站 (GOVERNMENT_PORTAL), its name and address."""
+
+    kind: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class BoardObjection:
+    """An objection as the board shows it: the objector's name shortened, no contact details."""
+
+    objection_id: str
+    source: str  # PUBLIC_BOARD or RECEIVED
+    objector: str
+    text: str
+    raised_at: datetime
+    outcome: ObjectionOutcome
+    answer: str  # the district's answer, once resolved
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Filing:
+    """备案 with the municipal task force (附件3/附件4 三（二）3), with the total and grade of the sheet filed."""
+
+    unit_id: str
+    unit_name: str
+    unit_kind: str
+    district_code: str
+    district_name: str
+    campaign: str
+    filing_number: str
+    total: Decimal
+    grade: str
+    filed_at: datetime
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DemonstrationList:
+    """A published 示范园区清单 (001 四) with its commendation; `units` are (name, district name) pairs."""
+
+    id: str
+    title: str
+    commendation: str
+    units: tuple[tuple[str, str], ...]
+    published_at: datetime
+
+
 class NoticeStatus(enum.StrEnum):
     IN_NOTICE = "公示中"
     SUSPENDED = "暂停公示（异议核查中）"
@@ -37,6 +94,11 @@ class Notice:
     objection: str
     published_at: datetime
     updated_at: datetime
+    channel: NoticeChannel | None = None  # None for notices published before channels were recorded
+    sheet_id: str = ""  # the district-acceptance sheet behind the score
+    campaign: str = ""
+    objections: tuple[BoardObjection, ...] = ()
+    filing: Filing | None = None
 
     def status(self, now: datetime) -> NoticeStatus:
         if self.suspended:

@@ -3,7 +3,10 @@
 For each event type the table names its payload, a title and text template, and routes: an audience (the
 unit, its district task force, the municipal task force, the integrating systems that subscribe to the
 type, the public) with the channels it hears the event on, optionally only when payload fields have given
-values. Integrating systems subscribe to the types whose routes include "integrations".
+values. A route with `each` names repeated UnitRef fields of an event about several units (a spot-check round,
+the 示范园区清单): its unit or district audience is every listed unit, or their districts, each told once.
+Integrating systems subscribe to the types whose routes include "integrations". Types the services publish that
+tell no one are listed as `ignored`, so that a type neither routed nor ignored is noticed.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class Route:
     audience: Audience
     channels: tuple[Channel, ...]
     when: tuple[tuple[str, str], ...] = ()
+    each: tuple[str, ...] = ()  # repeated UnitRef fields whose units (or their districts) are the audience
 
     def applies(self, values: Mapping[str, str]) -> bool:
         return all(values.get(name) == wanted for name, wanted in self.when)
@@ -88,7 +92,12 @@ class EventRule:
 
     @property
     def needs_unit(self) -> bool:
-        return any(route.audience in NEEDS_UNIT for route in self.routes)
+        return any(route.audience in NEEDS_UNIT and not route.each for route in self.routes)
+
+    @property
+    def unit_lists(self) -> tuple[str, ...]:
+        """The repeated UnitRef fields its routes fan out over."""
+        return tuple(dict.fromkeys(name for route in self.routes for name in route.each))
 
     @property
     def to_board(self) -> bool:
@@ -104,6 +113,7 @@ class PayloadShape:
     scalar_fields: frozenset[str]
     timestamp_fields: frozenset[str]
     sample: Mapping[str, Any]  # template fields of a default instance
+    unit_lists: frozenset[str] = frozenset()  # fields of type `repeated zdz.events.v1.UnitRef`
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,7 @@ class Subscriber:
 class Addressee:
     recipient: RecipientId
     channel: Channel
+    about: UnitRef | None = None  # the listed unit a fanned-out route reached it through
 
 
 class MissingUnit(InvalidArgument):
@@ -131,6 +142,7 @@ class MissingUnit(InvalidArgument):
 class RoutingTable:
     rules: Mapping[str, EventRule]
     vocabulary: Mapping[str, str] = field(default_factory=dict)
+    ignored: frozenset[str] = frozenset()  # published types that tell no one, on purpose
 
     def rule_for(self, event_type: str) -> EventRule | None:
         return self.rules.get(event_type)
@@ -166,11 +178,26 @@ class RoutingTable:
         unit: UnitRef | None,
         values: Mapping[str, str],
         subscribers: Sequence[Subscriber],
+        unit_lists: Mapping[str, Sequence[UnitRef]] | None = None,
     ) -> list[Addressee]:
-        """Everyone who hears an event of `rule`, once per recipient and channel, in route order."""
-        found: dict[tuple[RecipientId, Channel], None] = {}
+        """Everyone who hears an event of `rule`, once per recipient and channel, in route order;
+        `unit_lists`: the units of the repeated UnitRef fields that `each` routes name."""
+        found: dict[tuple[RecipientId, Channel], UnitRef | None] = {}
         for route in rule.routes:
             if not route.applies(values):
+                continue
+            if route.each:
+                listed = [u for name in route.each for u in (unit_lists or {}).get(name, ())]
+                for about in listed:
+                    if not about.id or not about.district_code:
+                        continue  # a listed unit without id or district cannot be told
+                    recipient = (
+                        unit_recipient(about.id)
+                        if route.audience is Audience.UNIT
+                        else district_recipient(about.district_code)
+                    )
+                    for channel in route.channels:
+                        found.setdefault((recipient, channel), about)
                 continue
             if route.audience in NEEDS_UNIT and (unit is None or not unit.id or not unit.district_code):
                 raise MissingUnit(
@@ -191,8 +218,8 @@ class RoutingTable:
                     recipients = [s.recipient for s in subscribers if s.hears(rule.event_type)]
             for recipient in recipients:
                 for channel in route.channels:
-                    found[(recipient, channel)] = None
-        return [Addressee(recipient, channel) for recipient, channel in found]
+                    found.setdefault((recipient, channel), None)
+        return [Addressee(recipient, channel, about) for (recipient, channel), about in found.items()]
 
 
 def subject_matches(pattern: str, subject: str) -> bool:
@@ -221,7 +248,7 @@ def _text(entry: Mapping[str, Any], key: str, where: str, *, required: bool = Tr
 def _route(entry: Any, where: str) -> Route:
     if not isinstance(entry, Mapping):
         raise RoutingTableError("须为表 (a table with `to` and `channels`)", field=where)
-    unknown = set(entry) - {"to", "channels", "when"}
+    unknown = set(entry) - {"to", "channels", "when", "each"}
     if unknown:
         raise RoutingTableError(f"未知的键 {sorted(unknown)} (unknown keys)", field=where)
     try:
@@ -251,15 +278,24 @@ def _route(entry: Any, where: str) -> Route:
     if not isinstance(when, Mapping) or not all(isinstance(v, str | bool | int) for v in when.values()):
         raise RoutingTableError("须为字段名到取值的表 (field = value)", field=f"{where}.when")
     pairs = tuple(sorted((k, str(v).lower() if isinstance(v, bool) else str(v)) for k, v in when.items()))
-    return Route(audience, tuple(dict.fromkeys(channels)), pairs)
+    each = entry.get("each", [])
+    each = [each] if isinstance(each, str) else each
+    if not isinstance(each, list) or not all(isinstance(name, str) and name for name in each):
+        raise RoutingTableError("须为字段名或字段名数组 (repeated UnitRef fields)", field=f"{where}.each")
+    if each and audience not in NEEDS_UNIT:
+        raise RoutingTableError(
+            f"each 只用于 unit 或 district，不能用于 {audience.value} (each fans out to units or districts)",
+            field=f"{where}.each",
+        )
+    return Route(audience, tuple(dict.fromkeys(channels)), pairs, tuple(each))
 
 
 def parse_routing_table(document: Mapping[str, Any]) -> RoutingTable:
     """The table from its TOML document; RoutingTableError naming the entry and key that are wrong."""
-    unknown = set(document) - {"event", "vocabulary"}
+    unknown = set(document) - {"event", "vocabulary", "ignored"}
     if unknown:
         raise RoutingTableError(
-            f"未知的顶层键 {sorted(unknown)} (expected [[event]] and [vocabulary])", field="routing"
+            f"未知的顶层键 {sorted(unknown)} (expected [[event]], [vocabulary] and ignored)", field="routing"
         )
     vocabulary = document.get("vocabulary", {})
     if not isinstance(vocabulary, Mapping) or not all(isinstance(v, str) for v in vocabulary.values()):
@@ -308,7 +344,13 @@ def parse_routing_table(document: Mapping[str, Any]) -> RoutingTable:
             except TemplateError as exc:
                 raise RoutingTableError(exc.message, field=exc.field) from exc
         rules[event_type] = rule
-    return RoutingTable(rules, {**shared, **vocabulary})
+    ignored = document.get("ignored", [])
+    if not isinstance(ignored, list) or not all(isinstance(t, str) and _EVENT_TYPE.match(t) for t in ignored):
+        raise RoutingTableError("须为事件类型数组 (zdz.<服务>.<聚合>.<事件>)", field="ignored")
+    both = sorted(set(ignored) & set(rules))
+    if both:
+        raise RoutingTableError(f"{both} 既有路由又列为不通知 (routed and ignored)", field="ignored")
+    return RoutingTable(rules, {**shared, **vocabulary}, frozenset(ignored))
 
 
 def shared_vocabulary() -> dict[str, str]:
@@ -335,6 +377,12 @@ def check_against_contracts(
                 field=f"{where}.routes",
             )
         for route in rule.routes:
+            for name in route.each:
+                if name not in shape.unit_lists:
+                    raise RoutingTableError(
+                        f"{rule.payload} 没有 repeated zdz.events.v1.UnitRef 字段 {name!r} (each: unknown field)",
+                        field=f"{where}.each",
+                    )
             for name, _ in route.when:
                 if name not in shape.scalar_fields:
                     raise RoutingTableError(

@@ -19,7 +19,9 @@ from zdz_common.nats_streams import connect, ensure_stream, stream_name
 from zdz_common.runtime import ServiceRuntime
 from zdz_notify.adapters.board_pages import BoardPages
 from zdz_notify.adapters.email_sender import EmailSender
+from zdz_notify.adapters.rate_limit import ClientThrottle
 from zdz_notify.adapters.webhook_sender import WebhookSender
+from zdz_notify.adapters.workflow_desk import WorkflowObjectionDesk
 from zdz_notify.bootstrap import CONSUMER, bootstrap
 from zdz_notify.config import NotifyConfig
 from zdz_notify.domain.deliveries import Sender
@@ -28,6 +30,7 @@ from zdz_notify.entrypoints.board_http import BoardServer
 from zdz_notify.entrypoints.grpc_api import NotifyServicer
 from zdz_notify.service_layer.delivery import DeliveryWorker
 from zdz_notify.service_layer.inbox import InboxBell, InboxFeed
+from zdz_notify.service_layer.objections import FormTokens, PublicObjections
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +93,32 @@ class NotifyApp:
             )
         runtime.run_task("notify deliveries", self.worker.run)
         runtime.relay_outbox(self.service.engine)
+        desk = WorkflowObjectionDesk(
+            config.workflow_address, token=config.auth.service_token, tls=config.auth.tls
+        )
+        settings = config.objections
+        objections = PublicObjections(
+            self.service,
+            desk,
+            ClientThrottle(settings.rate_limit),
+            FormTokens(settings.form_secret, settings.form_max_age, self._clock),
+            settings.limits,
+            self._clock,
+        )
         self._board = BoardServer(
             config.board_address,
             self.service,
             BoardPages(self.service.table.vocabulary),
+            objections,
             clock=self._clock,
             public_base_url=config.board_public_url,
             frame_ancestors=config.board_frame_ancestors,
+            trust_forwarded_for=settings.trust_forwarded_for,
         )
         runtime.on_shutdown(self.service.engine.dispose)
         runtime.on_shutdown(lambda: executor.shutdown(wait=True))
         runtime.on_shutdown(self._board.stop)
+        runtime.on_shutdown(desk.close)
         self._board.start()
         await runtime.start()
 

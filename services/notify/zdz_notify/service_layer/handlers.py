@@ -34,6 +34,7 @@ from zdz_notify.adapters.payloads import (
     template_fields,
     timestamp_field,
     unit_of,
+    units_at,
 )
 from zdz_notify.domain.deliveries import DeliveryStatus
 from zdz_notify.domain.messages import Moment, render
@@ -103,6 +104,10 @@ class EventHandler:
     def _handle(self, session: Session, envelope: Envelope) -> None:
         rule = self._table.rule_for(envelope.type)
         if rule is None:
+            if envelope.type not in self._table.ignored:
+                log.warning(
+                    "%s %s: a type the routing table neither routes nor ignores", envelope.type, envelope.id
+                )
             return  # no one is told of this type; the event is still marked processed
         payload = decode(envelope.data)
         if payload.DESCRIPTOR.full_name != rule.payload:
@@ -122,9 +127,12 @@ class EventHandler:
             unit=unit,
             values=scalar_values(payload),
             subscribers=subscribers(session) if rule.offered_to_integrations else [],
+            unit_lists={name: units_at(payload, name) for name in rule.unit_lists},
         )
         if not addressees:
             return
+        if any(a.channel is Channel.BOARD for a in addressees):
+            apply_to_board(session, envelope, payload, now)
         event_time = envelope.time.ToDatetime(tzinfo=now.tzinfo)
         fields = {
             **template_fields(payload, self._vocabulary),
@@ -139,6 +147,7 @@ class EventHandler:
         endpoints = _endpoints(session, addressees)
         for addressee in addressees:
             recipient = str(addressee.recipient)
+            about = addressee.about or unit
             notification = notification_id(envelope.id, recipient, addressee.channel)
             notifications.append(
                 {
@@ -152,8 +161,8 @@ class EventHandler:
                     "document": cloudevent_document(envelope, payload, recipient=recipient, title=title)
                     if addressee.channel is Channel.WEBHOOK
                     else "",
-                    "unit_id": unit.id if unit else "",
-                    "district_code": unit.district_code if unit else "",
+                    "unit_id": about.id if about else "",
+                    "district_code": about.district_code if about else "",
                     "event_time": format_time(event_time),
                     "created_at": created,
                     "read_by": "",
@@ -174,8 +183,6 @@ class EventHandler:
                 }
                 for endpoint_id in endpoints.get((recipient, addressee.channel), [])
             )
-            if addressee.channel is Channel.BOARD:
-                apply_to_board(session, envelope, payload, now)
         session.execute(sa.insert(NotificationRecord), notifications)
         if deliveries:
             session.execute(sa.insert(DeliveryRecord), deliveries)

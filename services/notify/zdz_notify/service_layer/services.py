@@ -4,6 +4,7 @@ recorded as an audit event, and the queries behind the inbox, the delivery lists
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,7 +22,10 @@ from zdz_common.eventstore.store import format_time, parse_time, utc_now
 from zdz_common.unit_of_work import UnitOfWorkFactory
 from zdz_notify.adapters import directory
 from zdz_notify.adapters.orm import (
+    BoardFilingRecord,
+    BoardObjectionRecord,
     DeliveryRecord,
+    DemonstrationListRecord,
     EmailAddressRecord,
     IntegrationRecord,
     NoticeRecord,
@@ -48,7 +52,14 @@ from zdz_notify.domain.events import (
     WebhookRegistered,
     WebhookRemoved,
 )
-from zdz_notify.domain.notices import Notice
+from zdz_notify.domain.notices import (
+    BoardObjection,
+    DemonstrationList,
+    Filing,
+    Notice,
+    NoticeChannel,
+    ObjectionOutcome,
+)
 from zdz_notify.domain.recipients import (
     Channel,
     RecipientId,
@@ -465,19 +476,110 @@ class NotifyService:
             return directory.district_name(session, district_code) or district_code
 
     def notices(self, district_code: str = "") -> list[Notice]:
-        """Every notice on the board, newest first; only one district's when `district_code` is given."""
+        """Every notice on the board, newest first, with its objections and filing; only one district's when
+        `district_code` is given."""
         with Session(self.engine) as session:
-            query = (
-                select(NoticeRecord, RecipientRecord.name)
-                .outerjoin(
-                    RecipientRecord, col(RecipientRecord.id) == "district:" + col(NoticeRecord.district_code)
+            return self._notices(session, district_code)
+
+    def notice(self, notice_id: str) -> Notice | None:
+        with Session(self.engine) as session:
+            found = self._notices(session, notice_id=notice_id)
+        return found[0] if found else None
+
+    def demonstration_lists(self) -> list[DemonstrationList]:
+        """The published 示范园区清单, newest first."""
+        with Session(self.engine) as session:
+            records = session.exec(
+                select(DemonstrationListRecord).order_by(col(DemonstrationListRecord.published_at).desc())
+            ).all()
+            return [
+                DemonstrationList(
+                    id=r.id,
+                    title=r.title,
+                    commendation=r.commendation,
+                    units=tuple(
+                        (
+                            u["name"],
+                            directory.district_name(session, u["district_code"]) or u["district_code"],
+                        )
+                        for u in json.loads(r.units)
+                    ),
+                    published_at=parse_time(r.published_at),
                 )
-                .order_by(col(NoticeRecord.published_at).desc(), col(NoticeRecord.id))
+                for r in records
+            ]
+
+    def _notices(self, session: Session, district_code: str = "", notice_id: str = "") -> list[Notice]:
+        query = (
+            select(NoticeRecord, RecipientRecord.name)
+            .outerjoin(
+                RecipientRecord, col(RecipientRecord.id) == "district:" + col(NoticeRecord.district_code)
             )
-            if district_code:
-                query = query.where(NoticeRecord.district_code == district_code)
-            rows = session.exec(query).all()
-        return [_notice(record, district or record.district_code) for record, district in rows]
+            .order_by(col(NoticeRecord.published_at).desc(), col(NoticeRecord.id))
+        )
+        if district_code:
+            query = query.where(NoticeRecord.district_code == district_code)
+        if notice_id:
+            query = query.where(NoticeRecord.id == notice_id)
+        rows = session.exec(query).all()
+        ids = [record.id for record, _ in rows]
+        objections: dict[str, list[BoardObjection]] = {}
+        for o in session.exec(
+            select(BoardObjectionRecord)
+            .where(col(BoardObjectionRecord.notice_id).in_(ids))
+            .order_by(col(BoardObjectionRecord.raised_at))
+        ).all():
+            objections.setdefault(o.notice_id, []).append(_objection(o))
+        units = {record.unit_id for record, _ in rows}
+        filings = {
+            (f.unit_id, f.campaign): f
+            for f in session.exec(
+                select(BoardFilingRecord)
+                .where(col(BoardFilingRecord.unit_id).in_(units))
+                .order_by(col(BoardFilingRecord.filed_at))
+            ).all()
+        }
+        notices = []
+        for record, district in rows:
+            name = district or record.district_code
+            filing = filings.get((record.unit_id, record.campaign)) if record.campaign else None
+            notices.append(
+                dataclasses.replace(
+                    _notice(record, name),
+                    objections=tuple(objections.get(record.id, ())),
+                    filing=_filing(filing, name) if filing else None,
+                )
+            )
+        return notices
+
+
+def _objection(record: BoardObjectionRecord) -> BoardObjection:
+    return BoardObjection(
+        objection_id=record.objection_id,
+        source=record.source,
+        objector=record.objector,
+        text=record.text,
+        raised_at=parse_time(record.raised_at),
+        outcome=ObjectionOutcome[record.outcome] if record.outcome else ObjectionOutcome.OPEN,
+        answer=record.answer,
+        resolved_at=parse_time(record.resolved_at) if record.resolved_at else None,
+    )
+
+
+def _filing(record: BoardFilingRecord, district_name: str) -> Filing:
+    return Filing(
+        unit_id=record.unit_id,
+        unit_name=record.unit_name,
+        unit_kind=record.unit_kind,
+        district_code=record.district_code,
+        district_name=district_name,
+        campaign=record.campaign,
+        filing_number=record.filing_number,
+        total=Decimal(record.total or "0"),
+        grade=record.grade,
+        filed_at=parse_time(record.filed_at),
+        acknowledged_at=parse_time(record.acknowledged_at) if record.acknowledged_at else None,
+    )
 
 
 def _notice(record: NoticeRecord, district_name: str) -> Notice:
@@ -499,4 +601,9 @@ def _notice(record: NoticeRecord, district_name: str) -> Notice:
         objection=record.objection,
         published_at=published_at,
         updated_at=parse_time(record.updated_at),
+        channel=NoticeChannel(record.channel_kind, record.channel_name, record.channel_url)
+        if record.channel_kind or record.channel_name
+        else None,
+        sheet_id=record.sheet_id,
+        campaign=record.campaign,
     )

@@ -1,6 +1,8 @@
 """Who may call which registry RPC (issue 7), one line per RPC. Checked by the servicers through
 `zdz_common.authorisation.Guard`; a method without a line is refused.
 
+Task verification (销号) is the district task force's: a unit never verifies its own rectification (issue 11).
+
 Reads: the directory of districts and units is the published list (000 附件1/附件2), so every signed-in
 organisation reads it; a unit's ledger, problems and facts are read by the unit, its district's task force, the
 municipal task force, integrations and services; a district's progress by its task force and those above; the
@@ -12,6 +14,7 @@ from __future__ import annotations
 from zdz_common.authorisation import (
     AUDITORS,
     MUNICIPAL,
+    OWN_DISTRICT,
     OWN_UNIT,
     READS_DISTRICT,
     READS_UNIT,
@@ -74,7 +77,13 @@ LEDGER_POLICY: Policy = {
     "OpenTask": _OWN_LEDGER,
     "AssignTask": _OWN_LEDGER,
     "RectifyTask": _OWN_LEDGER,
-    "VerifyTask": _OWN_LEDGER,
+    # Nobody accepts their own work (issue 11): the unit rectifies, its district's task force verifies.
+    "VerifyTask": Rule(
+        "issue11.verify-not-own-work",
+        "整改销号由单元所属区县工作专班核验，单元不能核验本单元的整改 "
+        "(a task's rectification is verified by the unit's district task force, not by the unit that did it)",
+        OWN_DISTRICT | SERVICE,
+    ),
     "ListLedgerRows": _LEDGER_READ,
     "GetProblem": _LEDGER_READ,
     "ListProblems": _LEDGER_READ,

@@ -26,10 +26,11 @@ from zdz_common.eventstore.store import parse_time
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import LedgerSummary, Ratio
-from zdz_scoring.domain.facts import Figure
+from zdz_scoring.domain.engine import figure_source
+from zdz_scoring.domain.facts import Figure, read_figure
 from zdz_scoring.domain.records import SheetContent
 from zdz_scoring.domain.rubric import Rubric, RubricItem
-from zdz_scoring.domain.sheet import Deduction, ItemResult, Source
+from zdz_scoring.domain.sheet import Deduction, ItemResult, SheetKind, Source
 
 TEMPLATES = Path(__file__).parent / "templates"
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
@@ -155,8 +156,11 @@ def _totals(rubric: Rubric, content: SheetContent) -> dict[str, Any]:
         "total": _points(result.total),
         "grade": result.grade.label,
         "may_apply": "可以" if result.may_apply_for_acceptance else "不可以",
+        "has_summary_report": rubric.summary_report_from is not None,
+        # 001 四: only the district acceptance's total decides the 建设总结报告 (DESIGN)
         "summary_report": None
         if rubric.summary_report_from is None
+        or content.header.sheet_kind is not SheetKind.DISTRICT_ACCEPTANCE
         else ("可以" if result.may_submit_summary_report else "不可以"),
     }
 
@@ -164,8 +168,7 @@ def _totals(rubric: Rubric, content: SheetContent) -> dict[str, Any]:
 def _figures(content: SheetContent) -> list[dict[str, str]]:
     rows = []
     for figure in Figure:
-        source = content.entries if figure.entered_by_assessor else content.facts
-        value = getattr(source, figure.value)
+        value = read_figure(figure, content.facts, content.entries, content.sample)
         if value is None:
             continue
         if isinstance(value, bool):
@@ -178,7 +181,7 @@ def _figures(content: SheetContent) -> list[dict[str, str]]:
             {
                 "label": figure.label,
                 "value": text,
-                "source": "评分人录入" if figure.entered_by_assessor else "台账",
+                "source": figure_source(figure, content.sample).label,
             }
         )
     for finding in content.ledger_findings:
@@ -212,6 +215,11 @@ def _sheet_context(rubric: Rubric, sheet: SheetDocument) -> dict[str, Any]:
             "signed_at": _moment(sheet.signed_at),
             "signed_by": sheet.signed_by,
             "facts_read_at": _moment(sheet.content.facts_read_at),
+            "panel": "；".join(
+                "，".join(part for part in (m.name, m.organisation, m.duty) if part)
+                for m in header.panel_members
+            ),
+            "sampling_plan": header.sampling_plan_id,
         },
         "rows": table_rows(rubric, sheet.content),
         "sections": [

@@ -13,12 +13,22 @@ from zdz_scoring.adapters.wire import (
     spot_check_to_pb,
     timestamp,
     unit_to_pb,
+    verdict_to_pb,
 )
-from zdz_scoring.domain.records import Event, SamplingPlanDrawn, SheetDraftSaved, SheetSigned, SpotCheckDrawn
+from zdz_scoring.domain.records import (
+    Event,
+    SampleVerdictsRecorded,
+    SamplingPlanDrawn,
+    SheetDraftSaved,
+    SheetSigned,
+    Signer,
+    SpotCheckDrawn,
+)
 
 SHEET_DRAFT_SAVED = "zdz.scoring.score_sheet.draft_saved"
 SHEET_SIGNED = "zdz.scoring.score_sheet.signed"
 SAMPLING_PLAN_DRAWN = "zdz.scoring.sampling_plan.drawn"
+SAMPLE_VERDICTS_RECORDED = "zdz.scoring.sampling_plan.verdicts_recorded"
 SPOT_CHECK_DRAWN = "zdz.scoring.spot_check.drawn"
 
 
@@ -46,6 +56,14 @@ def to_new_event(event: Event) -> NewEvent:
             )
         case SheetSigned():
             header, result = event.content.header, event.content.result
+            sheet = content_to_pb(event.content)
+            sheet.signer_organisation = event.signer.organisation
+            sheet.signer_role = event.signer.role
+            sheet.signer_person = event.signer.person
+            sheet.signed_by = str(event.signer)
+            sheet.signed_at.CopyFrom(timestamp(event.signed_at))
+            sheet.imported = event.imported
+            sheet.import_evidence.extend(event.import_evidence)
             return NewEvent(
                 SHEET_SIGNED,
                 events_pb2.ScoreSheetSigned(
@@ -58,7 +76,7 @@ def to_new_event(event: Event) -> NewEvent:
                     assessor=header.assessor,
                     signed_at=timestamp(event.signed_at),
                     replaces_sheet_id=header.replaces_sheet_id,
-                    sheet=content_to_pb(event.content),
+                    sheet=sheet,
                 ),
             )
         case SamplingPlanDrawn():
@@ -73,8 +91,19 @@ def to_new_event(event: Event) -> NewEvent:
                     plan=plan,
                 ),
             )
+        case SampleVerdictsRecorded():
+            return NewEvent(
+                SAMPLE_VERDICTS_RECORDED,
+                events_pb2.SampleVerdictsRecorded(
+                    unit=unit_to_pb(event.unit),
+                    plan_id=event.plan_id,
+                    verdicts=[verdict_to_pb(v) for v in event.verdicts],
+                ),
+            )
         case SpotCheckDrawn():
-            spot_check = spot_check_to_pb(event.draw_id, event.candidates, event.draw)
+            spot_check = spot_check_to_pb(
+                event.draw_id, event.candidates, event.draw, event.round, event.closes_on
+            )
             return NewEvent(
                 SPOT_CHECK_DRAWN,
                 events_pb2.SpotCheckDrawn(
@@ -91,6 +120,8 @@ def to_new_event(event: Event) -> NewEvent:
                         for district in spot_check.districts
                     ],
                     spot_check=spot_check,
+                    round=spot_check.round,
+                    closes_on=spot_check.closes_on,
                 ),
             )
 
@@ -101,10 +132,19 @@ def sheet_event(recorded: RecordedEvent) -> SheetDraftSaved | SheetSigned:
         saved = recorded.payload(events_pb2.ScoreSheetDraftSaved)
         return SheetDraftSaved(saved.sheet_id, content_from_pb(saved.sheet))  # type: ignore[attr-defined]
     signed = recorded.payload(events_pb2.ScoreSheetSigned)
+    sheet = signed.sheet  # type: ignore[attr-defined]
+    # Sheets signed before the signer was recorded on them: the signing call's actor, as the event records it.
+    signer = (
+        Signer(sheet.signer_organisation, sheet.signer_role, sheet.signer_person)
+        if sheet.signer_role
+        else Signer(recorded.actor.organisation, recorded.actor.role, recorded.actor.person)
+    )
     return SheetSigned(
         signed.sheet_id,  # type: ignore[attr-defined]
-        content_from_pb(signed.sheet),  # type: ignore[attr-defined]
+        content_from_pb(sheet),
         from_timestamp(signed.signed_at),  # type: ignore[attr-defined]
+        signer,
+        tuple(sheet.import_evidence),
     )
 
 

@@ -44,6 +44,16 @@ class SheetReplacement(SQLModel, table=True):
     sheet_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
 
 
+class PlanUse(SQLModel, table=True):
+    """The signed district acceptance a sampling plan serves (its round), the latest of its corrections: a new
+    round of acceptance draws a new plan (000 附件3/附件4 三(三))."""
+
+    __tablename__ = "scoring_plan_use"
+
+    plan_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    sheet_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+
+
 class SamplingPlanView(SQLModel, table=True):
     """A recorded sampling plan; `body` is its zdz.scoring.v1.SamplingPlan (population included)."""
 
@@ -72,6 +82,7 @@ class SpotCheckView(SQLModel, table=True):
 SCORING_TABLES = [
     SheetView.__table__,
     SheetReplacement.__table__,
+    PlanUse.__table__,
     SamplingPlanView.__table__,
     SpotCheckView.__table__,
 ]

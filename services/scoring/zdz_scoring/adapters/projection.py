@@ -13,13 +13,14 @@ from zdz_common.eventstore import RecordedEvent
 from zdz_common.eventstore.store import format_time
 from zdz_common.pb_enums import enum_name
 from zdz_scoring.adapters.event_mapping import (
+    SAMPLE_VERDICTS_RECORDED,
     SAMPLING_PLAN_DRAWN,
     SHEET_DRAFT_SAVED,
     SHEET_SIGNED,
     SPOT_CHECK_DRAWN,
 )
-from zdz_scoring.adapters.orm import SamplingPlanView, SheetReplacement, SheetView, SpotCheckView
-from zdz_scoring.adapters.wire import timestamp
+from zdz_scoring.adapters.orm import PlanUse, SamplingPlanView, SheetReplacement, SheetView, SpotCheckView
+from zdz_scoring.adapters.wire import from_timestamp, timestamp
 
 
 def project(session: Session, recorded: RecordedEvent) -> None:
@@ -41,6 +42,8 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=plan.SerializeToString(deterministic=True),
             )
         )
+    elif recorded.type == SAMPLE_VERDICTS_RECORDED:
+        _verdicts_recorded(session, recorded, recorded.payload(events_pb2.SampleVerdictsRecorded))  # type: ignore[arg-type]
     elif recorded.type == SPOT_CHECK_DRAWN:
         spot_check = recorded.payload(events_pb2.SpotCheckDrawn).spot_check  # type: ignore[attr-defined]
         spot_check.drawn_at.CopyFrom(timestamp(recorded.recorded_at))
@@ -52,6 +55,28 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=spot_check.SerializeToString(deterministic=True),
             )
         )
+
+
+def _verdicts_recorded(
+    session: Session, recorded: RecordedEvent, event: events_pb2.SampleVerdictsRecorded
+) -> None:
+    """The plan's verdicts in force: the latest per item, in the plan's order of groups and draws."""
+    view = session.get(SamplingPlanView, event.plan_id)
+    assert view is not None
+    plan = pb.SamplingPlan.FromString(view.body)
+    actor = recorded.actor
+    in_force = {(v.object, v.id): v for v in plan.verdicts}
+    for verdict in event.verdicts:
+        stamped = pb.SampleVerdict()
+        stamped.CopyFrom(verdict)
+        stamped.recorded_at.CopyFrom(timestamp(recorded.recorded_at))
+        stamped.recorded_by = f"{actor.organisation}/{actor.role}/{actor.person}"
+        in_force[(verdict.object, verdict.id)] = stamped
+    order = [(g.object, d.id) for g in plan.groups for d in g.draws]
+    del plan.verdicts[:]
+    plan.verdicts.extend(in_force[key] for key in order if key in in_force)
+    view.body = plan.SerializeToString(deterministic=True)
+    session.add(view)
 
 
 def _draft_saved(session: Session, recorded: RecordedEvent, saved: events_pb2.ScoreSheetDraftSaved) -> None:
@@ -75,14 +100,29 @@ def _draft_saved(session: Session, recorded: RecordedEvent, saved: events_pb2.Sc
 
 def _signed(session: Session, recorded: RecordedEvent, signed: events_pb2.ScoreSheetSigned) -> None:
     view = session.get(SheetView, signed.sheet_id)
-    assert view is not None
+    if view is None:  # a paper sheet imported signed: no draft before it
+        view = SheetView(
+            id=signed.sheet_id,
+            created_at=format_time(recorded.recorded_at),
+            state="SIGNED",
+            version=0,
+            body=b"",
+            **_columns(signed.sheet),
+        )
     view.state = "SIGNED"
-    view.signed_at = format_time(recorded.recorded_at)
+    # An imported paper sheet was signed on the day written on it; a sheet signed here, when its event was.
+    view.signed_at = format_time(
+        from_timestamp(signed.signed_at) if signed.sheet.imported else recorded.recorded_at
+    )
     actor = recorded.actor
-    view.signed_by = f"{actor.organisation}/{actor.role}/{actor.person}"
+    view.signed_by = signed.sheet.signed_by or f"{actor.organisation}/{actor.role}/{actor.person}"
     view.version = recorded.version
     view.body = signed.sheet.SerializeToString(deterministic=True)
     session.add(view)
+    if plan_id := signed.sheet.sampling_plan_id:
+        use = session.get(PlanUse, plan_id) or PlanUse(plan_id=plan_id, sheet_id=view.id)
+        use.sheet_id = view.id
+        session.add(use)
     if signed.replaces_sheet_id:
         # One correction per sheet: the replacement's key refuses a second one, even from a concurrent signer.
         try:

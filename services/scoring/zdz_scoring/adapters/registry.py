@@ -122,7 +122,7 @@ class Registry(Protocol):
 
     def population(self, unit: UnitRef) -> TownPopulation | ParkPopulation: ...
 
-    def accepted_units(self) -> list[UnitRef]: ...
+    def filed_units(self) -> list[UnitRef]: ...
 
 
 _CLASSES = ("households", "residential", "non_residential", "pipes", "facilities")
@@ -212,16 +212,16 @@ class GrpcRegistry:
             case _:
                 raise UnknownUnitKind(unit.kind, where="验收抽样对象")
 
-    def accepted_units(self) -> list[UnitRef]:
-        """Every unit its district has accepted (in notice or filed): the municipal spot-check's population."""
+    def filed_units(self) -> list[UnitRef]:
+        """Every unit filed and awaiting the city's round (ACCEPTANCE_STATE_FILED: 已备案，待市级抽查), the
+        municipal spot-check's population (000 附件3/附件4 三(二)4: 对已通过验收的…抽查)."""
         request = registry_pb2.ListUnitsRequest(
-            page_size=PAGE_SIZE,
-            acceptance_states=[ledger_pb2.ACCEPTANCE_STATE_ACCEPTED, ledger_pb2.ACCEPTANCE_STATE_FILED],
+            page_size=PAGE_SIZE, acceptance_states=[ledger_pb2.ACCEPTANCE_STATE_FILED]
         )
 
         def page(token: str) -> registry_pb2.ListUnitsResponse:
             request.page_token = token
-            return self._call(self._units.ListUnits, request, "accepted units")
+            return self._call(self._units.ListUnits, request, "filed units")
 
         return [
             UnitRef(u.id, u.district_code, unit_kind_from_pb(u.kind, "unit.kind"), u.name)
@@ -270,6 +270,12 @@ def snapshot_of(facts: ledger_pb2.UnitFacts, *, read_at: datetime) -> LedgerSnap
             "facility_rectification_rate",
             "permit_issuance_rate",
         )
+    }
+    # 自查合格率 (town items 6–7) from the ledger's per-household self-check results; a class with no household
+    # has nothing left undone, like a rectification rate with nothing to count (the registry's ruling).
+    values |= {
+        f"{name}_self_check_pass_rate": Decimal(getattr(facts, name).self_check.percent or "100")
+        for name in ("residential", "non_residential")
     }
     values |= {
         "has_problem_list": figures.has_problem_list,

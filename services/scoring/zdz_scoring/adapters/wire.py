@@ -31,9 +31,10 @@ from zdz_scoring.domain.facts import (
     EventKind,
     Finding,
     FindingKind,
+    SampleFigures,
     UnitFacts,
 )
-from zdz_scoring.domain.records import SheetContent, SheetHeader, UnitRef
+from zdz_scoring.domain.records import PanelMember, SheetContent, SheetHeader, UnitRef
 from zdz_scoring.domain.rubric import Rubric, Rule, RuleKind
 from zdz_scoring.domain.sampling import (
     Candidate,
@@ -44,6 +45,7 @@ from zdz_scoring.domain.sampling import (
     NonResidential,
     ParkPopulation,
     PipeSegment,
+    SampleObject,
     SamplingPlan,
     TownPopulation,
 )
@@ -56,6 +58,7 @@ from zdz_scoring.domain.sheet import (
     Source,
 )
 from zdz_scoring.domain.spot_check import KindDraw, SpotCheckDraw
+from zdz_scoring.domain.verdicts import SampleVerdict
 from zdz_scoring.domain.window import Window
 
 CENT = Decimal("0.01")
@@ -208,6 +211,7 @@ def _rule_to_pb(index: int, rule: Rule) -> pb.Rule:
     if (event := getattr(rule, "event", None)) is not None:
         message.event = enum_to_pb(pb.EventKind, event.value)
         message.required = rule.required  # type: ignore[union-attr]
+    message.list_findings.extend(enum_to_pb(pb.FindingKind, f.value) for f in getattr(rule, "findings", ()))
     return message
 
 
@@ -218,12 +222,7 @@ def entries_from_pb(message: pb.AssessorEntries, path: str = "entries") -> Asses
     """The assessor's entries; each value checked as it is built (rates 0–100, counts ≥ 1, reasons, dates)."""
     rates = {
         name: parse_decimal(getattr(message, name), f"{path}.{name}")
-        for name in (
-            "residential_self_check_pass_rate",
-            "residential_sample_pass_rate",
-            "non_residential_self_check_pass_rate",
-            "non_residential_sample_pass_rate",
-        )
+        for name in ("residential_sample_pass_rate", "non_residential_sample_pass_rate")
     }
     return AssessorEntries(
         application_date=parse_date(message.application_date, f"{path}.application_date"),
@@ -266,9 +265,7 @@ def _event_from_pb(message: pb.DatedEvent, path: str) -> DatedEvent:
 def entries_to_pb(entries: AssessorEntries) -> pb.AssessorEntries:
     return pb.AssessorEntries(
         application_date=date_text(entries.application_date),
-        residential_self_check_pass_rate=_optional_number(entries.residential_self_check_pass_rate),
         residential_sample_pass_rate=_optional_number(entries.residential_sample_pass_rate),
-        non_residential_self_check_pass_rate=_optional_number(entries.non_residential_self_check_pass_rate),
         non_residential_sample_pass_rate=_optional_number(entries.non_residential_sample_pass_rate),
         findings=findings_to_pb(entries.findings),
         discretionary=[
@@ -434,7 +431,33 @@ def content_to_pb(content: SheetContent) -> pb.ScoreSheet:
         ledger_findings=findings_to_pb(content.ledger_findings),
         facts_read_at=timestamp(content.facts_read_at),
         result=result_to_pb(content.result),
+        sampling_plan_id=header.sampling_plan_id,
+        panel_members=[
+            pb.PanelMember(name=m.name, organisation=m.organisation, duty=m.duty)
+            for m in header.panel_members
+        ],
+        sample_figures=_sample_to_map(content.sample),
     )
+
+
+def panel_from_pb(members: Sequence[pb.PanelMember]) -> tuple[PanelMember, ...]:
+    return tuple(PanelMember(m.name.strip(), m.organisation.strip(), m.duty.strip()) for m in members)
+
+
+def _sample_to_map(sample: SampleFigures | None) -> dict[str, str]:
+    if sample is None:
+        return {}
+    values = {name: getattr(sample, name) for name in _SAMPLE_FIELDS}
+    return {name: number_text(value) for name, value in values.items() if value is not None}
+
+
+def _sample_from_map(plan_id: str, values: Mapping[str, str]) -> SampleFigures | None:
+    if not plan_id:
+        return None
+    return SampleFigures(plan_id, **{name: Decimal(text) for name, text in values.items()})  # type: ignore[arg-type]
+
+
+_SAMPLE_FIELDS = ("residential_sample_pass_rate", "non_residential_sample_pass_rate")
 
 
 def content_from_pb(message: pb.ScoreSheet) -> SheetContent:
@@ -446,6 +469,8 @@ def content_from_pb(message: pb.ScoreSheet) -> SheetContent:
         assessed_on=date.fromisoformat(message.assessed_on),
         replaces_sheet_id=message.replaces_sheet_id,
         district_name=message.district_name,
+        sampling_plan_id=message.sampling_plan_id,
+        panel_members=panel_from_pb(message.panel_members),
     )
     return SheetContent(
         header=header,
@@ -454,6 +479,7 @@ def content_from_pb(message: pb.ScoreSheet) -> SheetContent:
         entries=entries_from_pb(message.entries),
         facts_read_at=from_timestamp(message.facts_read_at),
         result=result_from_pb(message.result, header),
+        sample=_sample_from_map(message.sampling_plan_id, message.sample_figures),
     )
 
 
@@ -628,7 +654,41 @@ def plan_to_pb(
     )
 
 
-def spot_check_to_pb(draw_id: str, candidates: Sequence[UnitRef], draw: SpotCheckDraw) -> pb.SpotCheck:
+def verdict_to_pb(verdict: SampleVerdict) -> pb.SampleVerdict:
+    return pb.SampleVerdict(
+        object=enum_to_pb(pb.SampleObject, verdict.object.value),
+        id=verdict.id,
+        passed=verdict.passed,
+        note=verdict.note,
+    )
+
+
+def verdict_from_pb(message: pb.SampleVerdict, field: str) -> SampleVerdict:
+    return SampleVerdict(
+        enum_from_pb(pb.SampleObject, message.object, SampleObject, f"{field}.object"),
+        message.id.strip(),
+        message.passed,
+        message.note.strip(),
+    )
+
+
+def drawn_of(plan: pb.SamplingPlan) -> dict[SampleObject, tuple[str, ...]]:
+    """A recorded plan's drawn item ids by group."""
+    return {
+        enum_from_pb(pb.SampleObject, g.object, SampleObject, "plan.groups.object"): tuple(
+            d.id for d in g.draws
+        )
+        for g in plan.groups
+    }
+
+
+def spot_check_to_pb(
+    draw_id: str,
+    candidates: Sequence[UnitRef],
+    draw: SpotCheckDraw,
+    round_name: str,
+    closes_on: date | None,
+) -> pb.SpotCheck:
     by_id = {unit.id: unit for unit in candidates}
 
     def kind_draw(result: KindDraw) -> pb.KindDraw:
@@ -648,6 +708,8 @@ def spot_check_to_pb(draw_id: str, candidates: Sequence[UnitRef], draw: SpotChec
         towns_per_district=draw.towns_per_district,
         parks_per_district=draw.parks_per_district,
         candidates=[unit_to_pb(unit) for unit in candidates],
+        round=round_name,
+        closes_on=date_text(closes_on),
         districts=[
             pb.DistrictDraw(
                 district_code=district.district_code,

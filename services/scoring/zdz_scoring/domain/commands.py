@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from zdz_scoring.domain.facts import AssessorEntries
-from zdz_scoring.domain.records import UnitRef
+from zdz_scoring.domain.records import PanelMember, Signer, UnitRef
 from zdz_scoring.domain.sheet import SheetKind
+from zdz_scoring.domain.verdicts import SampleVerdict
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class ScoreUnit:
     assessed_on: date
     entries: AssessorEntries
     replaces_sheet_id: str = ""
+    sampling_plan_id: str = ""  # district acceptance: the unit's plan the 验收小组 checked
+    panel_members: tuple[PanelMember, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,23 @@ class SignSheet:
 
 
 @dataclass(frozen=True)
+class ImportSignedSheet:
+    """A paper sheet signed outside the system, with who signed it, when, and the evidence."""
+
+    sheet_id: str  # "" → a new id
+    sheet: ScoreUnit
+    signer: Signer
+    signed_on: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordSampleVerdicts:
+    plan_id: str
+    verdicts: tuple[SampleVerdict, ...]
+
+
+@dataclass(frozen=True)
 class DrawSamplingPlan:
     unit_id: str
     seed: int | None = None  # None → a fresh seed, recorded with the plan
@@ -48,3 +68,5 @@ class DrawSpotCheck:
     seed: int | None = None
     towns_per_district: int = 2
     parks_per_district: int = 1
+    round: str = ""  # the round's name (required)
+    closes_on: date | None = None  # the city's deadline for the round

@@ -1,4 +1,5 @@
-"""Scores one sheet: a rubric, the ledger's facts and the assessor's entries → `ScoreSheetResult`.
+"""Scores one sheet: a rubric, the ledger's facts, the sample's figures (when the sheet names a sampling plan) and
+the assessor's entries → `ScoreSheetResult`.
 
 Inputs are checked against the rubric first; an error names the item and field and nothing is computed.
 Then each item is scored rule by rule: every rule yields itemised deduction lines (each rounded to 0.01),
@@ -13,7 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 from zdz_common.vocabulary import Grade
-from zdz_scoring.domain.facts import AssessorEntries, DatedEvent, UnitFacts, read_figure
+from zdz_scoring.domain.facts import (
+    AssessorEntries,
+    DatedEvent,
+    Figure,
+    SampleFigures,
+    UnitFacts,
+    read_figure,
+)
 from zdz_scoring.domain.rubric import (
     Condition,
     Discretionary,
@@ -42,16 +50,21 @@ HUNDRED = Decimal(100)
 
 
 def score(
-    rubric: Rubric, facts: UnitFacts, entries: AssessorEntries, *, sheet_kind: SheetKind
+    rubric: Rubric,
+    facts: UnitFacts,
+    entries: AssessorEntries,
+    *,
+    sheet_kind: SheetKind,
+    sample: SampleFigures | None = None,
 ) -> ScoreSheetResult:
     """Score a sheet. Raises `InvalidInput` (naming the item and field) when an input does not fit."""
-    check_sheet_inputs(rubric, facts, entries)
+    check_sheet_inputs(rubric, facts, entries, sample)
     window = (
         Window.before(entries.application_date, years=rubric.window_years)
         if rubric.uses_window and entries.application_date is not None
         else None
     )
-    context = _Context(facts, entries, window)
+    context = _Context(facts, entries, window, sample)
     items = tuple(_score_item(item, context) for item in rubric.items)
     sections = tuple(
         SectionResult(
@@ -76,7 +89,9 @@ def score(
         total=total,
         grade=grade_of(rubric, total),
         may_apply_for_acceptance=total >= rubric.pass_from,
-        may_submit_summary_report=rubric.summary_report_from is not None
+        # 001 四 / DESIGN: the district acceptance's total decides, not the self-check's
+        may_submit_summary_report=sheet_kind is SheetKind.DISTRICT_ACCEPTANCE
+        and rubric.summary_report_from is not None
         and total >= rubric.summary_report_from,
     )
 
@@ -95,6 +110,20 @@ class _Context:
     facts: UnitFacts
     entries: AssessorEntries
     window: Window | None
+    sample: SampleFigures | None
+
+    def read(self, figure: Figure) -> Decimal | bool | int | None:
+        return read_figure(figure, self.facts, self.entries, self.sample)
+
+    def source(self, figure: Figure) -> Source:
+        return figure_source(figure, self.sample)
+
+
+def figure_source(figure: Figure, sample: SampleFigures | None) -> Source:
+    """Where a figure's value comes from on a sheet: the ledger, the plan's verdicts, or the assessor."""
+    if not figure.from_sample:
+        return Source.LEDGER
+    return Source.ASSESSOR if sample is None else Source.SAMPLE
 
 
 def _score_item(item: RubricItem, context: _Context) -> ItemResult:
@@ -130,7 +159,7 @@ def _apply(rule: Rule, index: int, item: RubricItem, context: _Context) -> tuple
         case Condition():
             return _condition(rule, index, item, context), []
         case MissingList():
-            return _missing_lists(rule, index, context), []
+            return _missing_lists(rule, index, item, context), []
         case Discretionary():
             return _discretionary(rule, index, item, context), []
         case PerEvent():
@@ -142,35 +171,25 @@ def _apply(rule: Rule, index: int, item: RubricItem, context: _Context) -> tuple
 def _rate_shortfall(rule: RateShortfall, index: int, context: _Context) -> list[Deduction]:
     # "每降低10%扣N分" (DESIGN ruling: linear, N/10 per percentage point), "每少2个百分点扣1分" (park 9);
     # "按上述三项合格率中最低值计" (town 6–7): the lowest of the rule's figures counts.
-    rates = [
-        (figure, cast(Decimal, read_figure(figure, context.facts, context.entries)))
-        for figure in rule.figures
-    ]
+    rates = [(figure, cast(Decimal, context.read(figure))) for figure in rule.figures]
     figure, rate = min(rates, key=lambda pair: pair[1])
     shortfall = HUNDRED - rate
     if shortfall == 0:
         return []
     reason = f"{figure.label} {_number(rate)}%，低于100%共{_number(shortfall)}个百分点"
     if len(rates) > 1:
-        listed = "，".join(f"{f.label} {_number(r)}%" for f, r in rates)
+        listed = "，".join(f"{f.label} {_number(r)}%（{context.source(f).label}）" for f, r in rates)
         reason = f"按最低值计（{listed}）：{reason}"
-    return [
-        _line(
-            rule,
-            index,
-            shortfall,
-            rule.points * shortfall / rule.per,
-            reason,
-            Source.ASSESSOR if figure.entered_by_assessor else Source.LEDGER,
-        )
-    ]
+    if figure.from_sample and context.sample is not None:
+        reason = f"{reason}（抽样方案 {context.sample.plan_id} 的核查结论）"
+    return [_line(rule, index, shortfall, rule.points * shortfall / rule.per, reason, context.source(figure))]
 
 
 def _per_finding(rule: PerFinding, index: int, item: RubricItem, context: _Context) -> list[Deduction]:
     # "发现一处扣0.5分", "每漏报1个问题点位扣1分", "发现1家扣1分"; park 4 counts the ledger's unmatched entries too.
     lines = []
     if rule.ledger_figure is not None:
-        count = cast(int, read_figure(rule.ledger_figure, context.facts, context.entries))
+        count = cast(int, context.read(rule.ledger_figure))
         if count:
             reason = f"台账：{rule.ledger_figure.label} {count} 处"
             lines.append(_line(rule, index, Decimal(count), rule.points * count, reason, Source.LEDGER))
@@ -201,13 +220,27 @@ def _condition(rule: Condition, index: int, item: RubricItem, context: _Context)
     ]
 
 
-def _missing_lists(rule: MissingList, index: int, context: _Context) -> list[Deduction]:
-    # "缺一项扣2.5分" (town 5); park 4: a list never established takes the item
-    return [
-        _line(rule, index, Decimal(1), rule.points, f"缺少{figure.label}", Source.LEDGER)
-        for figure in rule.figures
-        if read_figure(figure, context.facts, context.entries) is False
-    ]
+def _missing_lists(rule: MissingList, index: int, item: RubricItem, context: _Context) -> list[Deduction]:
+    # "缺一项扣2.5分" (town 5); park 4: a list never established takes the item. A list the ledger lacks, or
+    # that the assessor finds missing or not 齐全详实 whatever its rows, counts once.
+    lines = []
+    for figure in rule.figures:
+        found = next(
+            (
+                f
+                for f in context.entries.findings
+                if f.item == item.number and f.kind is rule.finding_of(figure) and f.count
+            ),
+            None,
+        )
+        if context.read(figure) is False:
+            lines.append(
+                _line(rule, index, Decimal(1), rule.points, f"台账：缺少{figure.label}", Source.LEDGER)
+            )
+        elif found is not None:
+            reason = _with_note(found.kind.label, found.note)
+            lines.append(_line(rule, index, Decimal(1), rule.points, reason, Source.ASSESSOR))
+    return lines
 
 
 def _discretionary(rule: Discretionary, index: int, item: RubricItem, context: _Context) -> list[Deduction]:

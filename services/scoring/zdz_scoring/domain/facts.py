@@ -1,8 +1,10 @@
 """What a score sheet is computed from.
 
-`UnitFacts` are the registry ledger's figures (rates, lists); `AssessorEntries` are what the person scoring
-enters: defects found on site, the two pass rates of town items 6–7, discretionary deductions with their
-reasons, and the dated events park items 13–14 count. Each value is checked when it is built; whether it
+`UnitFacts` are the registry ledger's figures (rates, lists, the 自查合格率 from its per-household self-check
+results); `SampleFigures` are town items 6–7's 抽查样本合格率 computed from the verdicts recorded on the sheet's
+sampling plan; `AssessorEntries` are what the person scoring enters: defects found on site, the sample pass
+rates of a sheet that names no plan, discretionary deductions with their reasons, and the dated events park
+items 13–14 count. Each value is checked when it is built; whether it
 fits the rubric (right item, figure required or not used) is checked by the engine.
 
 Rates are percentages (0–100) as `Decimal`; an `int` is accepted, a `float` is not (it would bring binary
@@ -44,12 +46,14 @@ class Figure(enum.StrEnum):
         return _FIGURE_LABELS[self]
 
     @property
-    def entered_by_assessor(self) -> bool:
-        return self in _ASSESSOR_FIGURES
+    def from_sample(self) -> bool:
+        """Computed from the sampling plan's verdicts when the sheet names a plan; typed in by the assessor
+        where it names none."""
+        return self in _SAMPLE_FIGURES
 
     @property
     def field_path(self) -> str:
-        return f"{'entries' if self.entered_by_assessor else 'facts'}.{self.value}"
+        return f"{'entries' if self.from_sample else 'facts'}.{self.value}"
 
 
 _FIGURE_LABELS = {
@@ -70,14 +74,8 @@ _FIGURE_LABELS = {
     Figure.NON_RESIDENTIAL_SELF_CHECK_PASS_RATE: "非生活小区自查合格率（按建设单元计）",
     Figure.NON_RESIDENTIAL_SAMPLE_PASS_RATE: "非生活小区抽查样本合格率",
 }
-_ASSESSOR_FIGURES = frozenset(
-    {
-        Figure.RESIDENTIAL_SELF_CHECK_PASS_RATE,
-        Figure.RESIDENTIAL_SAMPLE_PASS_RATE,
-        Figure.NON_RESIDENTIAL_SELF_CHECK_PASS_RATE,
-        Figure.NON_RESIDENTIAL_SAMPLE_PASS_RATE,
-    }
-)
+# 抽查样本合格率 (town items 6–7): from the plan's verdicts, or typed in where the sheet names no plan.
+_SAMPLE_FIGURES = frozenset({Figure.RESIDENTIAL_SAMPLE_PASS_RATE, Figure.NON_RESIDENTIAL_SAMPLE_PASS_RATE})
 
 
 class FindingKind(enum.StrEnum):
@@ -93,6 +91,9 @@ class FindingKind(enum.StrEnum):
     MAINTENANCE_RESPONSIBILITY_UNCLEAR = "MAINTENANCE_RESPONSIBILITY_UNCLEAR"
     MAINTENANCE_NOT_ENFORCED = "MAINTENANCE_NOT_ENFORCED"
     NO_EMERGENCY_PLAN = "NO_EMERGENCY_PLAN"
+    # 附件3 item 5 / 附件4 item 4 read the lists' completeness (齐全详实), not row counts: the assessor's finding.
+    PROBLEM_LIST_INCOMPLETE = "PROBLEM_LIST_INCOMPLETE"
+    TASK_LIST_INCOMPLETE = "TASK_LIST_INCOMPLETE"
 
     @property
     def label(self) -> str:
@@ -110,6 +111,8 @@ _FINDING_LABELS = {
     FindingKind.MAINTENANCE_RESPONSIBILITY_UNCLEAR: "日常维护责任不明晰",
     FindingKind.MAINTENANCE_NOT_ENFORCED: "维护机制未严格实施",
     FindingKind.NO_EMERGENCY_PLAN: "未制定有效的突发环境事件应急预案或应急管理制度",
+    FindingKind.PROBLEM_LIST_INCOMPLETE: "问题清单缺失或不齐全详实",
+    FindingKind.TASK_LIST_INCOMPLETE: "任务清单缺失或不齐全详实",
 }
 
 
@@ -157,6 +160,9 @@ class UnitFacts:
     pipe_rectification_rate: Decimal | None = None  # 管网问题整改率 (town 8, park 7)
     facility_rectification_rate: Decimal | None = None  # 污水集中处理设施问题整改率 (town 9, park 8)
     permit_issuance_rate: Decimal | None = None  # 排污许可证发放率，以企业家数计 (park 9)
+    # 自查合格率（按建设单元计）: households whose ledger self-check result is 合格 (town 6, 7)
+    residential_self_check_pass_rate: Decimal | None = None
+    non_residential_self_check_pass_rate: Decimal | None = None
     has_problem_list: bool | None = None  # 问题清单已建立 (town 5, park 4)
     has_task_list: bool | None = None  # 任务清单已建立 (town 5, park 4)
     # Problem points without their one task plus tasks without a problem point (一一对应, park 4).
@@ -241,10 +247,9 @@ class AssessorEntries:
     """What the person scoring enters on the sheet."""
 
     application_date: date | None = None  # 建设申请之日: the one-year window of park items 13–14 ends here
-    residential_self_check_pass_rate: Decimal | None = None  # 生活小区自查合格率，按建设单元计 (town 6)
-    residential_sample_pass_rate: Decimal | None = None  # 生活小区抽查样本合格率 (town 6)
-    non_residential_self_check_pass_rate: Decimal | None = None  # 非生活小区自查合格率 (town 7)
-    non_residential_sample_pass_rate: Decimal | None = None  # 非生活小区抽查样本合格率 (town 7)
+    # 抽查样本合格率 (town 6, 7), typed in only where the sheet names no sampling plan
+    residential_sample_pass_rate: Decimal | None = None
+    non_residential_sample_pass_rate: Decimal | None = None
     findings: tuple[Finding, ...] = ()
     discretionary: tuple[DiscretionaryDeduction, ...] = ()
     events: tuple[DatedEvent, ...] = ()
@@ -261,6 +266,21 @@ class AssessorEntries:
         object.__setattr__(self, "findings", tuple(self.findings))
         object.__setattr__(self, "discretionary", tuple(self.discretionary))
         object.__setattr__(self, "events", tuple(self.events))
+
+
+@dataclass(frozen=True)
+class SampleFigures:
+    """Town items 6–7's 抽查样本合格率 computed from the verdicts on the sheet's sampling plan (000 附件3 三(三));
+    `None` for a figure the rubric does not read."""
+
+    plan_id: str
+    residential_sample_pass_rate: Decimal | None = None
+    non_residential_sample_pass_rate: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("residential_sample_pass_rate", "non_residential_sample_pass_rate"):
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, require_rate(value, f"sample.{name}"))
 
 
 def require_rate(value: object, field: str) -> Decimal:
@@ -287,9 +307,13 @@ def _decimal(value: object, field: str, *, item: int | None = None) -> Decimal:
     return number
 
 
-def read_figure(figure: Figure, facts: UnitFacts, entries: AssessorEntries) -> Decimal | bool | int | None:
-    """The value of `figure`, from the ledger's facts or the assessor's entries."""
-    value: Decimal | bool | int | None = getattr(
-        entries if figure.entered_by_assessor else facts, figure.value
-    )
+def read_figure(
+    figure: Figure, facts: UnitFacts, entries: AssessorEntries, sample: SampleFigures | None = None
+) -> Decimal | bool | int | None:
+    """The value of `figure`: from the plan's verdicts when the sheet names a plan, else from the assessor's
+    entries or the ledger's facts."""
+    source: UnitFacts | AssessorEntries | SampleFigures = facts
+    if figure.from_sample:
+        source = entries if sample is None else sample
+    value: Decimal | bool | int | None = getattr(source, figure.value)
     return value

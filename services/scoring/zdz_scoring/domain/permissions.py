@@ -1,15 +1,19 @@
 """Who may call which scoring RPC (issue 7), one line per RPC, and per sheet kind for drafting and signing.
 Checked by the servicer through `zdz_common.authorisation.Guard`; a method without a line is refused.
 
-Sheets: a unit's self-check (自查评估) is its own assessment, so the unit drafts and signs it; every other sheet
-is a signature on someone else's work and is never signed by the unit scored (NOT_OWN_SHEET). A score sheet is
-a person's judgement: services and integrations draft and sign none. Reads of a sheet or a plan follow its
+Sheets (000 附件3/附件4 三(二)): a unit's self-check (自查评估, 1) is its own assessment, so the unit drafts and
+signs it; the district acceptance (2) is its district's task force's; the spot-check, re-review (4) and look-back
+(000 §三(五)) are the municipal task force's. No unit signs a district or municipal sheet (NOT_OWN_SHEET). A score
+sheet is a person's judgement: services and integrations draft and sign none. A paper sheet signed outside the
+system is imported by the municipal task force, and names a signer of the role the kind requires
+(`SIGNER_ROLES`). The 验收小组's verdicts on a sampling plan are recorded by the unit's district task force. Reads of a sheet or a plan follow its
 unit: the unit, its district's task force, the municipal task force, integrations and services. A sheet, plan
 or draw id that does not exist is NOT_FOUND whoever asks. PUBLIC reads nothing over gRPC.
 """
 
 from __future__ import annotations
 
+from zdz_common.auth import Role
 from zdz_common.authorisation import (
     AUDITORS,
     MUNICIPAL,
@@ -25,19 +29,28 @@ from zdz_common.authorisation import (
 
 _SELF_CHECK = Rule(
     "issue7.own-self-check",
-    "单元只能提交本单元的自查评估 (a unit submits only its own self-check)",
+    "附件3/附件4 三（二）1：自查评分表由本单元签署，单元只能提交本单元的自查评估 (a unit signs only its own self-check)",
     OWN_UNIT,
 )
 _DISTRICT_ACCEPTANCE = Rule(
     "issue7.district-acceptance",
-    "区县验收评分表由本区县工作专班签署，不得为本单位签署 (its own district's task force signs the acceptance sheet)",
+    "附件3/附件4 三（二）2：区县验收评分表由本区县工作专班签署，单元不得签署 (its own district's task force signs the acceptance sheet)",
     OWN_DISTRICT & NOT_OWN_SHEET,
 )
 _MUNICIPAL_SHEET = Rule(
     "issue7.municipal-sheet",
-    "市级抽查、复核、回头看评分表由市级工作专班签署 (only the municipal task force signs spot-check, re-review and look-back sheets)",
+    "附件3/附件4 三（二）4、000 三（五）：市级抽查、复核、回头看评分表由市级工作专班签署 (only the municipal task force signs spot-check, re-review and look-back sheets)",
     MUNICIPAL & NOT_OWN_SHEET,
 )
+
+# Who signs each kind (the rules above), for a paper sheet imported with the signer written on it.
+SIGNER_ROLES = {
+    "SELF_CHECK": Role.UNIT,
+    "DISTRICT_ACCEPTANCE": Role.DISTRICT_TASK_FORCE,
+    "SPOT_CHECK": Role.MUNICIPAL_TASK_FORCE,
+    "RE_REVIEW": Role.MUNICIPAL_TASK_FORCE,
+    "LOOK_BACK": Role.MUNICIPAL_TASK_FORCE,
+}
 _READ = Rule(
     "issue7.sheet-read",
     "评分资料由本单元、所属区县专班、市级专班及集成系统查阅 (read by the unit, its district, the city and integrations)",
@@ -77,6 +90,16 @@ SCORING_POLICY: Policy = {
         "issue7.sampling-plan",
         "验收抽样方案由本区县工作专班抽取 (only its own district's task force draws the sampling plan)",
         OWN_DISTRICT | SERVICE,
+    ),
+    "RecordSampleVerdicts": Rule(
+        "issue11.sample-verdicts",
+        "附件3/附件4 三（二）2、三（三）：抽查样本的核查结论由本区县工作专班（验收小组）录入 (the unit's district task force records the verdicts)",
+        OWN_DISTRICT,
+    ),
+    "ImportSignedSheet": Rule(
+        "issue11.import-signed-sheet",
+        "线下签署的纸质评分表由市级工作专班连同证明材料导入 (the municipal task force imports paper sheets with their evidence)",
+        MUNICIPAL,
     ),
     "GetSamplingPlan": _READ,
     "RedrawSamplingPlan": _READ,

@@ -2,8 +2,12 @@
 
 A sheet is a draft the assessor saves and revises, then signs; signing makes it immutable (issue 4: "Signing makes
 a sheet immutable; a correction is a new sheet that names the one it replaces"). A correction is a sheet of the
-same unit and kind naming a signed sheet that nobody has corrected yet. Sampling plans and spot-check draws are
-recorded once, with their seed and what they were drawn from, so anyone can draw them again (DESIGN ruling).
+same unit and kind naming a signed sheet that nobody has corrected yet. A signature records who signed, from
+the signing call's identity; a paper sheet signed outside the system is imported signed, with its signer and
+evidence. A district acceptance names the unit's sampling plan and the 验收小组's members (000 附件3/附件4
+三(二)2, 三(三)). Sampling plans and spot-check draws are recorded once, with their seed and what they were drawn
+from, so anyone can draw them again (DESIGN ruling); the 验收小组's verdicts on a plan's drawn items are
+recorded on the plan.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from datetime import date, datetime
 from zdz_common.errors import FailedPrecondition
 from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.facts import AssessorEntries, Finding, UnitFacts
+from zdz_scoring.domain.facts import AssessorEntries, Finding, SampleFigures, UnitFacts
 from zdz_scoring.domain.sampling import ParkPopulation, SamplingPlan, TownPopulation
 from zdz_scoring.domain.sheet import ScoreSheetResult, SheetKind
 from zdz_scoring.domain.spot_check import SpotCheckDraw
+from zdz_scoring.domain.verdicts import SampleVerdict
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,18 @@ class SheetState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class PanelMember:
+    """A member of the 验收小组 (000 附件3/附件4 三(二)2: 区县工作专班组织…相关部门成立验收小组)."""
+
+    name: str
+    organisation: str = ""
+    duty: str = ""  # e.g. 组长
+
+
+@dataclass(frozen=True)
 class SheetHeader:
-    """Who scores which unit, at which stage, on which rubric, when, and which signed sheet this one corrects."""
+    """Who scores which unit, at which stage, on which rubric, when, which signed sheet this one corrects, the
+    sampling plan a district acceptance checked and the 验收小组 that checked it."""
 
     unit: UnitRef
     sheet_kind: SheetKind
@@ -47,12 +62,59 @@ class SheetHeader:
     assessed_on: date
     replaces_sheet_id: str = ""
     district_name: str = ""  # for the printed sheet
+    sampling_plan_id: str = ""
+    panel_members: tuple[PanelMember, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.assessor.strip():
             raise InvalidInput("须填写评分人 (the assessor is required)", field="input.assessor")
         if not isinstance(self.assessed_on, date) or isinstance(self.assessed_on, datetime):
             raise InvalidInput("须填写评分日期 (the assessment date is required)", field="input.assessed_on")
+        object.__setattr__(self, "panel_members", tuple(self.panel_members))
+        for index, member in enumerate(self.panel_members):
+            if not member.name.strip():
+                raise InvalidInput(
+                    "验收小组成员须填写姓名 (each panel member's name is required)",
+                    field=f"input.panel_members[{index}].name",
+                )
+        if self.sampling_plan_id and self.sheet_kind is not SheetKind.DISTRICT_ACCEPTANCE:
+            raise InvalidInput(
+                f"只有区县验收评分表引用验收抽样方案，{self.sheet_kind.label}评分表不引用（附件3/附件4 三（三））"
+                " (only a district acceptance names a sampling plan)",
+                field="input.sampling_plan_id",
+            )
+
+
+def check_district_acceptance(header: SheetHeader, *, imported: bool = False) -> None:
+    """A district acceptance is checked on the unit's sampling plan by the 验收小组 (000 附件3/附件4 三(二)2,
+    三(三)): it names both. A paper sheet imported with its evidence names no plan of this system."""
+    if header.sheet_kind is not SheetKind.DISTRICT_ACCEPTANCE:
+        return
+    if not header.panel_members:
+        raise InvalidInput(
+            "区县验收评分表须填写验收小组成员（附件3/附件4 三（二）2：区县工作专班…成立验收小组）"
+            " (the panel members are required)",
+            field="input.panel_members",
+        )
+    if not imported and not header.sampling_plan_id:
+        raise FailedPrecondition(
+            "区县验收评分表须引用本单元的验收抽样方案，请先抽取抽样方案（附件3/附件4 三（三） 验收抽样）"
+            " (draw the unit's sampling plan first and name it)",
+            field="input.sampling_plan_id",
+        )
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signed: the signing call's organisation, role (zdz_common.auth.Role name) and person, or, for an
+    imported paper sheet, those written on it."""
+
+    organisation: str
+    role: str
+    person: str
+
+    def __str__(self) -> str:
+        return f"{self.organisation}/{self.role}/{self.person}"
 
 
 @dataclass(frozen=True)
@@ -65,6 +127,7 @@ class SheetContent:
     entries: AssessorEntries
     facts_read_at: datetime
     result: ScoreSheetResult
+    sample: SampleFigures | None = None  # computed from the plan's verdicts when the sheet names a plan
 
 
 @dataclass(frozen=True)
@@ -75,9 +138,17 @@ class SheetDraftSaved:
 
 @dataclass(frozen=True)
 class SheetSigned:
+    """Signed in the system, or imported signed (`import_evidence` not empty)."""
+
     sheet_id: str
     content: SheetContent
     signed_at: datetime
+    signer: Signer
+    import_evidence: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.import_evidence)
 
 
 @dataclass(frozen=True)
@@ -89,13 +160,22 @@ class SamplingPlanDrawn:
 
 
 @dataclass(frozen=True)
+class SampleVerdictsRecorded:
+    plan_id: str
+    unit: UnitRef
+    verdicts: tuple[SampleVerdict, ...]
+
+
+@dataclass(frozen=True)
 class SpotCheckDrawn:
     draw_id: str
     candidates: tuple[UnitRef, ...]
     draw: SpotCheckDraw
+    round: str  # the round's name
+    closes_on: date | None  # the city's deadline for the round
 
 
-Event = SheetDraftSaved | SheetSigned | SamplingPlanDrawn | SpotCheckDrawn
+Event = SheetDraftSaved | SheetSigned | SamplingPlanDrawn | SampleVerdictsRecorded | SpotCheckDrawn
 
 
 class SheetIsSigned(FailedPrecondition):
@@ -110,6 +190,7 @@ class ScoreSheet:
     version: int = 0
     state: SheetState | None = None
     content: SheetContent | None = None
+    signed: SheetSigned | None = None
     pending: list[Event] = field(default_factory=list)
 
     def save_draft(self, content: SheetContent) -> None:
@@ -122,18 +203,42 @@ class ScoreSheet:
             )
         self._record(SheetDraftSaved(self.id, content))
 
-    def sign(self, signed_at: datetime) -> None:
-        """Sign the draft exactly as last saved."""
+    def sign(self, signed_at: datetime, signer: Signer) -> None:
+        """Sign the draft exactly as last saved; the signer is recorded with it."""
         self._require_unsigned("再次签署 (sign again)")
         assert self.content is not None
-        self._record(SheetSigned(self.id, self.content, signed_at))
+        check_district_acceptance(self.content.header)
+        self._record(SheetSigned(self.id, self.content, signed_at, signer))
+
+    def import_signed(
+        self, content: SheetContent, signed_at: datetime, signer: Signer, evidence: tuple[str, ...]
+    ) -> None:
+        """A paper sheet signed outside the system enters signed, with its evidence; only as a new sheet."""
+        if self.state is not None:
+            raise FailedPrecondition(
+                f"评分表编号 {self.id} 已被使用，导入的纸质评分表须使用新编号 (an imported sheet takes a new id)",
+                field="sheet_id",
+            )
+        evidence = tuple(e.strip() for e in evidence if e.strip())
+        if not evidence:
+            raise InvalidInput(
+                "导入线下签署的评分表须附证明材料（签字评分表扫描件、验收文件等） (evidence is required)",
+                field="evidence",
+            )
+        if signed_at.date() < content.header.assessed_on:
+            raise InvalidInput(
+                f"签署日期不能早于评分日期 {content.header.assessed_on.isoformat()} (signed before assessed)",
+                field="signed_on",
+            )
+        check_district_acceptance(content.header, imported=True)
+        self._record(SheetSigned(self.id, content, signed_at, signer, evidence))
 
     def apply(self, event: Event) -> None:
         match event:
             case SheetDraftSaved():
                 self.state, self.content = SheetState.DRAFT, event.content
             case SheetSigned():
-                self.state, self.content = SheetState.SIGNED, event.content
+                self.state, self.content, self.signed = SheetState.SIGNED, event.content, event
         self.version += 1
 
     def _record(self, event: Event) -> None:

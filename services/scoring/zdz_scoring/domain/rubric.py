@@ -64,12 +64,18 @@ class Condition:
 
 @dataclass(frozen=True)
 class MissingList:
-    """`points` for each of the lists (boolean ledger figures) that does not exist."""
+    """`points` for each of the lists (boolean ledger figures) that does not exist, or that the assessor finds
+    missing or incomplete (`findings`: the finding that says so of each figure, in order) whatever the ledger's
+    rows: 齐全详实 is the assessor's judgement (000 附件3 附表 item 5, 附件4 附表 item 4). Once per list."""
 
     kind: ClassVar[RuleKind] = RuleKind.MISSING_LIST
     text: str
     figures: tuple[Figure, ...]
     points: Decimal
+    findings: tuple[FindingKind, ...] = ()
+
+    def finding_of(self, figure: Figure) -> FindingKind | None:
+        return dict(zip(self.figures, self.findings, strict=False)).get(figure)
 
 
 @dataclass(frozen=True)
@@ -139,12 +145,17 @@ class RubricItem:
         return any(isinstance(rule, Discretionary) for rule in self.rules)
 
     def accepts_finding(self, finding: FindingKind) -> bool:
-        return any(
-            isinstance(rule, PerFinding | Condition) and rule.finding is finding for rule in self.rules
+        return self.is_condition(finding) or any(
+            isinstance(rule, PerFinding) and rule.finding is finding for rule in self.rules
         )
 
     def is_condition(self, finding: FindingKind) -> bool:
-        return any(isinstance(rule, Condition) and rule.finding is finding for rule in self.rules)
+        """Found once or not at all: a condition, or a list found missing or incomplete."""
+        return any(
+            (isinstance(rule, Condition) and rule.finding is finding)
+            or (isinstance(rule, MissingList) and finding in rule.findings)
+            for rule in self.rules
+        )
 
     def accepts_event(self, event: EventKind) -> bool:
         return any(
@@ -259,7 +270,14 @@ def _rule(spec: Mapping[str, Any]) -> Rule:
         case RuleKind.CONDITION:
             return Condition(text, FindingKind(spec["finding"]), Decimal(spec["points"]))
         case RuleKind.MISSING_LIST:
-            return MissingList(text, _figures(spec["figures"]), Decimal(spec["points"]))
+            figures = _figures(spec["figures"])
+            found = spec.get("findings", {})
+            return MissingList(
+                text,
+                figures,
+                Decimal(spec["points"]),
+                tuple(FindingKind(found[f.value]) for f in figures) if found else (),
+            )
         case RuleKind.DISCRETIONARY:
             return Discretionary(text)
         case RuleKind.PER_EVENT:

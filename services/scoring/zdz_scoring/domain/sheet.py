@@ -40,6 +40,14 @@ class Source(enum.StrEnum):
 
     LEDGER = "LEDGER"  # the registry's ledger (台账)
     ASSESSOR = "ASSESSOR"  # entered by the person scoring (现场检查、资料调阅)
+    SAMPLE = "SAMPLE"  # the verdicts recorded on the sheet's sampling plan (抽查样本)
+
+    @property
+    def label(self) -> str:
+        return _SOURCE_LABELS[self]
+
+
+_SOURCE_LABELS = {Source.LEDGER: "台账", Source.ASSESSOR: "评分人录入", Source.SAMPLE: "抽查样本核查结论"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,8 @@ class ScoreSheetResult:
     grade: Grade
     # 000 附件3/附件4 三(二)1: 得分达到合格及以上级别的，向区县工作专班提交验收申请
     may_apply_for_acceptance: bool
-    # 001 四: a park group scoring 90 or more may submit a construction summary report (建设总结报告)
+    # 001 四: a park group whose district acceptance scores 90 or more may have its district submit the
+    # construction summary report (建设总结报告); a self-check's score never decides it (DESIGN)
     may_submit_summary_report: bool
 
     def item(self, number: int) -> ItemResult:

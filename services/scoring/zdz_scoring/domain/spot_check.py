@@ -12,15 +12,29 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
 
 TOWN_RULE = "附件3 三(二)4：每个区县随机抽取2—3个镇街进行复查"
 PARK_RULE = "附件4 三(二)4：每个区县抽查数量不少于1个"
+# 000 附件3/附件4 三(二)4: 对已完成验收的镇街（工业园区）进行抽查 — the units filed (备案) and awaiting a round.
+FILED_RULE = "附件3/附件4 三（二）4：市级工作专班对已完成验收（已备案）的镇街、工业园区进行抽查"
 TOWNS_ALLOWED = (2, 3)
 DEFAULT_TOWNS = 2
 DEFAULT_PARKS = 1
+
+
+def check_round(round_name: str, closes_on: date | None, today: date) -> None:
+    """A draw belongs to a named round; its deadline, when the city sets one, is not in the past."""
+    if not round_name.strip():
+        raise InvalidInput("须填写抽查轮次名称，如“2025-1” (the round's name is required)", field="round")
+    if closes_on is not None and closes_on < today:
+        raise InvalidInput(
+            f"抽查轮次截止日期 {closes_on.isoformat()} 早于今天 {today.isoformat()} (the deadline is in the past)",
+            field="closes_on",
+        )
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,17 @@ item's maximum, and a rubric with a one-year window has the application date it 
 from __future__ import annotations
 
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.facts import AssessorEntries, Figure, UnitFacts, read_figure
+from zdz_scoring.domain.facts import AssessorEntries, Figure, SampleFigures, UnitFacts, read_figure
 from zdz_scoring.domain.rubric import Rubric, RubricItem
 
 
-def check_sheet_inputs(rubric: Rubric, facts: UnitFacts, entries: AssessorEntries) -> None:
+def check_sheet_inputs(
+    rubric: Rubric, facts: UnitFacts, entries: AssessorEntries, sample: SampleFigures | None = None
+) -> None:
     """Raise `InvalidInput` naming the first input that does not fit `rubric`."""
-    _check_figures(rubric, facts, entries)
+    if sample is not None:
+        _refuse_typed_sample_rates(entries, sample)
+    _check_figures(rubric, facts, entries, sample)
     if rubric.uses_window and entries.application_date is None:
         raise InvalidInput(
             "须填写建设申请之日，计分时段自该日前溯1年 (the application date is required: the one-year window "
@@ -26,10 +30,23 @@ def check_sheet_inputs(rubric: Rubric, facts: UnitFacts, entries: AssessorEntrie
     _check_events(rubric, entries)
 
 
-def _check_figures(rubric: Rubric, facts: UnitFacts, entries: AssessorEntries) -> None:
+def _refuse_typed_sample_rates(entries: AssessorEntries, sample: SampleFigures) -> None:
+    # 000 附件3 三(三): the sample is the plan's; its pass rate is what the verdicts recorded on it say.
+    for figure in Figure:
+        if figure.from_sample and read_figure(figure, UnitFacts(), entries) is not None:
+            raise InvalidInput(
+                f"评分表已指明抽样方案 {sample.plan_id}，“{figure.label}”由方案中记录的核查结论计算，不得填写"
+                "（附件3 三（三））(computed from the plan's verdicts: do not type it in)",
+                field=figure.field_path,
+            )
+
+
+def _check_figures(
+    rubric: Rubric, facts: UnitFacts, entries: AssessorEntries, sample: SampleFigures | None
+) -> None:
     required = rubric.figures
     for figure in Figure:
-        value = read_figure(figure, facts, entries)
+        value = read_figure(figure, facts, entries, sample)
         if figure in required and value is None:
             items = "、".join(str(n) for n in rubric.items_reading(figure))
             raise InvalidInput(

@@ -30,6 +30,7 @@ from zdz_scoring.adapters.wire import (
     content_to_pb,
     entries_from_pb,
     enum_from_pb,
+    panel_from_pb,
     parse_date,
     plan_to_pb,
     rubric_to_pb,
@@ -37,11 +38,20 @@ from zdz_scoring.adapters.wire import (
     unit_from_pb,
     unit_kind_from_pb,
     unit_to_pb,
+    verdict_from_pb,
 )
-from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
+from zdz_scoring.domain.commands import (
+    DrawSamplingPlan,
+    DrawSpotCheck,
+    ImportSignedSheet,
+    RecordSampleVerdicts,
+    SaveSheetDraft,
+    ScoreUnit,
+    SignSheet,
+)
 from zdz_scoring.domain.errors import InvalidInput
-from zdz_scoring.domain.permissions import SCORING_POLICY, sheet_action
-from zdz_scoring.domain.records import SheetState, UnitRef
+from zdz_scoring.domain.permissions import SCORING_POLICY, SIGNER_ROLES, sheet_action
+from zdz_scoring.domain.records import SheetState, Signer, UnitRef
 from zdz_scoring.domain.sheet import SheetKind
 from zdz_scoring.domain.spot_check import DEFAULT_PARKS, DEFAULT_TOWNS
 from zdz_scoring.service_layer.services import ScoringService, SheetFilter
@@ -67,6 +77,13 @@ def score_unit(message: pb.SheetInput) -> ScoreUnit:
     assessed_on = parse_date(message.assessed_on, "input.assessed_on")
     if assessed_on is None:
         raise InvalidInput("须填写评分日期 (the assessment date is required)", field="input.assessed_on")
+    for name in ("residential_self_check_pass_rate", "non_residential_self_check_pass_rate"):
+        if getattr(message.entries, name):
+            raise InvalidInput(
+                "自查合格率取自台账中各排水户的自查结果，不得填写（附件3 附表第6–7项：自查合格率按建设单元计）"
+                " (the self-check pass rate comes from the ledger's per-household results)",
+                field=f"input.entries.{name}",
+            )
     return ScoreUnit(
         unit_id=message.unit_id.strip(),
         sheet_kind=enum_from_pb(pb.SheetKind, message.sheet_kind, SheetKind, "input.sheet_kind"),
@@ -75,6 +92,32 @@ def score_unit(message: pb.SheetInput) -> ScoreUnit:
         assessed_on=assessed_on,
         entries=entries_from_pb(message.entries),
         replaces_sheet_id=message.replaces_sheet_id.strip(),
+        sampling_plan_id=message.sampling_plan_id.strip(),
+        panel_members=panel_from_pb(message.panel_members),
+    )
+
+
+def import_signed_sheet(request: pb.ImportSignedSheetRequest) -> ImportSignedSheet:
+    sheet = score_unit(request.input)
+    required = SIGNER_ROLES[sheet.sheet_kind.value]
+    if request.signer_role.strip() != required.value:
+        raise InvalidInput(
+            f"{sheet.sheet_kind.label}评分表由 {required.value} 签署，导入时签署人角色须为 {required.value}"
+            "（附件3/附件4 三（二））(the signer's role must be the one that signs this kind)",
+            field="signer_role",
+        )
+    for name in ("signer_organisation", "signer_person"):
+        if not getattr(request, name).strip():
+            raise InvalidInput("须填写签署单位及签署人 (the signer is required)", field=name)
+    signed_on = parse_date(request.signed_on, "signed_on")
+    if signed_on is None:
+        raise InvalidInput("须填写签署日期 (the signing date is required)", field="signed_on")
+    return ImportSignedSheet(
+        sheet_id=request.sheet_id.strip(),
+        sheet=sheet,
+        signer=Signer(request.signer_organisation.strip(), required.value, request.signer_person.strip()),
+        signed_on=signed_on,
+        evidence=tuple(request.evidence),
     )
 
 
@@ -87,6 +130,8 @@ def sheet_to_pb(view: SheetView) -> pb.ScoreSheet:
     if view.signed_at:
         sheet.signed_at.CopyFrom(timestamp(parse_time(view.signed_at)))
         sheet.signed_by = view.signed_by
+        if not sheet.signer_role:  # signed before the signer was written on the sheet: the call's actor
+            sheet.signer_organisation, sheet.signer_role, sheet.signer_person = view.signed_by.split("/", 2)
     return sheet
 
 
@@ -175,6 +220,17 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         return pb.SignSheetResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
+    @idempotent(pb.ImportSignedSheetResponse)
+    async def ImportSignedSheet(
+        self, request: pb.ImportSignedSheetRequest, context: grpc.aio.ServicerContext
+    ):
+        command = import_signed_sheet(request)
+        target = await self._unit_target(command.sheet.unit_id)
+        ctx = await self._allowed("ImportSignedSheet", context, target)
+        view = await asyncio.to_thread(self._service.import_signed, command, ctx)
+        return pb.ImportSignedSheetResponse(sheet=sheet_to_pb(view))
+
+    @maps_errors
     async def GetSheet(self, request: pb.GetSheetRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetSheet", context, await self._sheet_target(request.sheet_id))
         view = await asyncio.to_thread(self._service.get_sheet, request.sheet_id.strip())
@@ -251,6 +307,19 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         return pb.GetSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
 
     @maps_errors
+    @idempotent(pb.RecordSampleVerdictsResponse)
+    async def RecordSampleVerdicts(
+        self, request: pb.RecordSampleVerdictsRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed("RecordSampleVerdicts", context, await self._plan_target(request.plan_id))
+        command = RecordSampleVerdicts(
+            request.plan_id.strip(),
+            tuple(verdict_from_pb(v, f"verdicts[{i}]") for i, v in enumerate(request.verdicts)),
+        )
+        view = await asyncio.to_thread(self._service.record_sample_verdicts, command, ctx)
+        return pb.RecordSampleVerdictsResponse(plan=pb.SamplingPlan.FromString(view.body))
+
+    @maps_errors
     async def RedrawSamplingPlan(
         self, request: pb.RedrawSamplingPlanRequest, context: grpc.aio.ServicerContext
     ):
@@ -270,6 +339,8 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
             seed=request.seed if request.HasField("seed") else None,
             towns_per_district=request.towns_per_district or DEFAULT_TOWNS,
             parks_per_district=request.parks_per_district or DEFAULT_PARKS,
+            round=request.round.strip(),
+            closes_on=parse_date(request.closes_on, "closes_on"),
         )
         view = await asyncio.to_thread(self._service.draw_spot_check, command, ctx)
         return pb.DrawSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))

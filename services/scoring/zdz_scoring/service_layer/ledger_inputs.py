@@ -3,7 +3,8 @@ defects the ledger records at the sheet's stage, as findings.
 
 - Figures: exactly those the rubric reads from the ledger (`Rubric.figures`), as the registry computed them.
   A rectification or permit rate with nothing to count comes as 100 (the registry's ruling: nothing was left
-  undone). A survey rate with nothing recorded (no households, no pipes, no facilities or outfalls) cannot be
+  undone). The 自查合格率 of town items 6–7 is the ledger's: households of the class whose self-check result is
+  合格, over all of them (the registry's ClassFacts.self_check); a class with no household reads 100 likewise. A survey rate with nothing recorded (no households, no pipes, no facilities or outfalls) cannot be
   scored: FAILED_PRECONDITION naming the item, so an empty ledger never reads as a complete survey and never
   silently costs the item either; record the ledger first.
 - Findings: defects an assessor recorded in the ledger at this stage (a district acceptance counts those found
@@ -54,7 +55,7 @@ def ledger_facts(rubric: Rubric, snapshot: LedgerSnapshot) -> UnitFacts:
     """The figures `rubric` reads from the ledger; FAILED_PRECONDITION for one the ledger cannot give."""
     values: dict[str, Decimal | bool | int | None] = {}
     for figure in sorted(rubric.figures, key=rubric.items_reading):  # in item order: the first gap is named
-        if figure.entered_by_assessor:
+        if figure.from_sample:
             continue
         value = snapshot.figures.get(figure.value)
         if value is None:

@@ -1,5 +1,6 @@
-"""The scoring service's use cases: score, keep and sign sheets; compare and render them; draw and record
-sampling plans and spot-check draws. Commands load → call → save in one transaction; queries read projections.
+"""The scoring service's use cases: score, keep and sign sheets, import paper sheets signed outside the system;
+compare and render them; draw and record sampling plans, the verdicts on their samples, and spot-check draws.
+Commands load → call → save in one transaction; queries read projections.
 
 The registry is read before a transaction opens (never while holding the database), and a sheet is scored
 before anything is written: bad input raises `InvalidInput` naming the item and nothing is stored.
@@ -12,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
@@ -25,15 +26,32 @@ from zdz_common.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters import documents
 from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
-from zdz_scoring.adapters.orm import SamplingPlanView, SheetView, SpotCheckView
+from zdz_scoring.adapters.orm import PlanUse, SamplingPlanView, SheetView, SpotCheckView
 from zdz_scoring.adapters.registry import Registry
-from zdz_scoring.adapters.wire import content_from_pb, plan_to_pb, population_from_pb, unit_from_pb
-from zdz_scoring.domain.commands import DrawSamplingPlan, DrawSpotCheck, SaveSheetDraft, ScoreUnit, SignSheet
+from zdz_scoring.adapters.wire import (
+    content_from_pb,
+    drawn_of,
+    plan_to_pb,
+    population_from_pb,
+    unit_from_pb,
+    verdict_from_pb,
+)
+from zdz_scoring.domain.commands import (
+    DrawSamplingPlan,
+    DrawSpotCheck,
+    ImportSignedSheet,
+    RecordSampleVerdicts,
+    SaveSheetDraft,
+    ScoreUnit,
+    SignSheet,
+)
 from zdz_scoring.domain.compare import SheetComparison, compare
 from zdz_scoring.domain.engine import score
 from zdz_scoring.domain.errors import InvalidInput
+from zdz_scoring.domain.facts import SampleFigures
 from zdz_scoring.domain.records import (
     Event,
+    SampleVerdictsRecorded,
     SamplingPlanDrawn,
     ScoreSheet,
     SheetContent,
@@ -41,9 +59,11 @@ from zdz_scoring.domain.records import (
     SheetHeader,
     SheetSigned,
     SheetState,
+    Signer,
     SpotCheckDrawn,
     UnitRef,
     check_correction,
+    check_district_acceptance,
 )
 from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.rubrics import CURRENT_VERSION, get_rubric
@@ -55,7 +75,8 @@ from zdz_scoring.domain.sampling import (
     plan_town_sample,
 )
 from zdz_scoring.domain.sheet import SheetKind
-from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
+from zdz_scoring.domain.spot_check import FILED_RULE, AcceptedUnit, check_round, draw_spot_check
+from zdz_scoring.domain.verdicts import check_verdicts, latest, sample_figures
 from zdz_scoring.service_layer.ledger_inputs import ledger_facts, ledger_findings
 
 _ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -115,8 +136,10 @@ class ScoringService:
 
     # --- sheets ----------------------------------------------------------------------------------------------
 
-    def preview(self, command: ScoreUnit) -> SheetContent:
-        """Score a sheet from the ledger as it stands now and the assessor's entries; store nothing."""
+    def preview(self, command: ScoreUnit, *, imported: bool = False) -> SheetContent:
+        """Score a sheet from the ledger as it stands now, the verdicts on its sampling plan and the assessor's
+        entries; store nothing. A district acceptance names its plan and panel (a paper sheet imported with its
+        evidence names no plan of this system)."""
         if not command.unit_id.strip():
             raise InvalidInput("须指明单元 (unit_id is required)", field="input.unit_id")
         unit = self.registry.unit(command.unit_id)
@@ -129,14 +152,47 @@ class ScoringService:
             assessed_on=command.assessed_on,
             replaces_sheet_id=command.replaces_sheet_id.strip(),
             district_name=self.registry.district_name(unit.district_code),
+            sampling_plan_id=command.sampling_plan_id.strip(),
+            panel_members=command.panel_members,
         )
+        check_district_acceptance(header, imported=imported)
+        sample = None
+        if header.sampling_plan_id:
+            with Session(self.engine) as session:
+                sample = self._sample(session, rubric, header)
         snapshot = self.registry.ledger(unit.id, found_since=self._round_start(command))
         facts = ledger_facts(rubric, snapshot)
         found = ledger_findings(rubric, command.sheet_kind, snapshot)
         # The assessor's own findings first, so an error names the index they entered.
         entries = replace(command.entries, findings=command.entries.findings + found)
-        result = score(rubric, facts, entries, sheet_kind=command.sheet_kind)
-        return SheetContent(header, facts, found, command.entries, snapshot.read_at, result)
+        result = score(rubric, facts, entries, sheet_kind=command.sheet_kind, sample=sample)
+        return SheetContent(header, facts, found, command.entries, snapshot.read_at, result, sample)
+
+    @staticmethod
+    def _sample(session: Session, rubric: Rubric, header: SheetHeader, sheet_id: str = "") -> SampleFigures:
+        """The sheet's plan (of the same unit, drawn for this round: not serving another signed acceptance than
+        the one this sheet corrects) and the sample pass rates its verdicts give (000 附件3/附件4 三(三))."""
+        plan_id = header.sampling_plan_id
+        view = session.get(SamplingPlanView, plan_id)
+        use = session.get(PlanUse, plan_id)
+        if view is None:
+            raise NotFound(f"没有抽样方案 {plan_id!r} (no such plan)", field="input.sampling_plan_id")
+        plan = pb.SamplingPlan.FromString(view.body)
+        if plan.unit.id != header.unit.id:
+            raise FailedPrecondition(
+                f"抽样方案 {plan_id} 是{plan.unit.name}的，不是{header.unit.name}的；区县验收须引用本单元的验收抽样方案"
+                "（附件3/附件4 三（三））(the plan is another unit's)",
+                field="input.sampling_plan_id",
+            )
+        if use is not None and use.sheet_id not in {sheet_id, header.replaces_sheet_id}:
+            raise FailedPrecondition(
+                f"抽样方案 {plan_id} 已用于已签署的区县验收评分表 {use.sheet_id}；新一轮验收须重新抽取抽样方案，"
+                f"更正该评分表请在 replaces_sheet_id 中注明 {use.sheet_id}（附件3/附件4 三（三））"
+                "(the plan serves another round: draw a new one)",
+                field="input.sampling_plan_id",
+            )
+        verdicts = latest(verdict_from_pb(v, "plan.verdicts") for v in plan.verdicts)
+        return sample_figures(rubric, plan_id, drawn_of(plan), verdicts)
 
     def _round_start(self, command: ScoreUnit) -> date | None:
         """The first day whose findings belong to this sheet: the day after the unit's previous signed sheet of
@@ -157,13 +213,18 @@ class ScoringService:
             ).first()
         return date.fromisoformat(previous) + timedelta(days=1) if previous else None
 
-    def save_draft(self, command: SaveSheetDraft, context: CommandContext) -> SheetView:
-        sheet_id = command.sheet_id.strip() or str(uuid.uuid4())
+    @staticmethod
+    def _new_sheet_id(sheet_id: str) -> str:
+        sheet_id = sheet_id.strip() or str(uuid.uuid4())
         if not _ID.fullmatch(sheet_id):
             raise InvalidInput(
                 "评分表编号只能含字母、数字、'-'、'_'、'.'，最长64位 (letters, digits, '-', '_', '.'; at most 64)",
                 field="sheet_id",
             )
+        return sheet_id
+
+    def save_draft(self, command: SaveSheetDraft, context: CommandContext) -> SheetView:
+        sheet_id = self._new_sheet_id(command.sheet_id)
         content = self.preview(command.sheet)
         with self._unit_of_work(context) as uow:
             sheet = self._sheet(uow.load(sheet_stream(sheet_id)), sheet_id)
@@ -174,16 +235,45 @@ class ScoringService:
             return self._sheet_view(uow.session, sheet_id)
 
     def sign(self, command: SignSheet, context: CommandContext) -> SheetView:
-        """Sign a draft exactly as last saved: what the assessor reviewed is what is signed."""
+        """Sign a draft exactly as last saved: what the assessor reviewed is what is signed, by whom the call's
+        identity says. A draft scored on its plan's verdicts is signed only while they still give its rates."""
         with self._unit_of_work(context) as uow:
             sheet = self._sheet(uow.load(sheet_stream(command.sheet_id)), command.sheet_id)
             if sheet.content is None:
                 raise NotFound(f"没有评分表 {command.sheet_id!r} (no such sheet)", field="sheet_id")
             loaded = sheet.version
             self._check_correction(uow, sheet.content.header)
-            sheet.sign(self._clock())
+            self._check_sample_unchanged(uow.session, command.sheet_id, sheet.content)
+            actor = context.actor
+            sheet.sign(self._clock(), Signer(actor.organisation, actor.role, actor.person))
             uow.save(sheet_stream(command.sheet_id), command.expected_version or loaded, sheet.pending)
             return self._sheet_view(uow.session, command.sheet_id)
+
+    def _check_sample_unchanged(self, session: Session, sheet_id: str, content: SheetContent) -> None:
+        if content.sample is None:
+            return
+        rubric = self.rubric(content.header.unit.kind, content.header.rubric_version)
+        if self._sample(session, rubric, content.header, sheet_id) != content.sample:
+            raise FailedPrecondition(
+                f"草稿保存后，抽样方案 {content.sample.plan_id} 的核查结论有变动；请重新保存草稿后再签署"
+                "（附件3 三（三））(the plan's verdicts changed since the draft was saved: save it again)",
+                field="sheet_id",
+            )
+
+    def import_signed(self, command: ImportSignedSheet, context: CommandContext) -> SheetView:
+        """A paper sheet signed outside the system, scored like any sheet and stored signed with its signer,
+        date and evidence (imported)."""
+        sheet_id = self._new_sheet_id(command.sheet_id)
+        if command.signed_on > self._clock().date():
+            raise InvalidInput("签署日期不能晚于今天 (signed in the future)", field="signed_on")
+        content = self.preview(command.sheet, imported=True)
+        signed_at = datetime.combine(command.signed_on, time(), tzinfo=UTC)
+        with self._unit_of_work(context) as uow:
+            sheet = self._sheet(uow.load(sheet_stream(sheet_id)), sheet_id)
+            self._check_correction(uow, content.header)
+            sheet.import_signed(content, signed_at, command.signer, command.evidence)
+            uow.save(sheet_stream(sheet_id), 0, sheet.pending)
+            return self._sheet_view(uow.session, sheet_id)
 
     def get_sheet(self, sheet_id: str) -> SheetView:
         with Session(self.engine) as session:
@@ -269,6 +359,24 @@ class ScoringService:
             assert view is not None
             return view
 
+    def record_sample_verdicts(
+        self, command: RecordSampleVerdicts, context: CommandContext
+    ) -> SamplingPlanView:
+        """The 验收小组's verdicts on items drawn in the plan; a later verdict on an item replaces the earlier."""
+        with self._unit_of_work(context) as uow:
+            view = uow.session.get(SamplingPlanView, command.plan_id)
+            if view is None:
+                raise NotFound(f"没有抽样方案 {command.plan_id!r} (no such plan)", field="plan_id")
+            plan = pb.SamplingPlan.FromString(view.body)
+            check_verdicts(drawn_of(plan), command.verdicts)
+            unit = unit_from_pb(plan.unit, "plan.unit")
+            uow.save(
+                plan_stream(command.plan_id),
+                None,
+                [SampleVerdictsRecorded(command.plan_id, unit, command.verdicts)],
+            )
+            return view
+
     def get_sampling_plan(self, plan_id: str) -> SamplingPlanView:
         with Session(self.engine) as session:
             view = session.get(SamplingPlanView, plan_id)
@@ -286,12 +394,25 @@ class ScoringService:
         return Redrawn(unit, plan_id, plan, population, identical)
 
     def draw_spot_check(self, command: DrawSpotCheck, context: CommandContext) -> SpotCheckView:
-        """Draw the municipal spot-check among the accepted units (those given, or else every unit the registry
-        knows as accepted by its district) and record it with its seed and candidates."""
-        candidates = command.candidates or tuple(self.registry.accepted_units())
+        """Draw the municipal spot-check of a named round among the units filed and awaiting it (those given, each
+        of which the registry must list as filed, or else every filed unit) and record it with its seed,
+        candidates, round and deadline."""
+        check_round(command.round, command.closes_on, self._clock().date())
+        filed = self.registry.filed_units()
+        filed_by_id = {unit.id: unit for unit in filed}
+        not_filed = [unit for unit in command.candidates if unit.id not in filed_by_id]
+        if not_filed:
+            raise FailedPrecondition(
+                f"以下单元不在“已备案，待市级抽查”状态，不能抽取：{'、'.join(u.name or u.id for u in not_filed)}"
+                f"（{FILED_RULE}）(only units filed and awaiting the round are drawn)",
+                field="candidates",
+            )
+        # The units as the registry names them (district, kind), whatever the caller wrote.
+        candidates = tuple(filed_by_id[unit.id] for unit in command.candidates) or tuple(filed)
         if not candidates:
             raise FailedPrecondition(
-                "登记系统中尚无已验收的单元，无可抽查 (no accepted units to draw from)", field="candidates"
+                f"登记系统中尚无已备案、待市级抽查的单元，无可抽查（{FILED_RULE}）(no filed units to draw from)",
+                field="candidates",
             )
         command = replace(command, candidates=candidates)
         seed = self._new_seed() if command.seed is None else command.seed
@@ -303,7 +424,10 @@ class ScoringService:
         )
         draw_id = str(uuid.uuid4())
         with self._unit_of_work(context) as uow:
-            uow.save(spot_check_stream(draw_id), 0, [SpotCheckDrawn(draw_id, command.candidates, draw)])
+            drawn = SpotCheckDrawn(
+                draw_id, command.candidates, draw, command.round.strip(), command.closes_on
+            )
+            uow.save(spot_check_stream(draw_id), 0, [drawn])
             view = uow.session.get(SpotCheckView, draw_id)
             assert view is not None
             return view

@@ -8,11 +8,11 @@ from datetime import date
 from typing import TypeVar
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import command_evidence
 from zdz_registry.directory.domain.validation import require_text
 
 MAX_CODE_LENGTH = 64
 MAX_TEXT_LENGTH = 500
-MAX_EVIDENCE_REFS = 20
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -84,10 +84,4 @@ def require_code(value: str, field: str) -> str:
 
 def require_evidence(refs: tuple[str, ...], field: str, *, required: bool) -> tuple[str, ...]:
     """Evidence references (document numbers, photo URIs); the files themselves live elsewhere."""
-    if required and not refs:
-        raise InvalidArgument("须附至少一项佐证材料 (at least one evidence reference)", field=field)
-    if len(refs) > MAX_EVIDENCE_REFS:
-        raise InvalidArgument(
-            f"佐证材料最多 {MAX_EVIDENCE_REFS} 项 (at most {MAX_EVIDENCE_REFS})", field=field
-        )
-    return tuple(require_text(ref, f"{field}[{i}]", max_length=MAX_TEXT_LENGTH) for i, ref in enumerate(refs))
+    return command_evidence(refs, field, required=required)

@@ -165,6 +165,8 @@ class AcceptanceStateSet:
     state: str
     on: str
     reason: str
+    stage: str = ""  # the process stage that set it; "" when a clerk did
+    step: str = ""  # the process step that set it, e.g. "SpotCheckFailed"
 
 
 EntryEvent = (

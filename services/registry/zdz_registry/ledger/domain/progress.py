@@ -1,8 +1,8 @@
 """Acceptance standing of units and a district's progress against its targets (000 一 and 附件1).
 
 Aggregate boundary: one `Acceptance` stream per unit ("acceptance/<unit_id>"), apart from the unit's own stream:
-its states are imported by clerks now and will arrive from the workflow service later, and neither should
-contend with edits of the unit's name or flags.
+its states follow the unit's process (the workflow's stage events) or are imported by clerks, and neither
+should contend with edits of the unit's name or flags.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from datetime import date
 from typing import TypeVar
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import command_reason
 from zdz_common.vocabulary import Stage, UnitKind, UnknownUnitKind
-from zdz_registry.ledger.domain.checks import as_date, as_enum, optional_text, require
+from zdz_registry.ledger.domain.checks import as_date, as_enum, require
 from zdz_registry.ledger.domain.events import AcceptanceStateSet, UnitRef
 
 PLAN_ISSUED = date(2024, 6, 18)  # 渝环规〔2024〕5号: no unit was accepted under it before this day
@@ -25,33 +26,80 @@ ALONG_RIVER_TOWN_SHARES = (80, 100)  # 000 一: 80 % of along-river towns by end
 
 class AcceptanceState(enum.StrEnum):
     IN_PROGRESS = "IN_PROGRESS"  # 建设中
-    ACCEPTED = "ACCEPTED"  # 区县验收通过
-    FILED = "FILED"  # 公示期满，已报市级工作专班备案
+    ACCEPTED = "ACCEPTED"  # 区县验收通过, in notice or awaiting filing
+    FILED = "FILED"  # 公示期满，已报市级工作专班备案，待市级抽查: the municipal draw takes only these
     REOPENED = "REOPENED"  # 问题频发或多次整改不到位，重新实施建设验收 (000 §三(五))
+    UNDER_SPOT_CHECK = "UNDER_SPOT_CHECK"  # 市级抽查中 (drawn)
+    MEETS_STANDARD = "MEETS_STANDARD"  # 已备案并经市级抽查（或本轮未被抽中）
+    FAILURE_OPEN = "FAILURE_OPEN"  # 抽查、复核或回头看不合格，限期整改中
+
+
+class ProcessStanding(enum.StrEnum):
+    """Whether the workflow counts the unit as meeting the standard after a step (zdz.workflow.v1.Standing)."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    IN_NOTICE = "IN_NOTICE"
+    MEETS_STANDARD = "MEETS_STANDARD"
+    FAILURE_OPEN = "FAILURE_OPEN"
+    REACCEPTANCE_ORDERED = "REACCEPTANCE_ORDERED"
+
+
+@dataclass(frozen=True)
+class ProcessStep:
+    """A step of the unit's process as the registry receives it (the workflow's StageEntered or
+    ProcessStepRecorded): the stage the unit is in after it, and its standing."""
+
+    stage: str  # e.g. "SPOT_CHECK"
+    standing: ProcessStanding | None  # None: recorded by workflow code older than issue 11
+    name: str  # e.g. "SpotCheckFailed"
+    on: date
+    reason: str  # as the workflow accepted it (zdz_common.validation.command_reason)
 
 
 D = TypeVar("D", date, str)
-DONE = frozenset({AcceptanceState.ACCEPTED, AcceptanceState.FILED})
+# DESIGN "Progress counts": a unit meets the standard from filing, except while a spot-check or look-back failure
+# is open under 限期整改, and from a re-acceptance order until it is re-accepted.
+COUNTED = frozenset({AcceptanceState.FILED, AcceptanceState.UNDER_SPOT_CHECK, AcceptanceState.MEETS_STANDARD})
+NEEDS_REASON = frozenset({AcceptanceState.REOPENED, AcceptanceState.FAILURE_OPEN})
 
-
-# How a unit's process stage (services/workflow) bears on whether it has reached the standard (000 §三(五)).
-_STATE_AFTER_STAGE: dict[str, AcceptanceState] = {
-    Stage.SURVEY: AcceptanceState.IN_PROGRESS,
-    Stage.PLAN: AcceptanceState.IN_PROGRESS,
-    Stage.RECTIFICATION: AcceptanceState.IN_PROGRESS,
-    Stage.SELF_CHECK: AcceptanceState.IN_PROGRESS,
-    Stage.DISTRICT_ACCEPTANCE: AcceptanceState.IN_PROGRESS,
-    Stage.PUBLIC_NOTICE: AcceptanceState.ACCEPTED,  # 区县验收通过, in notice
-    Stage.FILED: AcceptanceState.FILED,  # 公示期满，报市级工作专班备案
-    Stage.ACCEPTED: AcceptanceState.FILED,  # filed and past the municipal spot-check
-    Stage.REACCEPTANCE: AcceptanceState.REOPENED,  # 重新实施建设验收
+# Events recorded by workflow code older than issue 11 carry no standing: the stage implies one. Re-review and
+# look-back imply none (a filed unit stays as it was until a verdict moves it).
+_STANDING_OF_STAGE: dict[str, ProcessStanding] = {
+    Stage.SURVEY: ProcessStanding.IN_PROGRESS,
+    Stage.PLAN: ProcessStanding.IN_PROGRESS,
+    Stage.RECTIFICATION: ProcessStanding.IN_PROGRESS,
+    Stage.SELF_CHECK: ProcessStanding.IN_PROGRESS,
+    Stage.DISTRICT_ACCEPTANCE: ProcessStanding.IN_PROGRESS,
+    Stage.PUBLIC_NOTICE: ProcessStanding.IN_NOTICE,  # 区县验收通过, in notice
+    Stage.FILED: ProcessStanding.MEETS_STANDARD,  # 公示期满，报市级工作专班备案
+    Stage.SPOT_CHECK: ProcessStanding.MEETS_STANDARD,
+    Stage.ACCEPTED: ProcessStanding.MEETS_STANDARD,  # filed and past the municipal spot-check
+    Stage.REACCEPTANCE: ProcessStanding.REACCEPTANCE_ORDERED,  # 重新实施建设验收
 }
 
 
-def state_after_stage(stage: str) -> AcceptanceState | None:
-    """The acceptance state a process stage implies; None where the stage changes nothing (spot-check,
-    re-review and look-back leave a filed unit filed until a verdict moves it)."""
-    return _STATE_AFTER_STAGE.get(stage)
+def state_after_step(stage: str, standing: ProcessStanding | None) -> AcceptanceState | None:
+    """The acceptance state after a process step at `stage` with `standing`; None where it changes nothing
+    (an event without a standing at a stage that implies none)."""
+    if standing is None:
+        standing = _STANDING_OF_STAGE.get(stage)
+    match standing:
+        case None:
+            return None
+        case ProcessStanding.IN_PROGRESS:
+            return AcceptanceState.IN_PROGRESS
+        case ProcessStanding.IN_NOTICE:
+            return AcceptanceState.ACCEPTED
+        case ProcessStanding.MEETS_STANDARD if stage == Stage.FILED:
+            return AcceptanceState.FILED  # awaiting the round's draw
+        case ProcessStanding.MEETS_STANDARD if stage == Stage.SPOT_CHECK:
+            return AcceptanceState.UNDER_SPOT_CHECK
+        case ProcessStanding.MEETS_STANDARD:  # past the round: accepted, or look-back with no failure open
+            return AcceptanceState.MEETS_STANDARD
+        case ProcessStanding.FAILURE_OPEN:
+            return AcceptanceState.FAILURE_OPEN
+        case ProcessStanding.REACCEPTANCE_ORDERED:
+            return AcceptanceState.REOPENED
 
 
 def acceptance_stream(unit_id: str) -> str:
@@ -59,10 +107,20 @@ def acceptance_stream(unit_id: str) -> str:
 
 
 def accepted_on_after(previous: D | None, state: str, on: D) -> D | None:
-    """When the unit reached the standard once `state` is set on `on`: kept while it stays done, else cleared."""
-    if AcceptanceState(state) not in DONE:
-        return None
-    return previous or on
+    """The unit's filing date once `state` is set on `on`: kept while the filing stands, else cleared; the first
+    counted day when none was known (a clerk importing a unit already past the spot-check). An open failure keeps
+    the filing's day and dates none of its own."""
+    current = AcceptanceState(state)
+    if current in COUNTED:
+        return previous or on
+    if current is AcceptanceState.FAILURE_OPEN:
+        return previous  # a re-review passed counts the unit again from its filing
+    return None  # re-acceptance, or a return to construction, starts over
+
+
+def counted_since(state: str, accepted_on: D | None) -> D | None:
+    """Since when progress counts the unit as meeting the standard; None while it does not."""
+    return accepted_on if AcceptanceState(state) in COUNTED else None
 
 
 @dataclass
@@ -71,13 +129,22 @@ class Acceptance:
     state: AcceptanceState = AcceptanceState.IN_PROGRESS
     on: date | None = None
     reason: str = ""
-    accepted_on: date | None = None  # when the unit reached the standard; None while it has not
+    accepted_on: date | None = None  # its filing, kept while the filing stands (accepted_on_after)
     version: int = 0
     pending: list[AcceptanceStateSet] = field(default_factory=list)
 
     def set_state(
-        self, state: AcceptanceState | str | None, on: date | str | None, reason: str, today: date
+        self,
+        state: AcceptanceState | str | None,
+        on: date | str | None,
+        reason: str,
+        today: date,
+        *,
+        stage: str = "",
+        step: str = "",
     ) -> None:
+        """Set by a clerk, or by the process (`stage` and `step` given: the step then says why, if the reason
+        is empty)."""
         new_state = require(as_enum(AcceptanceState, state, "acceptance.state"), "acceptance.state")
         day: date = require(as_date(on, "acceptance.on"), "acceptance.on")  # type: ignore[assignment]
         if not PLAN_ISSUED <= day <= today:
@@ -85,12 +152,15 @@ class Acceptance:
                 f"日期须在 {PLAN_ISSUED} 与今天 {today} 之间，收到 {day} (not before the plan, not in the future)",
                 field="acceptance.on",
             )
-        reason = optional_text(reason, "acceptance.reason")
-        if new_state is AcceptanceState.REOPENED and not reason:
-            raise InvalidArgument("重新验收须说明原因 (a reason is required)", field="acceptance.reason")
+        reason = command_reason(reason, "acceptance.reason")
+        if new_state in NEEDS_REASON and not (reason or step):
+            raise InvalidArgument(
+                "重新验收或限期整改须说明原因（000 三（五））(a reason is required)",
+                field="acceptance.reason",
+            )
         if self.version and (new_state, day, reason) == (self.state, self.on, self.reason):
             return
-        self._record(AcceptanceStateSet(self.unit, new_state.value, day.isoformat(), reason))
+        self._record(AcceptanceStateSet(self.unit, new_state.value, day.isoformat(), reason, stage, step))
 
     def apply(self, event: AcceptanceStateSet) -> None:
         self.unit = event.unit

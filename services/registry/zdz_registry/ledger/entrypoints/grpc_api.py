@@ -82,6 +82,14 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)
         return await self._guard.admit(action, Target(unit_id=unit_id, district_code=district), context)
 
+    async def _verifies_allowed(
+        self, context: grpc.aio.ServicerContext, unit_id: str, rows: list[RowCommand | DomainError]
+    ) -> None:
+        """A VERIFY task step sent as a ledger row is a verification too: the VerifyTask rule applies to it
+        (nobody accepts their own work, issue 11)."""
+        if any(isinstance(row, VerifyTask) for row in rows):
+            await self._allowed("VerifyTask", context, unit_id)
+
     def _unit_of_problem(self, problem_id: str) -> str:
         with Session(self._service.engine) as session:
             return session.exec(select(ProblemView.unit_id).where(ProblemView.id == problem_id)).first() or ""
@@ -91,6 +99,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     async def RecordLedgerRow(self, request: pb.RecordLedgerRowRequest, context: grpc.aio.ServicerContext):
         ctx = await self._allowed("RecordLedgerRow", context, request.unit_id)
         command = row_command(request.unit_id, request.row)
+        await self._verifies_allowed(context, request.unit_id, [command])
         row_id, changed = await asyncio.to_thread(self._service.record_row, request.unit_id, command, ctx)
         return pb.RecordLedgerRowResponse(id=row_id, changed=changed)
 
@@ -122,6 +131,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             rows.extend(_parsed(unit_id, row) for row in request.rows)
         if not unit_id:
             raise InvalidArgument("空的导入请求 (no options, no rows)", field="options.unit_id")
+        await self._verifies_allowed(context, unit_id, rows)
         report = await asyncio.to_thread(
             self._service.import_rows,
             unit_id,

@@ -17,7 +17,7 @@ from zdz_registry.ledger.adapters.orm import AcceptanceView
 from zdz_registry.ledger.domain.commands import AssignTask, OpenTask, RectifyTask, RowCommand, VerifyTask
 from zdz_registry.ledger.domain.facts import FactClass, LedgerFacts, Ratio, score_figures
 from zdz_registry.ledger.domain.problems import ProblemDetails, Step
-from zdz_registry.ledger.domain.progress import Progress, Target
+from zdz_registry.ledger.domain.progress import Progress, Target, counted_since
 from zdz_registry.ledger.domain.rows import (
     EntityClass,
     FoundBy,
@@ -205,7 +205,7 @@ def standing_to_pb(view: AcceptanceView) -> pb.AcceptanceStanding:
         state=enum_to_pb(pb.AcceptanceState, view.state),
         on=view.effective_on,
         reason=view.reason,
-        accepted_on=view.accepted_on,
+        accepted_on=counted_since(view.state, view.accepted_on or None) or "",
     )
 
 

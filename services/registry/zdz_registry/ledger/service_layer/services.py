@@ -36,11 +36,13 @@ from zdz_registry.ledger.domain.progress import (
     CITY_TOWN_SHARES,
     Acceptance,
     AcceptanceState,
+    ProcessStep,
     Progress,
     Standing,
     acceptance_stream,
+    counted_since,
     progress,
-    state_after_stage,
+    state_after_step,
 )
 from zdz_registry.ledger.domain.rows import (
     EntityClass,
@@ -91,6 +93,13 @@ class ImportReport:
 class ProblemListing:
     problem: ProblemView
     steps: list[TaskStepView]
+
+
+def _counted_since(view: AcceptanceView | None) -> date | None:
+    if view is None:
+        return None
+    since = counted_since(view.state, view.accepted_on or None)
+    return date.fromisoformat(since) if since else None
 
 
 def _values(value_class: type, view: SQLModel) -> object:
@@ -173,12 +182,16 @@ class LedgerService:
         with self._uow(context) as uow:
             return self._set_acceptance(uow, command)
 
-    def follow_stage(
-        self, session: Session, unit_id: str, stage: str, on: date, reason: str, context: CommandContext
+    def follow_step(
+        self,
+        session: Session,
+        unit_id: str,
+        step: ProcessStep,
+        context: CommandContext,
     ) -> None:
-        """Apply a process stage event (from services/workflow) to the unit's acceptance state, inside the
-        consumer's transaction; stages that bear on nothing, or that repeat the state, record nothing."""
-        state = state_after_stage(stage)
+        """Apply a process step (a stage event of services/workflow) to the unit's acceptance state, inside the
+        consumer's transaction; steps that bear on nothing, or that repeat the state, record nothing."""
+        state = state_after_step(step.stage, step.standing)
         if state is None:
             return
         uow = ledger_unit_of_work_in(session, self.store, context)
@@ -187,14 +200,17 @@ class LedgerService:
             return
         if current is None and state is AcceptanceState.IN_PROGRESS:
             return  # in progress is where every unit starts
-        self._set_acceptance(uow, SetAcceptanceState(unit_id, state.value, on.isoformat(), reason))
+        command = SetAcceptanceState(unit_id, state.value, step.on.isoformat(), step.reason)
+        self._set_acceptance(uow, command, stage=step.stage, step=step.name)
 
-    def _set_acceptance(self, uow: LedgerUnitOfWork, command: SetAcceptanceState) -> AcceptanceView:
+    def _set_acceptance(
+        self, uow: LedgerUnitOfWork, command: SetAcceptanceState, *, stage: str = "", step: str = ""
+    ) -> AcceptanceView:
         acceptance = Acceptance(unit_ref(uow, command.unit_id))
         for event in uow.load(acceptance_stream(command.unit_id)):
             acceptance.apply(event)  # type: ignore[arg-type]
         loaded = acceptance.version
-        acceptance.set_state(command.state, command.on, command.reason, self._today())
+        acceptance.set_state(command.state, command.on, command.reason, self._today(), stage=stage, step=step)
         uow.save(acceptance_stream(command.unit_id), loaded, acceptance.pending)  # type: ignore[arg-type]
         view = uow.session.get(AcceptanceView, command.unit_id)
         assert view is not None
@@ -284,7 +300,7 @@ class LedgerService:
                     kind=UnitKind(unit.kind),
                     along_river=unit.along_river,
                     target_year=unit.target_year,
-                    accepted_on=date.fromisoformat(acc.accepted_on) if acc and acc.accepted_on else None,
+                    accepted_on=_counted_since(acc),
                 )
                 for unit, acc in session.exec(query).all()
             ]

@@ -137,6 +137,10 @@ DATA = {
                     "kind": "MISSING_LIST",
                     "text": "建立问题清单、任务清单。",
                     "figures": ["has_problem_list", "has_task_list"],
+                    "findings": {
+                        "has_problem_list": "PROBLEM_LIST_INCOMPLETE",
+                        "has_task_list": "TASK_LIST_INCOMPLETE",
+                    },
                     "points": "8",
                 },
                 {
@@ -151,7 +155,9 @@ DATA = {
                 "The 评分细则 gives no deduction for a list that was never established; an item whose 考核内容 is "
                 "建立问题清单、任务清单 earns nothing without them, so a missing list takes the item's 8 points. "
                 "Each ledger entry without its one-to-one counterpart (一一对应) counts as one contradiction found, "
-                "on top of those the assessor finds on site."
+                "on top of those the assessor finds on site. Whether the lists are 齐全详实 is the assessor's "
+                "finding, not a row count: a list found missing or incomplete (PROBLEM_LIST_INCOMPLETE, "
+                "TASK_LIST_INCOMPLETE) counts as missing even where the ledger has rows."
             ),
         },
         {

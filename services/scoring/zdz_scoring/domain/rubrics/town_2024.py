@@ -164,10 +164,18 @@ DATA = {
                     "kind": "MISSING_LIST",
                     "text": "缺一项扣2.5分",
                     "figures": ["has_problem_list", "has_task_list"],
+                    "findings": {
+                        "has_problem_list": "PROBLEM_LIST_INCOMPLETE",
+                        "has_task_list": "TASK_LIST_INCOMPLETE",
+                    },
                     "points": "2.5",
                 },
                 {"kind": "DISCRETIONARY", "text": "问题清单、任务清单相矛盾，责任落实不明的，可酌情扣分"},
             ],
+            "note": (
+                "齐全详实 is the assessor's finding, not a row count: a list the ledger lacks, or that the assessor "
+                "finds missing or incomplete (PROBLEM_LIST_INCOMPLETE, TASK_LIST_INCOMPLETE), is one list missing."
+            ),
         },
         {
             # 000 附件3 附表 item 6: 生活小区建设 (lowest of three rates, DESIGN ruling)
