@@ -29,7 +29,7 @@ from temporalio.worker import Worker
 from bench.common import print_table, timed
 from zdz_common.context import Actor
 from zdz_common.eventstore import EventRecord
-from zdz_common.vocabulary import Stage, UnitKind
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_local.temporal_dev import TemporalDevServer
 from zdz_workflow.bootstrap import bootstrap
 from zdz_workflow.domain.calendar import SHANGHAI
@@ -45,8 +45,10 @@ from zdz_workflow.domain.commands import (
     SubmitSelfCheck,
 )
 from zdz_workflow.domain.ports import ProblemToFile
+from zdz_workflow.domain.sheets import SheetKind, SignedSheet
 from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Campaign
+from zdz_workflow.domain.verdicts import SIGNER_ROLES
 from zdz_workflow.temporal import client as temporal
 from zdz_workflow.temporal.payloads import ProcessInput, process_id
 from zdz_workflow.temporal.worker import build_worker
@@ -62,6 +64,41 @@ class Trivial:
     @workflow.run
     async def run(self) -> str:
         return "done"
+
+
+class BenchSheets:
+    """The scoring service's signed sheets, in memory: the town's own self-check and the district's acceptance."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[str, SignedSheet] = {}
+
+    def sign(self, unit: UnitInfo, kind: SheetKind, total: str, at: datetime) -> str:
+        score = Decimal(total)
+        sheet = SignedSheet(
+            sheet_id=f"bench-{uuid.uuid4()}",
+            unit_id=unit.unit_id,
+            kind=kind,
+            signed=True,
+            total=score,
+            grade=Grade.PASS,
+            assessed_on=at.date(),
+            signer_organisation="bench",
+            signer_role=SIGNER_ROLES[kind].value,
+            signer_person="bench",
+            signed_at=at,
+            pass_mark=Decimal(80),
+            excellent_mark=Decimal(90),
+            sampling_plan_id="bench-plan" if kind is SheetKind.DISTRICT_ACCEPTANCE else "",
+            sampling_plan_drawn_at=at if kind is SheetKind.DISTRICT_ACCEPTANCE else None,
+        )
+        self.sheets[sheet.sheet_id] = sheet
+        return sheet.sheet_id
+
+    async def sheet(self, sheet_id: str) -> SignedSheet:
+        return self.sheets[sheet_id]
+
+
+SHEETS = BenchSheets()
 
 
 class NoProblems:
@@ -97,8 +134,24 @@ async def lifecycle(client: Client, task_queue: str, campaign: Campaign, n: int)
         (ProcessWorkflow.complete_survey, command(CompleteSurvey, 1)),
         (ProcessWorkflow.submit_plan, command(SubmitPlan, 2)),
         (ProcessWorkflow.declare_rectification_done, command(DeclareRectificationDone, 5)),
-        (ProcessWorkflow.submit_self_check, command(SubmitSelfCheck, 6, score=Decimal("86.50"))),
-        (ProcessWorkflow.record_district_verdict, command(RecordDistrictVerdict, 10, score=Decimal("88"))),
+        (
+            ProcessWorkflow.submit_self_check,
+            command(
+                SubmitSelfCheck,
+                6,
+                sheet_id=SHEETS.sign(unit, SheetKind.SELF_CHECK, "86.50", start + timedelta(days=6)),
+            ),
+        ),
+        (
+            ProcessWorkflow.record_district_verdict,
+            command(
+                RecordDistrictVerdict,
+                10,
+                sheet_id=SHEETS.sign(
+                    unit, SheetKind.DISTRICT_ACCEPTANCE, "88.00", start + timedelta(days=10)
+                ),
+            ),
+        ),
         (ProcessWorkflow.publish_notice, command(PublishNotice, 12, published_on=publication)),
     ]
     for update, step in steps:
@@ -135,12 +188,15 @@ async def run(count: int) -> None:
         try:
             client = await temporal.connect(server.address, wait_seconds=30)
             app = bootstrap(
-                f"sqlite:///{base / 'workflow.db'}", holidays_dir=base / "holidays", ledger=NoProblems()
+                f"sqlite:///{base / 'workflow.db'}",
+                holidays_dir=base / "holidays",
+                ledger=NoProblems(),
+                sheets=SHEETS,
             )
             processes, trivial = f"bench-{uuid.uuid4()}", f"bench-trivial-{uuid.uuid4()}"
             campaign = Campaign(name=f"bench{uuid.uuid4().hex[:6]}")  # no survey or plan deadline to escalate
             async with (
-                build_worker(client, app.activities, task_queue=processes),
+                build_worker(client, app.activities, rounds=app.rounds, task_queue=processes),
                 Worker(client, task_queue=trivial, workflows=[Trivial]),
             ):
                 with timed() as baseline:

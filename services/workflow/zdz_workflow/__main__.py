@@ -12,15 +12,20 @@ import logging
 from datetime import timedelta
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
+from zdz_common.consumer import EventConsumer
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.tls import aio_channel
+from zdz_workflow.adapters.announcements import StoreAnnouncer
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
+from zdz_workflow.adapters.scoring import ScoringSheets
 from zdz_workflow.bootstrap import bootstrap
 from zdz_workflow.config import WorkflowConfig
 from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.entrypoints import sheet_corrections, spot_check_draws
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
 from zdz_workflow.temporal import client as temporal
 from zdz_workflow.temporal.processes import ProcessService
+from zdz_workflow.temporal.rounds import SpotCheckRounds
 from zdz_workflow.temporal.worker import TASK_QUEUE, build_worker
 
 log = logging.getLogger("zdz_workflow")
@@ -36,20 +41,29 @@ async def serve(config: WorkflowConfig) -> None:
     if added:
         log.info("registered search attributes: %s", ", ".join(added))
     registry = aio_channel(config.registry_address, config.auth.tls)
+    scoring = aio_channel(config.scoring_address, config.auth.tls)
+    sheets = ScoringSheets(scoring, token=config.auth.service_token)
     app = bootstrap(
         config.database_url,
         holidays_dir=config.holidays_dir,
         ledger=RegistryLedger(registry, token=config.auth.service_token),
+        sheets=sheets,
     )
     processes = ProcessService(
         client,
         units=RegistryUnits(registry, token=config.auth.service_token),
+        sheets=sheets,
         schedules=app.schedules,
         task_queue=TASK_QUEUE,
-        settings=ProcessSettings(look_back_failure_limit=config.look_back_failure_limit),
+        settings=ProcessSettings(),
+        announcer=StoreAnnouncer(app.engine, app.store),
     )
+    rounds = SpotCheckRounds(client, task_queue=TASK_QUEUE)
     worker = build_worker(
-        client, app.activities, graceful_shutdown=timedelta(seconds=config.shutdown_grace_seconds)
+        client,
+        app.activities,
+        rounds=app.rounds,
+        graceful_shutdown=timedelta(seconds=config.shutdown_grace_seconds),
     )
 
     async def stop_worker() -> None:  # it finishes its activities; a worker that already stopped is left be
@@ -59,14 +73,20 @@ async def serve(config: WorkflowConfig) -> None:
     runtime = ServiceRuntime.from_config("workflow", config)
     runtime.serve(
         workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
-        WorkflowServicer(processes, guard=app.guard),
+        WorkflowServicer(processes, guard=app.guard, rounds=rounds),
         workflow_pb2,
         "WorkflowService",
     )
     runtime.run_task("workflow worker", lambda _stop: worker.run(), stop=stop_worker)
     runtime.relay_outbox(app.engine)
+    follower = sheet_corrections.correction_follower(processes, sheets, asyncio.get_running_loop())
+    runtime.consume(EventConsumer(app.engine, sheet_corrections.SETTINGS, follower))
+    # Each municipal draw starts its spot-check round, which moves the drawn processes and releases the rest.
+    starter = spot_check_draws.round_starter(rounds.start, asyncio.get_running_loop())
+    runtime.consume(EventConsumer(app.engine, spot_check_draws.SETTINGS, starter))
     runtime.on_shutdown(app.engine.dispose)
     runtime.on_shutdown(registry.close)
+    runtime.on_shutdown(scoring.close)
     await runtime.run(
         banner=lambda r: (
             f"workflow  grpc://{r.grpc_address}  (Temporal {config.temporal_address}, queue {TASK_QUEUE})"

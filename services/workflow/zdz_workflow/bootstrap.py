@@ -1,6 +1,6 @@
 """The workflow service's composition root: engine, event store, holiday schedule, the activities' dependencies.
 
-Nothing is built at import time; tests call `bootstrap` with fakes for the registry.
+Nothing is built at import time; tests call `bootstrap` with fakes for the registry and the scoring service's sheets.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from zdz_common.authorisation import Guard
 from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
 from zdz_workflow.adapters.holidays import HolidayScheduleFiles
 from zdz_workflow.domain.permissions import WORKFLOW_POLICY
-from zdz_workflow.domain.ports import ProblemLedger
+from zdz_workflow.domain.ports import ProblemLedger, SheetSource
 from zdz_workflow.temporal.activities import ProcessActivities
+from zdz_workflow.temporal.round_activities import SpotCheckRoundActivities
 
 SOURCE = "zdz/workflow"
 
@@ -27,6 +28,7 @@ class WorkflowApp:
     store: EventStore
     schedules: HolidayScheduleFiles
     activities: ProcessActivities
+    rounds: SpotCheckRoundActivities  # the spot-check rounds' activities
     guard: Guard  # who may do what (domain/permissions.py), refusals audited in this store
 
 
@@ -35,11 +37,17 @@ def bootstrap(
     *,
     holidays_dir: Path,
     ledger: ProblemLedger,
+    sheets: SheetSource,
 ) -> WorkflowApp:
     engine = create_store_engine(database_url)
     SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
     schedules = HolidayScheduleFiles(holidays_dir)
     store = EventStore(SOURCE)
-    activities = ProcessActivities(engine=engine, store=store, schedules=schedules, ledger=ledger)
+    activities = ProcessActivities(
+        engine=engine, store=store, schedules=schedules, ledger=ledger, sheets=sheets
+    )
     guard = Guard(WORKFLOW_POLICY, service="workflow", engine=engine, store=store)
-    return WorkflowApp(engine=engine, store=store, schedules=schedules, activities=activities, guard=guard)
+    rounds = SpotCheckRoundActivities(engine=engine, store=store)
+    return WorkflowApp(
+        engine=engine, store=store, schedules=schedules, activities=activities, rounds=rounds, guard=guard
+    )

@@ -16,8 +16,8 @@ class WorkflowConfig:
     temporal_address: str
     temporal_namespace: str
     registry_address: str
+    scoring_address: str  # the signed sheets verdicts rest on
     holidays_dir: Path  # JSON holiday schedules that extend or correct the installed chinesecalendar
-    look_back_failure_limit: int
     shutdown_grace_seconds: int
     auth: AuthSettings
 
@@ -31,8 +31,8 @@ class WorkflowConfig:
             temporal_address=env_str("ZDZ_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
             temporal_namespace=env_str("ZDZ_TEMPORAL_NAMESPACE", "default"),
             registry_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
+            scoring_address=env_str("ZDZ_SCORING_GRPC_ADDRESS", "127.0.0.1:50052"),
             holidays_dir=Path(holidays) if holidays else data_dir() / "holidays",
-            look_back_failure_limit=env_int("ZDZ_LOOK_BACK_FAILURE_LIMIT", 2),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
         )

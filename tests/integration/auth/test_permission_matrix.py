@@ -113,7 +113,8 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
                     )
                 )
             )(w),
-            ({"unit"} if w == "own" else set()) | {"service", "integration+ledger"},
+            # Nobody accepts their own work (issue 11): the unit's district task force verifies, never the unit.
+            ({"district"} if w == "own" else set()) | {"service"},
         )
         for w in ("own", "other")
     ],
@@ -196,6 +197,24 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         ),
         {"municipal", "service"},
     ),
+    # a paper sheet signed outside the system is imported by the city alone (issue 11)
+    (
+        "ImportSignedSheet own",
+        lambda s, r: s.scoring.ImportSignedSheet(
+            spb.ImportSignedSheetRequest(
+                input=spb.SheetInput(
+                    unit_id="own-unit", sheet_kind=spb.SHEET_KIND_SELF_CHECK, assessed_on="2025-06-01"
+                ),
+                signer_organisation="own-unit镇人民政府",
+                signer_role="UNIT",
+                signer_person="张三",
+                signed_on="2025-06-02",
+                evidence=["scan.pdf"],
+            ),
+            metadata=bearer(r),
+        ),
+        {"municipal"},
+    ),
     *[
         (
             f"ListSheets {w}",
@@ -270,4 +289,4 @@ async def test_permission_matrix_cell(
         assert code != grpc.StatusCode.PERMISSION_DENIED, details
     else:
         assert code == grpc.StatusCode.PERMISSION_DENIED, f"{name} by {role}: {code} {details}"
-        assert "issue7." in details
+        assert "issue7." in details or "issue11." in details

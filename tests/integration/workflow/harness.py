@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +31,20 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from zdz_common.auth import Role
 from zdz_common.context import Actor
-from zdz_common.errors import DomainError
+from zdz_common.errors import DomainError, NotFound
 from zdz_common.eventstore import EventStore, RecordedEvent
-from zdz_common.vocabulary import UnitKind
+from zdz_common.vocabulary import Grade, UnitKind
 from zdz_local.processes import venv_binary
 from zdz_workflow.bootstrap import SOURCE, WorkflowApp, bootstrap
 from zdz_workflow.domain.calendar import SHANGHAI
 from zdz_workflow.domain.commands import Command, ImportProcess, OpenProcess
-from zdz_workflow.domain.ports import ProblemRefused, ProblemToFile
+from zdz_workflow.domain.ports import ProblemRefused, ProblemToFile, SheetSource
 from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.sheets import SheetKind, SignedSheet
 from zdz_workflow.domain.units import UnitInfo
+from zdz_workflow.domain.verdicts import SIGNER_ROLES
 from zdz_workflow.temporal.client import register_search_attributes
 from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id
 from zdz_workflow.temporal.refusals import domain_error_of
@@ -108,6 +112,53 @@ class FakeLedger:
         self.tasks[problem_id] = (owner, deadline)
 
 
+class FakeSheets:
+    """The scoring service's signed sheets in memory, for the path scenarios (test_workflow_scoring_sheets reads
+    them from a real scoring service); an unknown id is NotFound, like the real one."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[str, SignedSheet] = {}
+
+    def add(self, sheet: SignedSheet) -> str:
+        self.sheets[sheet.sheet_id] = sheet
+        return sheet.sheet_id
+
+    async def sheet(self, sheet_id: str) -> SignedSheet:
+        if sheet_id not in self.sheets:
+            raise NotFound(f"评分服务中没有评分表「{sheet_id}」", field="sheet_id")
+        return self.sheets[sheet_id]
+
+
+_SIGNERS = {Role.UNIT: TOWN_OFFICE, Role.DISTRICT_TASK_FORCE: DISTRICT, Role.MUNICIPAL_TASK_FORCE: CITY}
+
+
+def signed(unit: UnitInfo, kind: SheetKind, total: str, on: str, **fields: Any) -> SignedSheet:
+    """A sheet of `unit` signed on ISO date `on` at 17:00 by the role its kind needs, on the 2024 rubrics' marks
+    (合格 80, 优秀 90; a park's 建设总结报告 from 90); district acceptance refers to a plan drawn that morning."""
+    score = Decimal(total)
+    role = SIGNER_ROLES[kind]
+    signer = _SIGNERS[role]
+    values: dict[str, Any] = {
+        "sheet_id": f"{kind.value.lower()}-{unit.unit_id[:8]}-{on}-{uuid.uuid4().hex[:6]}",
+        "unit_id": unit.unit_id,
+        "kind": kind,
+        "signed": True,
+        "total": score,
+        "grade": Grade.EXCELLENT if score >= 90 else Grade.PASS if score >= 80 else Grade.FAIL,
+        "assessed_on": date.fromisoformat(on),
+        "signer_organisation": signer.organisation,
+        "signer_role": role.value,
+        "signer_person": signer.person,
+        "signed_at": at(on, 17),
+        "pass_mark": Decimal(80),
+        "excellent_mark": Decimal(90),
+        "summary_report_from": Decimal(90) if unit.kind is UnitKind.PARK_GROUP else None,
+    }
+    if kind is SheetKind.DISTRICT_ACCEPTANCE:
+        values |= {"sampling_plan_id": f"plan-{unit.unit_id[:8]}-{on}", "sampling_plan_drawn_at": at(on, 9)}
+    return SignedSheet(**(values | fields))
+
+
 @asynccontextmanager
 async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping test server with our search attributes, for one workflow."""
@@ -129,23 +180,43 @@ class Harness:
     client: Client
     app: WorkflowApp
     ledger: FakeLedger
+    sheets: FakeSheets
     env: WorkflowEnvironment | None = None  # time-skipping, when the server is the test server
     task_queue: str = field(default_factory=lambda: f"zdz-test-{uuid.uuid4()}")
 
     @classmethod
-    def over(cls, client: Client, folder: Path, *, env: WorkflowEnvironment | None = None) -> Harness:
-        ledger = FakeLedger()
+    def over(
+        cls,
+        client: Client,
+        folder: Path,
+        *,
+        env: WorkflowEnvironment | None = None,
+        scoring: SheetSource | None = None,
+    ) -> Harness:
+        """`scoring`: where the activities read sheets (a real scoring service's client); the harness's own
+        FakeSheets otherwise."""
+        ledger, sheets = FakeLedger(), FakeSheets()
         app = bootstrap(
-            f"sqlite:///{folder / 'workflow.db'}", holidays_dir=folder / "holidays", ledger=ledger
+            f"sqlite:///{folder / 'workflow.db'}",
+            holidays_dir=folder / "holidays",
+            ledger=ledger,
+            sheets=scoring or sheets,
         )
-        return cls(client=client, app=app, ledger=ledger, env=env)
+        return cls(client=client, app=app, ledger=ledger, sheets=sheets, env=env)
 
     def restarted(self) -> Harness:
         """The service started again: new engine and activities over the same database, same task queue."""
         folder = Path(str(self.app.engine.url.database)).parent
-        app = bootstrap(str(self.app.engine.url), holidays_dir=folder / "holidays", ledger=self.ledger)
+        app = bootstrap(
+            str(self.app.engine.url), holidays_dir=folder / "holidays", ledger=self.ledger, sheets=self.sheets
+        )
         return Harness(
-            client=self.client, app=app, ledger=self.ledger, env=self.env, task_queue=self.task_queue
+            client=self.client,
+            app=app,
+            ledger=self.ledger,
+            sheets=self.sheets,
+            env=self.env,
+            task_queue=self.task_queue,
         )
 
     @asynccontextmanager
@@ -156,7 +227,9 @@ class Harness:
         tasks to the sticky queue of a worker that has shut down (a real server moves them back to the task
         queue after the sticky timeout, but the test server's clock is locked while a task waits)."""
         options = {} if sticky else {"max_cached_workflows": 0}
-        async with build_worker(self.client, self.app.activities, task_queue=self.task_queue, **options):
+        async with build_worker(
+            self.client, self.app.activities, rounds=self.app.rounds, task_queue=self.task_queue, **options
+        ):
             yield
 
     async def start(
@@ -189,7 +262,9 @@ class Harness:
             static_summary=static_summary(unit, start.campaign.name),
         )
         # Commands go to the workflow id, not to this first run: the process may continue as new.
-        driver = Driver(self, self.client.get_workflow_handle_for(ProcessWorkflow.run, handle.id), offset)
+        driver = Driver(
+            self, self.client.get_workflow_handle_for(ProcessWorkflow.run, handle.id), offset, unit
+        )
         await driver.handle.execute_update(ProcessWorkflow.opened)
         return driver
 
@@ -248,6 +323,11 @@ class Driver:
     harness: Harness
     handle: WorkflowHandle[Any, Any]
     offset: timedelta
+    unit: UnitInfo
+
+    def sheet(self, kind: SheetKind, total: str, on: str, **fields: Any) -> str:
+        """A signed sheet of the unit (see `signed`), in the harness's sheets: its id, for a verdict's sheet_id."""
+        return self.harness.sheets.add(signed(self.unit, kind, total, on, **fields))
 
     async def now(self) -> datetime:
         env = self.harness.env

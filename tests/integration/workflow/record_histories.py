@@ -4,12 +4,17 @@
 time-skipping server and writes the history of every run of every workflow it drove to histories/ as JSON
 (`<scenario>.json`; `-w<n>` for a scenario's further workflows, `-r<n>` for runs after a continue-as-new).
 Run it after adding a path, and commit the files: test_workflow_replay.py replays them against the code, so a
-change that would break a running workflow fails there until it goes through `workflow.patched`.
+change that would break a running workflow fails there until it goes through `workflow.patched`. Name scenarios
+to record only those (`… record_histories town_accepted_over_national_day`).
+
+histories/before-issue-11/ holds the histories recorded before verdicts were sheets (typed scores, the notice
+without its channel): never re-recorded, they stand for the processes that were running when the change shipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,14 +41,18 @@ async def record(name: str) -> list[Path]:
     return written
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
+    for name in names:
+        if name not in SCENARIOS:
+            raise SystemExit(f"no scenario {name!r}; scenarios: {', '.join(SCENARIOS)}")
     for stale in HISTORIES.glob("*.json"):
-        stale.unlink()
-    for name in SCENARIOS:
+        if not names or stale.stem.split("-")[0] in names:
+            stale.unlink()
+    for name in names or SCENARIOS:
         for path in await record(name):
             print(f"recorded {path.relative_to(Path.cwd())}")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -86,13 +86,16 @@ async def test_an_upheld_objection_returns_the_unit_to_rectification_with_its_fi
     [(problem_id, problem)] = running.ledger.problems.values()
     assert (problem.found_by, problem.found_on) == ("ACCEPTANCE", date(2024, 10, 15))
     assert running.ledger.tasks[problem_id] == (TOWN.name, date(2024, 12, 31))
-    # The dismissal while another objection stayed open changed no stage and has no event of its own: the
-    # store records it as a step.
-    events = await running.published(handle.id, 11)
-    steps = [
-        events_pb2.ProcessStepRecorded.FromString(e.data) for e in events if e.type.endswith("step_recorded")
+    # Each objection and each outcome reaches the 公示栏 (the dismissal while another objection stayed open
+    # changed no stage, yet has its own event): two raised, one dismissed, one upheld.
+    events = await running.published(handle.id, 14)
+    resolved = [
+        events_pb2.ObjectionResolved.FromString(e.data)
+        for e in events
+        if e.type == "zdz.workflow.objection.resolved"
     ]
-    assert [(s.step, s.stage) for s in steps] == [("ObjectionDismissed", "PUBLIC_NOTICE")]
+    assert [(r.objection_id, r.upheld) for r in resolved] == [("YY-2024-017", False), ("YY-2024-018", True)]
+    assert sum(e.type == "zdz.workflow.objection.raised" for e in events) == 2
 
 
 async def test_a_failed_spot_check_leads_through_rectification_and_self_check_to_the_citys_re_review(
@@ -116,10 +119,10 @@ async def test_a_failed_spot_check_leads_through_rectification_and_self_check_to
     assert [bool(f.problem_id) for f in view.filings] == [True, False]
 
 
-async def test_two_failed_look_backs_order_reacceptance_continued_by_the_new_campaigns_process(
+async def test_a_flagged_look_back_and_the_citys_order_continue_in_the_new_campaigns_process(
     running: Harness,
 ) -> None:
-    parent, successor = await scenarios.look_back_failures_order_reacceptance(running)
+    parent, successor = await scenarios.look_back_flagged_and_reacceptance_ordered(running)
 
     # The accepted park's process closed at the hand-over; the new one runs under campaign 2025R with the whole
     # history, its own event stream, and its own search attributes.

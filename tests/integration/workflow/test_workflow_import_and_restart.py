@@ -4,14 +4,14 @@ year: the process carries on."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from tests.integration.workflow import scenarios
-from tests.integration.workflow.harness import CITY, DISTRICT, TOWN, TOWN_OFFICE, YANJIA, Harness, at
+from tests.integration.workflow.harness import CITY, DISTRICT, TOWN, TOWN_OFFICE, YANJIA, Harness, at, signed
 from zdz.workflow.v1 import events_pb2
 from zdz_common.context import SYSTEM
 from zdz_common.vocabulary import Stage
 from zdz_workflow.domain.commands import ImportProcess
+from zdz_workflow.domain.sheets import SheetKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, NoticeStatus
 
 
@@ -38,7 +38,8 @@ async def test_a_unit_imported_during_its_notice_is_filed_when_the_notice_ends_o
     running: Harness,
 ) -> None:
     # On 2024-10-08 a town whose district acceptance passed on 09-20 is brought in mid-notice: published 09-27,
-    # so it ends 10-10 24:00 (see the town's path), and the workflow's timer takes it from there.
+    # so it ends 10-10 24:00 (see the town's path), and the workflow's timer takes it from there to 备案.
+    acceptance = signed(TOWN, SheetKind.DISTRICT_ACCEPTANCE, "88.00", "2024-09-20")
     command = ImportProcess(
         actor=DISTRICT,
         request_id="import-town-notice",
@@ -48,15 +49,15 @@ async def test_a_unit_imported_during_its_notice_is_filed_when_the_notice_ends_o
         campaign=FIRST_CAMPAIGN,
         stage=Stage.PUBLIC_NOTICE,
         stage_since=at("2024-09-20"),
-        latest_score=Decimal("88.00"),
+        sheet_ids=(acceptance.sheet_id,),
+        sheets=(acceptance,),
         notice_published_on=date(2024, 9, 27),
     )
     d = await running.start(TOWN, clock_starts=at("2024-10-08", 9), imported=command)
     view = await d.view()
     assert view.state and view.state.notice_status is NoticeStatus.RUNNING
-    await d.wait_until(at("2024-10-11", 0, 1))
-    view = await d.settled(scenarios.stage_is(Stage.FILED))
-    assert view.state and view.state.history[-1].at == at("2024-10-11", 0)
+    view = await scenarios.file_after_notice(d, at("2024-10-11"))
+    assert view.state and view.state.history[-2].at == at("2024-10-11", 0)  # NoticeElapsed, then ResultFiled
 
 
 async def test_a_worker_shut_down_while_the_notice_timer_runs_leaves_a_new_worker_to_complete_it(
@@ -73,17 +74,19 @@ async def test_a_worker_shut_down_while_the_notice_timer_runs_leaves_a_new_worke
     await d.wait_until(at("2024-10-07", 9))
 
     # A new worker, over a new engine on the same database, knows nothing of the process; when the timer fires
-    # it replays the history and completes it: the result is filed at the moment the notice ended, and its
-    # event joins the same chain.
+    # it replays the history and completes it: the notice elapses at the moment it ended (the district is to
+    # file the result), and its event joins the same chain.
     restarted = skipping.restarted()
     async with restarted.worker():
         await d.wait_until(at("2024-10-11", 0, 1))
-        view = await d.settled(scenarios.stage_is(Stage.FILED))
-        filed = view.state.history[-1]  # type: ignore[union-attr]
-        assert (filed.event, filed.at, filed.actor) == ("NoticeElapsed", at("2024-10-11", 0), SYSTEM)
+        view = await d.settled(
+            lambda v: v.state is not None and v.state.notice_status is NoticeStatus.ELAPSED
+        )
+        elapsed = view.state.history[-1]  # type: ignore[union-attr]
+        assert (elapsed.event, elapsed.at, elapsed.actor) == ("NoticeElapsed", at("2024-10-11", 0), SYSTEM)
         events = await restarted.published(d.handle.id, 8)
     assert [e.version for e in events] == list(range(1, 9))
-    assert events[-1].type == "zdz.workflow.process.stage_entered"
+    assert events[-1].type == "zdz.workflow.process.step_recorded"
     restarted.app.engine.dispose()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from datetime import date, datetime
-from decimal import Decimal
 
+from tests.integration.workflow import scenarios
 from tests.integration.workflow.harness import DISTRICT, TOWN, TOWN_OFFICE, Driver, Harness
 from zdz_local.processes import venv_binary
 from zdz_local.temporal_dev import TemporalDevServer
@@ -20,6 +20,7 @@ from zdz_workflow.domain.commands import (
     SubmitPlan,
     SubmitSelfCheck,
 )
+from zdz_workflow.domain.sheets import SheetKind
 from zdz_workflow.domain.values import Campaign
 from zdz_workflow.temporal import search_attributes as sa
 from zdz_workflow.temporal.workflows import ProcessWorkflow as W
@@ -66,10 +67,15 @@ async def walk_to_public_notice(h: Harness) -> Driver:
     await d.do(W.complete_survey, CompleteSurvey, TOWN_OFFICE)
     await d.do(W.submit_plan, SubmitPlan, TOWN_OFFICE)
     await d.do(W.declare_rectification_done, DeclareRectificationDone, TOWN_OFFICE)
-    await d.do(W.submit_self_check, SubmitSelfCheck, TOWN_OFFICE, score=Decimal("86.50"))
-    await d.do(W.record_district_verdict, RecordDistrictVerdict, DISTRICT, score=Decimal("88.00"))
     today: date = local_date(await d.now())
-    await d.do(W.publish_notice, PublishNotice, DISTRICT, published_on=today)
+    self_check = d.sheet(SheetKind.SELF_CHECK, "86.50", today.isoformat())
+    await d.do(W.submit_self_check, SubmitSelfCheck, TOWN_OFFICE, sheet_id=self_check)
+    drawn = await d.now()  # the plan is drawn in the stage, before the sheet is signed
+    acceptance = d.sheet(
+        SheetKind.DISTRICT_ACCEPTANCE, "88.00", today.isoformat(), sampling_plan_drawn_at=drawn
+    )
+    await d.do(W.record_district_verdict, RecordDistrictVerdict, DISTRICT, sheet_id=acceptance)
+    await d.do(W.publish_notice, PublishNotice, DISTRICT, published_on=today, channel=scenarios.PORTAL)
     return d
 
 

@@ -13,7 +13,7 @@ from zdz_common.authorisation import Target, decide
 from zdz_notify.domain.permissions import NOTIFY_POLICY
 from zdz_registry.domain.permissions import LEDGER_POLICY, REGISTRY_POLICY
 from zdz_scoring.domain.permissions import SCORING_POLICY, sheet_action
-from zdz_workflow.domain.permissions import WORKFLOW_POLICY
+from zdz_workflow.domain.permissions import WORKFLOW_POLICY, objection_action
 
 TABLES = [
     (registry_pb2.DESCRIPTOR.services_by_name["RegistryService"], REGISTRY_POLICY),
@@ -32,7 +32,12 @@ OWN = Target(unit_id="u1", district_code="wanzhou", sheet_unit_id="u1")
 
 @pytest.mark.parametrize(("service", "policy"), TABLES, ids=[t[0].name for t in TABLES])
 def test_every_rpc_has_a_line_in_its_permission_table(service, policy) -> None:  # type: ignore[no-untyped-def]
-    assert {m.name for m in service.methods} == set(policy)
+    assert {m.name for m in service.methods} == {action for action in policy if "[" not in action}
+
+
+def test_the_workflows_only_finer_line_is_the_objection_from_the_public_board() -> None:
+    finer = {action for action in WORKFLOW_POLICY if "[" in action}
+    assert finer == {objection_action("PUBLIC_BOARD")}
 
 
 def test_every_scoring_rpc_and_every_sheet_kind_has_a_line() -> None:
@@ -100,6 +105,26 @@ INTEGRATION = Principal(role=Role.INTEGRATION, person="i", system="bayu")
         ("ImportProcess", CITY, OWN, True),
         ("ListProcesses", DISTRICT, Target(district_code="wanzhou"), True),
         ("ListProcesses", DISTRICT, Target(district_code="fuling"), False),
+        # issue 11: the 公示栏's objections come only through the notify service; the district records the rest
+        (objection_action("PUBLIC_BOARD"), SERVICE, OWN, True),
+        (objection_action("PUBLIC_BOARD"), DISTRICT, OWN, False),
+        (objection_action("PUBLIC_BOARD"), CITY, OWN, False),
+        ("RaiseObjection", DISTRICT, OWN, True),
+        ("RaiseObjection", UNIT, OWN, False),
+        # 附件3/附件4 三（二）3: the district files (备案), the city acknowledges
+        ("FileResult", DISTRICT, OWN, True),
+        ("FileResult", DISTRICT, OTHER, False),
+        ("FileResult", UNIT, OWN, False),
+        ("AcknowledgeFiling", CITY, OWN, True),
+        ("AcknowledgeFiling", DISTRICT, OWN, False),
+        # 001 四: the district submits the summary report, the city checks on site and publishes the list
+        ("SubmitDemonstrationReport", DISTRICT, OWN, True),
+        ("SubmitDemonstrationReport", DISTRICT, OTHER, False),
+        ("SubmitDemonstrationReport", UNIT, OWN, False),
+        ("RecordDemonstrationCheck", CITY, OWN, True),
+        ("RecordDemonstrationCheck", DISTRICT, OWN, False),
+        ("PublishDemonstrationList", CITY, Target(), True),
+        ("PublishDemonstrationList", DISTRICT, Target(district_code="wanzhou"), False),
     ],
 )
 def test_who_drives_which_workflow_step(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from zdz_common.auth import Role
 from zdz_common.context import SYSTEM, Actor
-from zdz_common.vocabulary import Stage, UnitKind
+from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import SHANGHAI, WorkingDayCalendar, schedule_from_chinesecalendar
 from zdz_workflow.domain.commands import (
     CloseNotice,
@@ -17,6 +19,7 @@ from zdz_workflow.domain.commands import (
     Command,
     CompleteSurvey,
     DeclareRectificationDone,
+    FileResult,
     OpenProcess,
     PublishNotice,
     RecordDistrictVerdict,
@@ -25,7 +28,9 @@ from zdz_workflow.domain.commands import (
 )
 from zdz_workflow.domain.events import Event
 from zdz_workflow.domain.process import ProcessRules, ProcessState, handle
-from zdz_workflow.domain.values import FIRST_CAMPAIGN
+from zdz_workflow.domain.sheets import SheetKind, SignedSheet
+from zdz_workflow.domain.values import FIRST_CAMPAIGN, NoticeChannel, NoticeChannelKind, ObjectionSource
+from zdz_workflow.domain.verdicts import SIGNER_ROLES
 
 TOWN_OFFICE = Actor(organisation="璧山区璧城街道办事处", role="UNIT_ADMIN", person="张敏")
 PARK_OFFICE = Actor(organisation="璧山高新区管委会", role="UNIT_ADMIN", person="陈静")
@@ -53,6 +58,53 @@ SCHEDULE_2027_JSON = json.dumps(
 def at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     """An instant in Asia/Shanghai on ISO date `day`."""
     return datetime.combine(date.fromisoformat(day), time(hour, minute), tzinfo=SHANGHAI)
+
+
+UNIT_ID = "bishan/bicheng"
+_SHEET_NUMBERS = itertools.count(1)
+
+
+def sheet(sheet_kind: SheetKind, total: str, on: str, **fields: Any) -> SignedSheet:
+    """A signed sheet of `sheet_kind` for the unit under test, scored `total` on ISO date `on` by the role the kind
+    needs, on the 2024 town rubric's marks (合格 80, 优秀 90); district acceptance refers to a plan drawn that
+    morning. `fields` override any of it."""
+    score = Decimal(total)
+    role = SIGNER_ROLES[sheet_kind]
+    signer = {Role.UNIT: TOWN_OFFICE, Role.DISTRICT_TASK_FORCE: DISTRICT}.get(role, CITY)
+    values: dict[str, Any] = {
+        "sheet_id": f"sheet-{sheet_kind.value.lower()}-{next(_SHEET_NUMBERS)}",
+        "unit_id": UNIT_ID,
+        "kind": sheet_kind,
+        "signed": True,
+        "total": score,
+        "grade": Grade.EXCELLENT if score >= 90 else Grade.PASS if score >= 80 else Grade.FAIL,
+        "assessed_on": date.fromisoformat(on),
+        "signer_organisation": signer.organisation,
+        "signer_role": role.value,
+        "signer_person": signer.person,
+        "signed_at": at(on, 17),
+        "pass_mark": Decimal(80),
+        "excellent_mark": Decimal(90),
+    }
+    if sheet_kind is SheetKind.DISTRICT_ACCEPTANCE:
+        values |= {"sampling_plan_id": f"plan-{on}", "sampling_plan_drawn_at": at(on, 9)}
+    return SignedSheet(**(values | fields))
+
+
+def verdict(signed: SignedSheet) -> dict[str, Any]:
+    """The fields a verdict command carries once the workflow has read its sheet."""
+    return {"sheet_id": signed.sheet_id, "sheet": signed}
+
+
+PORTAL = NoticeChannel(
+    kind=NoticeChannelKind.GOVERNMENT_PORTAL,
+    name="璧山区人民政府网",
+    url="https://www.cqbs.gov.cn/gs/2024-09",
+)
+FILING_NUMBER = "璧山零直排〔2024〕3号"
+# An objection received by letter and recorded by the district, and a district's answer dismissing one.
+LETTER: dict[str, Any] = {"source": ObjectionSource.RECEIVED, "reason": "群众来信反映小区雨水管仍有污水"}
+ANSWER = "经现场核查，该处为雨水排口，异议不成立"
 
 
 def rules(**settings: Any) -> ProcessRules:
@@ -87,7 +139,8 @@ def walk(unit: UnitUnderTest, until: Stage, kind: UnitKind = UnitKind.TOWN) -> U
 
     Dates: opened 2024-07-01, survey 07-26, plan 08-09, rectified 09-02, self-check 86.50 on 09-06, district
     88.00 on 09-20 (stops here for PUBLIC_NOTICE, before publication), notice published 2024-09-27 (ends
-    2024-10-11 00:00, see test_workflow_calendar), filed when it ends, not drawn for spot-check: accepted 2024-12-20.
+    2024-10-11 00:00, see test_workflow_calendar) on the district's portal, filed (备案) 10-14, not drawn for
+    spot-check: accepted 2024-12-20.
     """
     office = TOWN_OFFICE if kind is UnitKind.TOWN else PARK_OFFICE
     steps = [
@@ -95,17 +148,30 @@ def walk(unit: UnitUnderTest, until: Stage, kind: UnitKind = UnitKind.TOWN) -> U
             OpenProcess,
             DISTRICT,
             at("2024-07-01"),
-            unit_id="bishan/bicheng",
+            unit_id=UNIT_ID,
             unit_kind=kind,
             campaign=FIRST_CAMPAIGN,
         ),
         lambda: unit.do(CompleteSurvey, office, at("2024-07-26"), evidence=("ledger:bicheng-2024",)),
         lambda: unit.do(SubmitPlan, office, at("2024-08-09"), evidence=("plan:bicheng-2024",)),
         lambda: unit.do(DeclareRectificationDone, office, at("2024-09-02")),
-        lambda: unit.do(SubmitSelfCheck, office, at("2024-09-06"), score=Decimal("86.50")),
-        lambda: unit.do(RecordDistrictVerdict, DISTRICT, at("2024-09-20"), score=Decimal("88.00")),
-        lambda: unit.do(PublishNotice, DISTRICT, at("2024-09-27"), published_on=date(2024, 9, 27)),
+        lambda: unit.do(
+            SubmitSelfCheck,
+            office,
+            at("2024-09-06"),
+            **verdict(sheet(SheetKind.SELF_CHECK, "86.50", "2024-09-06")),
+        ),
+        lambda: unit.do(
+            RecordDistrictVerdict,
+            DISTRICT,
+            at("2024-09-20"),
+            **verdict(sheet(SheetKind.DISTRICT_ACCEPTANCE, "88.00", "2024-09-20")),
+        ),
+        lambda: unit.do(
+            PublishNotice, DISTRICT, at("2024-09-27"), published_on=date(2024, 9, 27), channel=PORTAL
+        ),
         lambda: unit.do(CloseNotice, CLOCK, at("2024-10-11", 0)),
+        lambda: unit.do(FileResult, DISTRICT, at("2024-10-14"), filing_number=FILING_NUMBER),
         lambda: unit.do(CloseSpotCheckWindow, CITY, at("2024-12-20")),
     ]
     for step in steps:

@@ -17,11 +17,14 @@ from tests.unit.workflow.factories import (
     UnitUnderTest,
     at,
     rules,
+    sheet,
+    verdict,
     walk,
 )
 from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import HolidaySchedule, WorkingDayCalendar
 from zdz_workflow.domain.commands import (
+    AcknowledgeFiling,
     CloseNotice,
     CompleteSurvey,
     ImportProcess,
@@ -33,6 +36,7 @@ from zdz_workflow.domain.commands import (
 from zdz_workflow.domain.errors import InvalidCommand, RuleViolation
 from zdz_workflow.domain.events import CalendarRefreshed
 from zdz_workflow.domain.process import Alarm, AlarmKind, ProcessRules, alarms
+from zdz_workflow.domain.sheets import SheetKind, SignedSheet
 from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, NoticeStatus, ReminderPolicy
 
@@ -41,13 +45,21 @@ RULES_WITH_2027 = ProcessRules(
 )
 
 
+IMPORTED = "bishan/qinggang"
+
+
+def acceptance(total: str) -> SignedSheet:
+    """The imported town's district-acceptance sheet, signed in the system on 2024-11-20."""
+    return sheet(SheetKind.DISTRICT_ACCEPTANCE, total, "2024-11-20", unit_id=IMPORTED)
+
+
 def imported(stage: Stage, since: str, when: str, **fields) -> UnitUnderTest:
     unit = UnitUnderTest()
     unit.do(
         ImportProcess,
         DISTRICT,
         at(when),
-        unit_id="bishan/qinggang",
+        unit_id=IMPORTED,
         unit_kind=UnitKind.TOWN,
         campaign=FIRST_CAMPAIGN,
         stage=stage,
@@ -59,7 +71,7 @@ def imported(stage: Stage, since: str, when: str, **fields) -> UnitUnderTest:
 
 
 def test_a_town_accepted_in_2024_is_imported_as_accepted_with_its_past_date_and_can_be_looked_back():
-    unit = imported(Stage.ACCEPTED, "2024-12-20", "2026-03-02", latest_score=Decimal("87.5"))
+    unit = imported(Stage.ACCEPTED, "2024-12-20", "2026-03-02", sheets=(acceptance("87.50"),))
 
     state = unit.state
     assert state.stage is Stage.ACCEPTED
@@ -76,25 +88,56 @@ def test_a_town_accepted_in_2024_is_imported_as_accepted_with_its_past_date_and_
     assert unit.state.stage is Stage.LOOK_BACK and unit.state.look_back_round == 1
 
 
+def test_a_unit_imported_as_filed_keeps_its_filing_number_and_the_city_can_acknowledge_it():
+    unit = imported(
+        Stage.FILED,
+        "2024-12-20",
+        "2026-03-02",
+        sheets=(acceptance("87.50"),),
+        filing_number="璧山零直排〔2024〕7号",
+    )
+    assert unit.state.filing is not None and unit.state.filing.filing_number == "璧山零直排〔2024〕7号"
+    unit.do(AcknowledgeFiling, CITY, at("2026-03-03"), reason="已备案")
+    assert unit.state.filing.acknowledged_at == at("2026-03-03")
+
+
+def test_import_refuses_a_filing_number_for_a_stage_before_filing():
+    with pytest.raises(InvalidCommand, match="备案") as refused:
+        imported(
+            Stage.PUBLIC_NOTICE,
+            "2024-12-20",
+            "2024-12-21",
+            sheets=(acceptance("87.50"),),
+            filing_number="璧山零直排〔2024〕7号",
+        )
+    assert refused.value.field == "filing_number"
+
+
 def test_a_unit_imported_during_its_notice_gets_the_end_computed_from_the_past_publication():
     # Published Mon 2025-01-27, imported 2025-02-05: ends 2025-02-11 00:00 (Spring Festival, see the calendar test).
     unit = imported(
         Stage.PUBLIC_NOTICE,
         "2025-01-20",
         "2025-02-05",
-        latest_score=Decimal("88.00"),
+        sheets=(acceptance("88.00"),),
         notice_published_on=date(2025, 1, 27),
     )
 
     assert unit.state.notice_status is NoticeStatus.RUNNING
     assert alarms(unit.state, at("2025-02-05")) == (Alarm(at("2025-02-11", 0), AlarmKind.NOTICE_END),)
     unit.do(CloseNotice, CLOCK, at("2025-02-11", 0))
-    assert unit.state.stage is Stage.FILED
+    assert unit.state.notice_status is NoticeStatus.ELAPSED
+    assert unit.state.deadline(DeadlineKind.FILING) is not None
 
 
 def test_a_unit_imported_after_a_failed_spot_check_self_checks_towards_re_review():
     unit = imported(Stage.SELF_CHECK, "2025-03-03", "2025-03-10", awaiting_re_review=True)
-    unit.do(SubmitSelfCheck, TOWN_OFFICE, at("2025-03-12"), score=Decimal("82.00"))
+    unit.do(
+        SubmitSelfCheck,
+        TOWN_OFFICE,
+        at("2025-03-12"),
+        **verdict(sheet(SheetKind.SELF_CHECK, "82.00", "2025-03-12", unit_id=IMPORTED)),
+    )
     assert unit.state.stage is Stage.RE_REVIEW
 
 
@@ -109,7 +152,7 @@ def test_import_refuses_a_notice_date_for_a_stage_without_a_notice():
             Stage.FILED,
             "2024-12-02",
             "2026-03-02",
-            latest_score=Decimal("88.00"),
+            sheets=(acceptance("88.00"),),
             notice_published_on=date(2024, 11, 4),
         )
     assert refused.value.field == "notice_published_on"
@@ -117,7 +160,7 @@ def test_import_refuses_a_notice_date_for_a_stage_without_a_notice():
 
 def test_import_refuses_a_stage_entry_date_after_the_import():
     with pytest.raises(InvalidCommand, match="不能晚于导入时间"):
-        imported(Stage.ACCEPTED, "2026-03-03", "2026-03-02", latest_score=Decimal("88.00"))
+        imported(Stage.ACCEPTED, "2026-03-03", "2026-03-02", sheets=(acceptance("88.00"),))
 
 
 def test_campaign_2024_deadlines_end_at_midnight_with_reminders_7_3_and_1_working_days_before():
@@ -215,7 +258,7 @@ def test_a_provisional_notice_end_is_recomputed_when_the_year_is_loaded_and_only
         Stage.PUBLIC_NOTICE,
         "2027-09-27",
         "2027-10-04",
-        latest_score=Decimal("88.00"),
+        sheets=(acceptance("88.00"),),
         notice_published_on=date(2027, 9, 30),
     )
     assert unit.state.notice.ends.provisional

@@ -9,10 +9,14 @@ from tests.unit.workflow.factories import (
     CITY,
     CLOCK,
     DISTRICT,
+    FILING_NUMBER,
     PARK_OFFICE,
+    PORTAL,
     TOWN_OFFICE,
     UnitUnderTest,
     at,
+    sheet,
+    verdict,
     walk,
 )
 from zdz_common.vocabulary import Grade, Stage, UnitKind
@@ -22,6 +26,7 @@ from zdz_workflow.domain.commands import (
     CompleteSurvey,
     DeclareRectificationDone,
     DrawForSpotCheck,
+    FileResult,
     OpenProcess,
     PublishNotice,
     RecordDistrictVerdict,
@@ -31,6 +36,7 @@ from zdz_workflow.domain.commands import (
 )
 from zdz_workflow.domain.events import NoticeElapsed, SpotCheckPassed
 from zdz_workflow.domain.process import replay
+from zdz_workflow.domain.sheets import SheetKind
 from zdz_workflow.domain.stages import DeadlineKind
 from zdz_workflow.domain.values import FIRST_CAMPAIGN, Finding, NoticeStatus
 
@@ -69,7 +75,7 @@ def test_town_passes_every_stage_and_is_accepted_when_not_drawn_for_spot_check()
         SubmitSelfCheck,
         TOWN_OFFICE,
         at("2024-09-06"),
-        score=Decimal("86.50"),
+        **verdict(sheet(SheetKind.SELF_CHECK, "86.50", "2024-09-06")),
         evidence=("report:self-check",),
     )
     assert unit.state.stage is Stage.DISTRICT_ACCEPTANCE
@@ -77,19 +83,25 @@ def test_town_passes_every_stage_and_is_accepted_when_not_drawn_for_spot_check()
 
     # The district team scores 88.00: passed, the result awaits publication.
     unit.do(
-        RecordDistrictVerdict, DISTRICT, at("2024-09-20"), score=Decimal("88"), evidence=("sheet:d-0920",)
+        RecordDistrictVerdict,
+        DISTRICT,
+        at("2024-09-20"),
+        **verdict(sheet(SheetKind.DISTRICT_ACCEPTANCE, "88.00", "2024-09-20")),
+        evidence=("sheet:d-0920",),
     )
     assert unit.state.stage is Stage.PUBLIC_NOTICE
     assert unit.state.notice_status is NoticeStatus.AWAITING_PUBLICATION
     assert unit.state.latest_score == Decimal("88.00")
 
     # Published Friday 2024-09-27 for 5 working days: ends 2024-10-11 00:00 (see test_workflow_calendar).
-    unit.do(PublishNotice, DISTRICT, at("2024-09-27", 16), published_on=date(2024, 9, 27))
+    unit.do(PublishNotice, DISTRICT, at("2024-09-27", 16), published_on=date(2024, 9, 27), channel=PORTAL)
     assert unit.state.notice_status is NoticeStatus.RUNNING
     assert unit.state.notice.ends.ends_at == at("2024-10-11", 0)
 
-    # The workflow's timer fires at the end of the notice: the result is filed (备案).
+    # The workflow's timer fires at the end of the notice: the district is to file the result (备案), and does.
     assert isinstance(unit.do(CloseNotice, CLOCK, at("2024-10-11", 0))[0], NoticeElapsed)
+    assert unit.state.notice_status is NoticeStatus.ELAPSED
+    unit.do(FileResult, DISTRICT, at("2024-10-14"), filing_number=FILING_NUMBER)
     assert unit.state.stage is Stage.FILED
 
     # The municipal draw does not pick the town: accepted.
@@ -108,7 +120,7 @@ def test_park_group_drawn_for_spot_check_and_passing_is_accepted_with_the_spot_c
         RecordSpotCheckVerdict,
         CITY,
         at("2024-11-28"),
-        score=Decimal("91.00"),
+        **verdict(sheet(SheetKind.SPOT_CHECK, "91.00", "2024-11-28")),
         findings=(Finding("一处雨水口晴天有水", item="附件4 附表"),),  # a pass may still list findings
         evidence=("sheet:city-1128",),
     )
@@ -131,6 +143,7 @@ def test_every_transition_records_who_when_why_evidence_and_the_stages():
         "DistrictAcceptancePassed",
         "NoticePublished",
         "NoticeElapsed",
+        "ResultFiled",
         "SpotCheckWindowClosed",
     ]
     opened, surveyed = history[0], history[1]

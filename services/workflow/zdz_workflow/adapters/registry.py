@@ -21,7 +21,7 @@ CALL_TIMEOUT_SECONDS = 10.0
 _SYSTEM = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-person", "zdz-workflow"))
 
 
-def _metadata(token: str) -> tuple[tuple[str, str], ...]:
+def service_metadata(token: str) -> tuple[tuple[str, str], ...]:
     return (*_SYSTEM, ("authorization", f"Bearer {token}")) if token else _SYSTEM
 
 
@@ -52,7 +52,7 @@ class RegistryUnits:
 
     def __init__(self, channel: grpc.aio.Channel, *, token: str = "") -> None:
         self._stub = registry_pb2_grpc.RegistryServiceStub(channel)
-        self._metadata = _metadata(token)
+        self._metadata = service_metadata(token)
 
     async def unit(self, unit_id: str) -> UnitInfo:
         try:
@@ -79,7 +79,7 @@ class RegistryLedger:
 
     def __init__(self, channel: grpc.aio.Channel, *, token: str = "") -> None:
         self._stub = ledger_pb2_grpc.LedgerServiceStub(channel)
-        self._metadata = _metadata(token)
+        self._metadata = service_metadata(token)
 
     async def record_problem(self, unit_id: str, problem: ProblemToFile) -> str:
         point = problem.point

@@ -13,8 +13,17 @@ from decimal import Decimal
 
 from zdz_common.context import Actor
 from zdz_common.vocabulary import Stage, UnitKind
+from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.domain.stages import DeadlineKind
-from zdz_workflow.domain.values import Campaign, Finding
+from zdz_workflow.domain.values import (
+    Campaign,
+    Finding,
+    FindingVerification,
+    FlagRule,
+    NoticeChannel,
+    ObjectionSource,
+    Objector,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,9 +53,14 @@ class ImportProcess(Command):
     campaign: Campaign
     stage: Stage
     stage_since: datetime
-    latest_score: Decimal | None = (
-        None  # the score that let the unit reach `stage` (self-check or acceptance)
-    )
+    # The unit's signed sheets, oldest first, as read from the scoring service (DESIGN "Verdicts are sheets"): the
+    # process takes its score and grade from the latest. `sheet_ids` from the API; `sheets` once read.
+    sheet_ids: tuple[str, ...] = ()
+    sheets: tuple[SignedSheet, ...] = ()
+    filing_number: str = ""  # FILED and later: the 备案 document number
+    # LEGACY (replay only): the score typed in before verdicts were sheets, in ImportProcess inputs recorded
+    # before that change; never set by the API. Goes with the `verdicts-are-sheets` patch.
+    latest_score: Decimal | None = None
     notice_published_on: date | None = None  # PUBLIC_NOTICE only; None while not yet published
     notice_working_days: int = 5
     rectify_by: date | None = None  # RECTIFICATION only: a 限期整改 deadline still running
@@ -72,36 +86,53 @@ class DeclareRectificationDone(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class SubmitSelfCheck(Command):
-    """Record the self-assessment (自查评估) score and, if it passes, apply for acceptance (or 复核)."""
+    """Record the unit's signed self-check sheet (自查评估): passing, apply for acceptance (or 复核); below the
+    pass mark, the attempt is recorded and the unit returns to rectification."""
 
-    score: Decimal
+    sheet_id: str = ""  # from the API: the signed sheet in the scoring service
+    sheet: SignedSheet | None = None  # that sheet, once the workflow's activity has read it
+    # LEGACY (replay only): the score typed in before verdicts were sheets, in update arguments recorded before
+    # that change; never set by the API. Goes with the `verdicts-are-sheets` patch.
+    score: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordDistrictVerdict(Command):
-    """区县工作专班 acceptance score; findings become problems; `rectify_by` optional on failure."""
+    """区县工作专班 acceptance sheet; findings become problems; `rectify_by` optional on failure."""
 
-    score: Decimal
+    sheet_id: str = ""  # from the API: the signed sheet in the scoring service
+    sheet: SignedSheet | None = None  # that sheet, once the workflow's activity has read it
+    # LEGACY (replay only): the score typed in before verdicts were sheets, in update arguments recorded before
+    # that change; never set by the API. Goes with the `verdicts-are-sheets` patch.
+    score: Decimal | None = None
     findings: tuple[Finding, ...] = ()
     rectify_by: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class PublishNotice(Command):
-    """The acceptance result went public on `published_on`, for `working_days` working days (at least 5)."""
+    """The acceptance result went public on `published_on`, for `working_days` working days (at least 5), in
+    `channel` (required; None only in commands recorded before the channel was)."""
 
     published_on: date
     working_days: int = 5
+    channel: NoticeChannel | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class RaiseObjection(Command):
+    """An objection during the notice; its text is `reason`. From the 公示栏 the objector's name and contact are
+    required. `source` None only in commands recorded before objections had sources."""
+
     objection_id: str
+    source: ObjectionSource | None = None
+    objector: Objector | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResolveObjection(Command):
-    """Upheld: back to rectification with the findings. Dismissed: the notice resumes with the days it had left."""
+    """Upheld: back to rectification with the findings. Dismissed: the notice resumes with the days it had left.
+    The district's answer is `reason` (required)."""
 
     objection_id: str
     upheld: bool
@@ -111,55 +142,130 @@ class ResolveObjection(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class CloseNotice(Command):
-    """The notice period has run out (sent by the workflow's timer); the result is filed (备案)."""
+    """The notice period has run out (sent by the workflow's timer); the district is to file the result (备案)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileResult(Command):
+    """备案: the district files the result with the municipal task force under `filing_number`."""
+
+    filing_number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeFiling(Command):
+    """The municipal task force acknowledges the filing."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitDemonstrationReport(Command):
+    """001 四: the district submits a park group's 建设总结报告."""
+
+    typical_practices: str  # 典型做法
+    highlights: str  # 建设亮点
+    outcomes: str  # 突出成效
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDemonstrationCheck(Command):
+    """001 四（一）5: the experts' on-site check of the report; their conclusion is `reason`."""
+
+    passed: bool
+    experts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAsDemonstration(Command):
+    """001 四（一）5: the park group is on the published 示范园区清单 (one of PublishDemonstrationList's processes)."""
+
+    list_title: str
+    commendation: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class DrawForSpotCheck(Command):
-    """The municipal draw picked the unit; the draw's id and seed go in `evidence`."""
+    """The municipal draw picked the unit (sent by the spot-check round, never by a clerk); the draw's id and seed
+    also go in `evidence`."""
+
+    draw_id: str = ""  # empty in update arguments recorded before the draw moved the processes (issue 11)
 
 
 @dataclass(frozen=True, kw_only=True)
 class CloseSpotCheckWindow(Command):
-    """The unit was not drawn, or the spot-check window closed: it is accepted."""
+    """The unit was not drawn and the spot-check round closed (sent by the round): it is accepted."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordSpotCheckVerdict(Command):
-    """市级工作小组 score; on failure findings and a 限期整改 date are required."""
+    """市级工作小组 spot-check sheet; on failure findings and a 限期整改 date are required."""
 
-    score: Decimal
+    sheet_id: str = ""  # from the API: the signed sheet in the scoring service
+    sheet: SignedSheet | None = None  # that sheet, once the workflow's activity has read it
+    # LEGACY (replay only): the score typed in before verdicts were sheets, in update arguments recorded before
+    # that change; never set by the API. Goes with the `verdicts-are-sheets` patch.
+    score: Decimal | None = None
     findings: tuple[Finding, ...] = ()
     rectify_by: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordReReviewVerdict(Command):
-    """复核 score after a failed spot-check; on failure findings and a new 限期整改 date are required."""
+    """复核 sheet after a failed spot-check; on failure findings and a new 限期整改 date are required."""
 
-    score: Decimal
+    sheet_id: str = ""  # from the API: the signed sheet in the scoring service
+    sheet: SignedSheet | None = None  # that sheet, once the workflow's activity has read it
+    # LEGACY (replay only): the score typed in before verdicts were sheets, in update arguments recorded before
+    # that change; never set by the API. Goes with the `verdicts-are-sheets` patch.
+    score: Decimal | None = None
     findings: tuple[Finding, ...] = ()
     rectify_by: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplySheetCorrection(Command):
+    """A signed sheet corrected one of the process's verdict sheets (the scoring service's signed event): record
+    it, and move the score when it corrects the latest. `request_id` is the event's id."""
+
+    sheet: SignedSheet
 
 
 @dataclass(frozen=True, kw_only=True)
 class StartLookBack(Command):
-    """The municipal task force opens a 回头看 round on an accepted unit."""
+    """The municipal task force opens a 回头看 round on a filed unit, drawn or not (FILED or ACCEPTED)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordLookBackVerdict(Command):
-    """A 回头看 result. Findings need a `rectify_by`; `order_reacceptance` is the city's call on 问题频发."""
+    """The municipal task force's signed 回头看 sheet; its findings become problems due by `rectify_by`."""
 
-    passed: bool
+    sheet_id: str = ""  # from the API: the signed sheet in the scoring service
+    sheet: SignedSheet | None = None  # that sheet, once the workflow's activity has read it
     findings: tuple[Finding, ...] = ()
     rectify_by: date | None = None
+    # LEGACY (replay only): the result typed in, and the city's call on 问题频发 inside the verdict, in update
+    # arguments recorded before the sheet decided and the city ordered re-acceptance separately (issue 11).
+    passed: bool | None = None
     order_reacceptance: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReportLookBackRectified(Command):
-    """The findings of the last failed 回头看 are rectified."""
+    """The unit reports the open findings of its 回头看 rounds rectified; the city verifies them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyLookBackRectification(Command):
+    """The municipal task force verifies reported findings as 到位 or 不到位; any 不到位 needs a new `rectify_by`."""
+
+    verifications: tuple[FindingVerification, ...]
+    rectify_by: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderReacceptance(Command):
+    """The municipal task force orders 重新实施建设验收 on a raised flag; `reason` (its decision) is required."""
+
+    rule: FlagRule
 
 
 @dataclass(frozen=True, kw_only=True)

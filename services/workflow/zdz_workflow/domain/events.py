@@ -14,8 +14,21 @@ from decimal import Decimal
 from zdz_common.context import Actor
 from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import PeriodEnd
+from zdz_workflow.domain.demonstration import DemonstrationReport
+from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.domain.stages import DeadlineKind
-from zdz_workflow.domain.values import Campaign, Deadline, Finding, Notice
+from zdz_workflow.domain.values import (
+    Campaign,
+    Deadline,
+    Finding,
+    FindingVerification,
+    FlagRule,
+    LookBackProblem,
+    Notice,
+    ObjectionSource,
+    Objector,
+    ReacceptanceFlag,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +62,8 @@ class ProcessImported(ProcessEvent):
     awaiting_re_review: bool
     look_back_round: int
     consecutive_look_back_failures: int
+    sheets: tuple[SignedSheet, ...] = ()  # the imported unit's verdict sheets; latest_score is the last one's
+    filing_number: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +88,28 @@ class SelfCheckPassed(ProcessEvent):
     score: Decimal
     grade: Grade
     next_stage: Stage
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfCheckFailed(ProcessEvent):
+    """A self-check below the pass mark: the attempt is recorded with its sheet, the unit returns to 整改."""
+
+    score: Decimal
+    grade: Grade
+    sheet: SignedSheet
+
+
+@dataclass(frozen=True, kw_only=True)
+class SheetCorrected(ProcessEvent):
+    """A signed correction replaced one of the process's verdict sheets; `latest` when it was the latest sheet,
+    so the process's score and grade move to the correction's."""
+
+    sheet: SignedSheet
+    replaces_sheet_id: str
+    latest: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +117,9 @@ class DistrictAcceptancePassed(ProcessEvent):
     score: Decimal
     grade: Grade
     findings: tuple[Finding, ...]
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,19 +128,26 @@ class DistrictAcceptanceFailed(ProcessEvent):
     grade: Grade
     findings: tuple[Finding, ...]
     deadline: Deadline | None
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class NoticePublished(ProcessEvent):
     notice: Notice
+    sheet_id: str = ""  # the district-acceptance sheet the notice announces ("" before verdicts were sheets)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ObjectionRaised(ProcessEvent):
-    """The notice is (or stays) suspended; `working_days_remaining` is what it will resume with."""
+    """The notice is (or stays) suspended; `working_days_remaining` is what it will resume with. The objection's
+    text is `reason`; `source` None in histories from before objections had sources."""
 
     objection_id: str
     working_days_remaining: int
+    source: ObjectionSource | None = None
+    objector: Objector | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,12 +167,46 @@ class ObjectionDismissed(ProcessEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class NoticeElapsed(ProcessEvent):
+    """The notice ran its course. With `filing` the unit stays in 公示 awaiting 备案 under that deadline; None is
+    how histories from before 备案 was a step recorded it, and there the notice's end filed the result at once."""
+
+    filing: Deadline | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultFiled(ProcessEvent):
+    filing_number: str
+    sheet_id: str = (
+        ""  # the district-acceptance sheet filed ("" for a result accepted before verdicts were sheets)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilingAcknowledged(ProcessEvent):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
+class DemonstrationReportSubmitted(ProcessEvent):
+    sheet_id: str  # the district-acceptance sheet that made the park group eligible
+    report: DemonstrationReport
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemonstrationChecked(ProcessEvent):
+    passed: bool
+    experts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemonstrationListed(ProcessEvent):
+    list_title: str
+    commendation: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SpotCheckDrawn(ProcessEvent):
-    pass
+    draw_id: str = ""  # empty in histories from before the draw moved the processes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +219,9 @@ class SpotCheckPassed(ProcessEvent):
     score: Decimal
     grade: Grade
     findings: tuple[Finding, ...]
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +230,9 @@ class SpotCheckFailed(ProcessEvent):
     grade: Grade
     findings: tuple[Finding, ...]
     deadline: Deadline
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +240,9 @@ class ReReviewPassed(ProcessEvent):
     score: Decimal
     grade: Grade
     findings: tuple[Finding, ...]
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,11 +251,15 @@ class ReReviewFailed(ProcessEvent):
     grade: Grade
     findings: tuple[Finding, ...]
     deadline: Deadline
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class LookBackStarted(ProcessEvent):
     round: int
+    from_stage: Stage = Stage.ACCEPTED  # FILED or ACCEPTED: where the unit returns when the round is recorded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,22 +267,54 @@ class LookBackPassed(ProcessEvent):
     round: int
     findings: tuple[Finding, ...]
     deadline: Deadline | None
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
+    problems: tuple[LookBackProblem, ...] = ()  # the findings as problems to rectify and verify
 
 
 @dataclass(frozen=True, kw_only=True)
 class LookBackFailed(ProcessEvent):
-    """`reacceptance` is True when the failures reached the limit or the city ordered re-acceptance."""
+    """`reacceptance`: only in histories from before the city ordered re-acceptance separately (issue 11), where
+    the failures reaching the limit, or the city's call inside the verdict, sent the unit to REACCEPTANCE."""
 
     round: int
     findings: tuple[Finding, ...]
     deadline: Deadline
     consecutive_failures: int
-    reacceptance: bool
+    reacceptance: bool = False
+    sheet: SignedSheet | None = (
+        None  # the verdict's sheet; None in histories from before verdicts were sheets
+    )
+    problems: tuple[LookBackProblem, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class LookBackRectified(ProcessEvent):
-    pass
+    """The unit reported problems rectified (`codes`); with none, findings recorded before problems were tracked,
+    and the report closes their deadline as it did then."""
+
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LookBackRectificationVerified(ProcessEvent):
+    """The city verified reported problems; `deadline` is the new one when any was 不到位, None when all are 到位."""
+
+    verifications: tuple[FindingVerification, ...]
+    deadline: Deadline | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReacceptanceFlagRaised(ProcessEvent):
+    flag: ReacceptanceFlag
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReacceptanceOrdered(ProcessEvent):
+    """The municipal task force ordered 重新实施建设验收 on the flag of `rule`."""
+
+    rule: FlagRule
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,6 +343,8 @@ Event = (
     | PlanSubmitted
     | RectificationDeclaredDone
     | SelfCheckPassed
+    | SelfCheckFailed
+    | SheetCorrected
     | DistrictAcceptancePassed
     | DistrictAcceptanceFailed
     | NoticePublished
@@ -224,6 +352,11 @@ Event = (
     | ObjectionUpheld
     | ObjectionDismissed
     | NoticeElapsed
+    | ResultFiled
+    | FilingAcknowledged
+    | DemonstrationReportSubmitted
+    | DemonstrationChecked
+    | DemonstrationListed
     | SpotCheckDrawn
     | SpotCheckWindowClosed
     | SpotCheckPassed
@@ -234,6 +367,9 @@ Event = (
     | LookBackPassed
     | LookBackFailed
     | LookBackRectified
+    | LookBackRectificationVerified
+    | ReacceptanceFlagRaised
+    | ReacceptanceOrdered
     | ReacceptanceStarted
     | DeadlineMissed
     | CalendarRefreshed

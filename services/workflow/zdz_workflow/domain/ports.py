@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from zdz_common.context import Actor
 from zdz_workflow.domain.calendar import HolidaySchedule
+from zdz_workflow.domain.demonstration import DemonstrationList
+from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import LedgerPoint
 
@@ -51,7 +54,25 @@ class UnitDirectory(Protocol):
         ...
 
 
+class SheetSource(Protocol):
+    """The scoring service's signed sheets (DESIGN "Verdicts are sheets")."""
+
+    async def sheet(self, sheet_id: str) -> SignedSheet:
+        """The sheet with its rubric's marks and its plan's draw time; zdz_common.errors.NotFound when unknown."""
+        ...
+
+
 class HolidayScheduleSource(Protocol):
     """Where the working-day calendar's holiday schedule comes from."""
 
     def load(self) -> HolidaySchedule: ...
+
+
+class ListAnnouncer(Protocol):
+    """Events that belong to no single process, into the service's event store (and on to JetStream)."""
+
+    async def demonstration_list_published(
+        self, listing: DemonstrationList, *, actor: Actor, request_id: str
+    ) -> None:
+        """Record the published 示范园区清单 once (the same request id again changes nothing)."""
+        ...

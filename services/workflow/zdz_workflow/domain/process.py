@@ -6,10 +6,18 @@ nor does I/O: time arrives in the command (`at`), the holiday schedule in `rules
 written into the events, so a Temporal workflow can hold the state, call these functions, and replay them.
 
 The path, with the branches the documents and DESIGN give:
-  SURVEY → PLAN → RECTIFICATION → SELF_CHECK (< 80 refused) → DISTRICT_ACCEPTANCE (< 80 → RECTIFICATION)
+  SURVEY → PLAN → RECTIFICATION → SELF_CHECK (< 80: the attempt recorded, → RECTIFICATION)
+  → DISTRICT_ACCEPTANCE (< 80 → RECTIFICATION)
   → PUBLIC_NOTICE (objection: suspended; upheld → RECTIFICATION; dismissed → resumes) → FILED
-  → SPOT_CHECK (fail → RECTIFICATION → SELF_CHECK → RE_REVIEW) or not drawn → ACCEPTED
-  → LOOK_BACK rounds (N consecutive failures, or the city's order → REACCEPTANCE → RECTIFICATION, new campaign).
+  → SPOT_CHECK when the municipal draw takes it (fail → RECTIFICATION → SELF_CHECK → RE_REVIEW), or ACCEPTED when
+    the draw's round closes without it (domain/spot_check_rounds.py)
+  → LOOK_BACK rounds on every filed unit, FILED or ACCEPTED and back: findings are problems the city verifies
+    到位 / 不到位; 问题频发 or 多次整改不到位 raise a flag (domain/look_back.py), and on a flag the city's order
+    → REACCEPTANCE → RECTIFICATION under a new campaign.
+
+Every verdict rests on a signed sheet (DESIGN, rulings: "Verdicts are sheets"): the command carries the sheet the
+workflow read from the scoring service, `domain.verdicts` says whether it may stand, and pass, total and grade
+are the sheet's, on its rubric's marks ("< 80" above is the 2024 rubrics' 合格 mark).
 """
 
 from __future__ import annotations
@@ -20,22 +28,30 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from zdz_common.errors import InvalidArgument
+from zdz_common.errors import AlreadyExists, InvalidArgument
+from zdz_common.validation import MAX_REASON_LENGTH, command_reason, require_text
 from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import SHANGHAI, WorkingDayCalendar, end_of_day, local_date
 from zdz_workflow.domain.commands import (
+    AcknowledgeFiling,
+    ApplySheetCorrection,
     CloseNotice,
     CloseSpotCheckWindow,
     Command,
     CompleteSurvey,
     DeclareRectificationDone,
     DrawForSpotCheck,
+    FileResult,
     ImportProcess,
+    ListAsDemonstration,
     OpenProcess,
+    OrderReacceptance,
     PublishNotice,
     RaiseObjection,
     RecordDeadlineMissed,
+    RecordDemonstrationCheck,
     RecordDistrictVerdict,
     RecordLookBackVerdict,
     RecordReReviewVerdict,
@@ -45,8 +61,18 @@ from zdz_workflow.domain.commands import (
     ResolveObjection,
     StartLookBack,
     StartReacceptance,
+    SubmitDemonstrationReport,
     SubmitPlan,
     SubmitSelfCheck,
+    VerifyLookBackRectification,
+)
+from zdz_workflow.domain.demonstration import (
+    Demonstration,
+    DemonstrationReport,
+    DemonstrationStatus,
+    demonstration_of,
+    district_sheet,
+    has_track,
 )
 from zdz_workflow.domain.errors import (
     BelowPassMark,
@@ -59,11 +85,16 @@ from zdz_workflow.domain.errors import (
 from zdz_workflow.domain.events import (
     CalendarRefreshed,
     DeadlineMissed,
+    DemonstrationChecked,
+    DemonstrationListed,
+    DemonstrationReportSubmitted,
     DistrictAcceptanceFailed,
     DistrictAcceptancePassed,
     Event,
+    FilingAcknowledged,
     LookBackFailed,
     LookBackPassed,
+    LookBackRectificationVerified,
     LookBackRectified,
     LookBackStarted,
     NoticeElapsed,
@@ -74,20 +105,30 @@ from zdz_workflow.domain.events import (
     PlanSubmitted,
     ProcessImported,
     ProcessOpened,
+    ReacceptanceFlagRaised,
+    ReacceptanceOrdered,
     ReacceptanceStarted,
     RectificationDeclaredDone,
     ReReviewFailed,
     ReReviewPassed,
+    ResultFiled,
+    SelfCheckFailed,
     SelfCheckPassed,
+    SheetCorrected,
     SpotCheckDrawn,
     SpotCheckFailed,
     SpotCheckPassed,
     SpotCheckWindowClosed,
     SurveyCompleted,
 )
+from zdz_workflow.domain.findings import FoundBy, finding_codes
+from zdz_workflow.domain.look_back import LookBackThresholds, thresholds
+from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.domain.stages import (
+    DEMONSTRATION_LIST_RULE,
+    DEMONSTRATION_REPORT_RULE,
+    LEGACY_PASS_MARK,
     LOOK_BACK_RULE,
-    PASS_MARK,
     PLAN_RULE,
     RECTIFICATION_RULE,
     STEPS,
@@ -95,7 +136,8 @@ from zdz_workflow.domain.stages import (
     DeadlineKind,
     application_rule,
     district_rule,
-    grade_for,
+    filing_rule,
+    legacy_grade_for,
     notice_rule,
     spot_check_rule,
     standard_rule,
@@ -103,13 +145,23 @@ from zdz_workflow.domain.stages import (
 from zdz_workflow.domain.values import (
     Campaign,
     Deadline,
+    Filing,
     Finding,
+    FlagRule,
     HistoryEntry,
+    LookBackProblem,
     Notice,
+    NoticeChannel,
+    NoticeChannelKind,
     NoticeStatus,
+    Objection,
+    ObjectionSource,
+    Objector,
+    ReacceptanceFlag,
     Reminder,
     ReminderPolicy,
 )
+from zdz_workflow.domain.verdicts import SHEETS_RULING, check_import_sheets, check_verdict_sheet
 
 MIN_NOTICE_WORKING_DAYS = 5  # 附件3/附件4 三（二）3 "公示时间不少于5个工作日"
 _CENT = Decimal("0.01")
@@ -120,13 +172,24 @@ class ProcessRules:
     """What the process needs besides its state: the working-day calendar and the settings the documents leave open."""
 
     calendar: WorkingDayCalendar
-    # 000 三（五）"多次整改不到位的…重新实施建设验收": read as this many consecutive failed 回头看 rounds.
+    # LEGACY (replay only): before issue 11 this many consecutive failed 回头看 rounds ordered re-acceptance by
+    # themselves; only verdicts recorded then (without a sheet) still read it. Now: `look_back_thresholds`.
     look_back_failure_limit: int = 2
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    # 000 三（五）"问题频发或多次整改不到位": when the process flags the unit for the city's decision.
+    look_back_thresholds: LookBackThresholds = field(default_factory=thresholds)
+    # 附件3/附件4 三（二）3 "公示期满后，报市级工作专班备案" gives no period for 备案: see ProcessSettings.
+    filing_working_days: int = 10
+    # Replaying a history recorded before 备案 was a step of its own (the workflow's `notice-channel-and-filing`
+    # patch not taken): a notice without channel, objections without source or answer, the notice's end filing
+    # the result at once, reasons taken unchecked. Nothing else sets it.
+    legacy_notice: bool = False
 
     def __post_init__(self) -> None:
         if self.look_back_failure_limit < 1:
             raise InvalidArgument("须至少为 1", field="look_back_failure_limit")
+        if self.filing_working_days < 1:
+            raise InvalidArgument("须至少为 1", field="filing_working_days")
         if any(days < 1 for days in self.reminders.working_days_before):
             raise InvalidArgument("提醒须在期限前至少 1 个工作日", field="reminders.working_days_before")
 
@@ -149,6 +212,24 @@ class ProcessState:
     )
     look_back_round: int = 0
     consecutive_look_back_failures: int = 0
+    # Every verdict's sheet in order (DESIGN "Verdicts are sheets"), failed self-checks and corrections included;
+    # the latest score and grade are those of `latest_sheet_id`.
+    sheets: tuple[SignedSheet, ...] = ()
+    latest_sheet_id: str = ""
+    spot_check_draw_id: str = ""  # the municipal draw that moved the unit into spot-check
+    # 回头看 (000 三（五）): where the unit returns after a round, the findings as problems, the counts the
+    # thresholds read, and the flags raised for the city in this campaign.
+    look_back_returns_to: Stage = Stage.ACCEPTED
+    look_back_problems: tuple[LookBackProblem, ...] = ()
+    consecutive_rounds_with_findings: int = 0
+    not_in_place_verifications: int = 0
+    flags: tuple[ReacceptanceFlag, ...] = ()
+    filing: Filing | None = None  # 备案 of this campaign's result
+    demonstration: Demonstration | None = None  # 001 四, once the district submitted the report
+    reaccepting: bool = False  # 重新实施建设验收 ordered: set until the new campaign's result is filed
+
+    def flag(self, rule: FlagRule) -> ReacceptanceFlag | None:
+        return next((f for f in self.flags if f.rule is rule), None)
 
     def deadline(self, kind: DeadlineKind) -> Deadline | None:
         return next((d for d in self.deadlines if d.kind is kind), None)
@@ -189,8 +270,9 @@ def alarms(state: ProcessState, now: datetime) -> tuple[Alarm, ...]:
             Alarm(r.at, AlarmKind.REMINDER, d.kind, r.working_days_before) for r in d.reminders if r.at > now
         ]
         found.append(Alarm(d.due_at, AlarmKind.ESCALATION, d.kind))
-    if state.stage is Stage.PUBLIC_NOTICE and state.notice and state.notice.ends:
-        found.append(Alarm(state.notice.ends.ends_at, AlarmKind.NOTICE_END))
+    notice = state.notice
+    if state.stage is Stage.PUBLIC_NOTICE and notice and notice.ends and notice.elapsed_at is None:
+        found.append(Alarm(notice.ends.ends_at, AlarmKind.NOTICE_END))
     return tuple(sorted(found, key=lambda a: a.at))
 
 
@@ -226,6 +308,7 @@ _STEPS: dict[type[Command], tuple[str, Callable[[UnitKind], str]]] = {
     RecordDistrictVerdict: ("录入区县验收结果", district_rule),
     PublishNotice: ("发布公示", notice_rule),
     CloseNotice: ("结束公示", notice_rule),
+    FileResult: ("报市级工作专班备案", filing_rule),
     DrawForSpotCheck: ("登记市级抽查抽中", spot_check_rule),
     CloseSpotCheckWindow: ("结束市级抽查", spot_check_rule),
     RecordSpotCheckVerdict: ("录入市级抽查结果", spot_check_rule),
@@ -233,6 +316,8 @@ _STEPS: dict[type[Command], tuple[str, Callable[[UnitKind], str]]] = {
     StartLookBack: ("开展回头看", lambda _: LOOK_BACK_RULE),
     RecordLookBackVerdict: ("录入回头看结果", lambda _: LOOK_BACK_RULE),
     ReportLookBackRectified: ("申报回头看问题整改完成", lambda _: LOOK_BACK_RULE),
+    VerifyLookBackRectification: ("核查回头看问题整改情况", lambda _: LOOK_BACK_RULE),
+    OrderReacceptance: ("决定重新实施建设验收", lambda _: LOOK_BACK_RULE),
     StartReacceptance: ("启动重新实施建设验收", lambda _: LOOK_BACK_RULE),
 }
 
@@ -240,6 +325,8 @@ _STEPS: dict[type[Command], tuple[str, Callable[[UnitKind], str]]] = {
 def decide(state: ProcessState | None, command: Command, rules: ProcessRules) -> list[Event]:
     """The events `command` causes in `state`; [] for a request id already recorded (a retry)."""
     _check_envelope(command)
+    if not rules.legacy_notice:  # histories recorded before issue 11 took reasons unchecked: they replay so
+        command_reason(command.reason)  # the same check every consumer applies (issue 11)
     if state is None:
         if isinstance(command, OpenProcess):
             return [_open(command, rules)]
@@ -263,7 +350,6 @@ def decide(state: ProcessState | None, command: Command, rules: ProcessRules) ->
 
 def _decide(state: ProcessState, command: Command, rules: ProcessRules) -> list[Event]:
     meta = _meta(command)
-    kind = state.unit_kind
     match command:
         case CompleteSurvey():
             _require_stage(state, command, Stage.SURVEY)
@@ -276,27 +362,16 @@ def _decide(state: ProcessState, command: Command, rules: ProcessRules) -> list[
             return [RectificationDeclaredDone(**meta)]
         case SubmitSelfCheck():
             _require_stage(state, command, Stage.SELF_CHECK)
-            score = _score(command.score)
-            if score < PASS_MARK:
-                # 附件3/附件4 三（二）1: only a self-check of 合格 or better may apply; 三（二）4: likewise for 复核.
-                if state.awaiting_re_review:
-                    raise BelowPassMark(
-                        f"自查评估得分 {score} 低于 80 分，不能提请复核",
-                        rule=spot_check_rule(kind),
-                        field="score",
-                    )
-                raise BelowPassMark(
-                    f"自查评估得分 {score} 低于 80 分，不能申请验收",
-                    rule=application_rule(kind),
-                    field="score",
-                )
-            next_stage = Stage.RE_REVIEW if state.awaiting_re_review else Stage.DISTRICT_ACCEPTANCE
-            return [SelfCheckPassed(**meta, score=score, grade=grade_for(score), next_stage=next_stage)]
+            return [_self_check(state, command)]
         case RecordDistrictVerdict():
             # 附件3/附件4 三（二）2 组织验收; 三（一）验收标准
             _require_stage(state, command, Stage.DISTRICT_ACCEPTANCE)
             failing = "区县验收不合格须列明发现的问题，作为整改问题清单"
-            return [_verdict(command, rules, DistrictAcceptancePassed, DistrictAcceptanceFailed, failing)]
+            return [
+                _verdict(state, command, rules, DistrictAcceptancePassed, DistrictAcceptanceFailed, failing)
+            ]
+        case ApplySheetCorrection():
+            return _correction(state, command)
         case PublishNotice():
             _require_stage(state, command, Stage.PUBLIC_NOTICE)
             return [_publish(state, command, rules)]
@@ -306,11 +381,21 @@ def _decide(state: ProcessState, command: Command, rules: ProcessRules) -> list[
             return [_resolve_objection(state, command, rules)]
         case CloseNotice():
             _require_stage(state, command, Stage.PUBLIC_NOTICE)
-            _require_notice_over(state, command.at)
-            return [NoticeElapsed(**meta)]
+            return [_elapse(state, command, rules)]
+        case FileResult():
+            _require_stage(state, command, Stage.PUBLIC_NOTICE)
+            return [_file(state, command)]
+        case AcknowledgeFiling():
+            return [_acknowledge(state, command)]
+        case SubmitDemonstrationReport():
+            return [_submit_demonstration_report(state, command)]
+        case RecordDemonstrationCheck():
+            return [_record_demonstration_check(state, command)]
+        case ListAsDemonstration():
+            return [_list_as_demonstration(state, command)]
         case DrawForSpotCheck():
             _require_stage(state, command, Stage.FILED)
-            return [SpotCheckDrawn(**meta)]
+            return [SpotCheckDrawn(**meta, draw_id=command.draw_id)]
         case CloseSpotCheckWindow():
             _require_stage(state, command, Stage.FILED)
             return [SpotCheckWindowClosed(**meta)]
@@ -319,25 +404,36 @@ def _decide(state: ProcessState, command: Command, rules: ProcessRules) -> list[
             _require_stage(state, command, Stage.SPOT_CHECK)
             failing = "市级抽查不合格须提出整改要求，列明发现的问题"
             return [
-                _verdict(command, rules, SpotCheckPassed, SpotCheckFailed, failing, deadline_required=True)
+                _verdict(
+                    state, command, rules, SpotCheckPassed, SpotCheckFailed, failing, deadline_required=True
+                )
             ]
         case RecordReReviewVerdict():
             # 附件3/附件4 三（二）4: "限期整改自查合格后，提请市级工作小组复核"
             _require_stage(state, command, Stage.RE_REVIEW)
             failing = "复核不合格须提出整改要求，列明发现的问题"
-            return [_verdict(command, rules, ReReviewPassed, ReReviewFailed, failing, deadline_required=True)]
+            return [
+                _verdict(
+                    state, command, rules, ReReviewPassed, ReReviewFailed, failing, deadline_required=True
+                )
+            ]
         case StartLookBack():
-            # 000 三（五）"不定期组织开展'回头看'" on units already accepted
-            _require_stage(state, command, Stage.ACCEPTED)
-            return [LookBackStarted(**meta, round=state.look_back_round + 1)]
+            # 000 三（五）"不定期组织开展'回头看'": on every filed unit, drawn or not (DESIGN stage 9)
+            _require_stage(state, command, Stage.FILED, Stage.ACCEPTED)
+            return [LookBackStarted(**meta, round=state.look_back_round + 1, from_stage=state.stage)]
         case RecordLookBackVerdict():
             _require_stage(state, command, Stage.LOOK_BACK)
-            return [_look_back_verdict(state, command, rules)]
+            return _look_back_verdict(state, command, rules)
         case ReportLookBackRectified():
-            _require_stage(state, command, Stage.ACCEPTED)
-            if state.deadline(DeadlineKind.LOOK_BACK_RECTIFICATION) is None:
-                raise RuleViolation("没有待整改的回头看问题", rule=LOOK_BACK_RULE)
-            return [LookBackRectified(**meta)]
+            _require_stage(state, command, Stage.FILED, Stage.ACCEPTED)
+            return [_look_back_rectified(state, command)]
+        case VerifyLookBackRectification():
+            _require_stage(state, command, Stage.FILED, Stage.ACCEPTED)
+            return _verify_look_back(state, command, rules)
+        case OrderReacceptance():
+            # 000 三（五）"督促区县按照流程重新实施建设验收": the city decides, on a flag the process raised.
+            _require_stage(state, command, Stage.FILED, Stage.ACCEPTED)
+            return [_order_reacceptance(state, command)]
         case StartReacceptance():
             _require_stage(state, command, Stage.REACCEPTANCE)
             return [_start_reacceptance(state, command, rules)]
@@ -348,7 +444,67 @@ def _decide(state: ProcessState, command: Command, rules: ProcessRules) -> list[
     raise InvalidCommand(f"不支持的命令 {type(command).__name__}")
 
 
+VerdictCommand = (
+    SubmitSelfCheck
+    | RecordDistrictVerdict
+    | RecordSpotCheckVerdict
+    | RecordReReviewVerdict
+    | RecordLookBackVerdict
+)
+
+# The stage each verdict is recorded in (its sheet's kind: domain.verdicts.STAGE_SHEET_KINDS).
+VERDICT_STAGES: dict[type[Command], Stage] = {
+    SubmitSelfCheck: Stage.SELF_CHECK,
+    RecordDistrictVerdict: Stage.DISTRICT_ACCEPTANCE,
+    RecordSpotCheckVerdict: Stage.SPOT_CHECK,
+    RecordReReviewVerdict: Stage.RE_REVIEW,
+    RecordLookBackVerdict: Stage.LOOK_BACK,
+}
+
+
+def admit(state: ProcessState | None, command: VerdictCommand) -> None:
+    """What can be refused of a verdict before its sheet is read: no process, the stage, no sheet id.
+
+    The workflow's update validator runs this; the handler then reads the sheet and `decide`s with it."""
+    _check_envelope(command)
+    command_reason(command.reason)
+    if state is None:
+        raise ProcessNotFound("该单元尚未建立流程，请先建立或导入流程")
+    if state.handled(command.request_id):
+        return
+    _require_stage(state, command, VERDICT_STAGES[type(command)])
+    if not command.sheet_id.strip():
+        raise InvalidCommand("须填写评分表编号 sheet_id", field="sheet_id")
+
+
+def _verdict_sheet(state: ProcessState, command: VerdictCommand) -> SignedSheet:
+    """The command's sheet, once it may stand as the verdict of the stage (domain.verdicts)."""
+    if not command.sheet_id.strip():
+        raise InvalidCommand("须填写评分表编号 sheet_id", field="sheet_id")
+    sheet = command.sheet
+    if sheet is None or sheet.sheet_id != command.sheet_id:
+        raise InvalidCommand(f"评分表「{command.sheet_id}」尚未从评分服务读取", field="sheet_id")
+    check_verdict_sheet(state, sheet)
+    return sheet
+
+
+def _self_check(state: ProcessState, command: SubmitSelfCheck) -> Event:
+    next_stage = Stage.RE_REVIEW if state.awaiting_re_review else Stage.DISTRICT_ACCEPTANCE
+    if command.sheet is None and command.score is not None:
+        return _legacy_self_check(state, command, next_stage)
+    sheet = _verdict_sheet(state, command)
+    meta = _meta(command)
+    if sheet.passed:
+        return SelfCheckPassed(
+            **meta, score=sheet.total, grade=sheet.grade, next_stage=next_stage, sheet=sheet
+        )
+    # 附件3/附件4 三（二）1: only 合格 or better applies (三（二）4 likewise for 复核); the attempt stays on record
+    # and the unit rectifies again.
+    return SelfCheckFailed(**meta, score=sheet.total, grade=sheet.grade, sheet=sheet)
+
+
 def _verdict(
+    state: ProcessState,
     command: RecordDistrictVerdict | RecordSpotCheckVerdict | RecordReReviewVerdict,
     rules: ProcessRules,
     passed: type[DistrictAcceptancePassed | SpotCheckPassed | ReReviewPassed],
@@ -357,18 +513,82 @@ def _verdict(
     *,
     deadline_required: bool = False,
 ) -> Event:
-    """A scored verdict: ≥ 80 passes (附件3/附件4 三（一）); below, the findings are required, a deadline maybe."""
-    score = _score(command.score)
+    """A verdict on its sheet: the rubric's 合格 mark passes (附件3/附件4 三（一）); below, the findings are
+    required, a deadline maybe."""
+    sheet: SignedSheet | None
+    if command.sheet is None and command.score is not None:
+        score, grade, sheet, is_pass = _legacy_score(command.score)
+    else:
+        sheet = _verdict_sheet(state, command)
+        score, grade, is_pass = sheet.total, sheet.grade, sheet.passed
     findings = _findings(command.findings)
-    if score >= PASS_MARK:
+    if is_pass:
         if command.rectify_by is not None:
             raise InvalidCommand("结果合格，不设限期整改", field="rectify_by")
-        return passed(**_meta(command), score=score, grade=grade_for(score), findings=findings)
+        return passed(**_meta(command), score=score, grade=grade, findings=findings, sheet=sheet)
     _require_findings(findings, failing_needs_findings)
     deadline = (_required_deadline if deadline_required else _optional_deadline)(
         command.rectify_by, command.at, rules
     )
-    return failed(**_meta(command), score=score, grade=grade_for(score), findings=findings, deadline=deadline)
+    return failed(
+        **_meta(command), score=score, grade=grade, findings=findings, deadline=deadline, sheet=sheet
+    )
+
+
+def _correction(state: ProcessState, command: ApplySheetCorrection) -> list[Event]:
+    """DESIGN "Verdicts are sheets": a correction signed later moves the process's score and is recorded.
+
+    Only a correction of one of this process's verdict sheets concerns it; any other changes nothing."""
+    sheet = command.sheet
+    replaced = next((s for s in state.sheets if s.sheet_id == sheet.replaces_sheet_id), None)
+    if not sheet.replaces_sheet_id or replaced is None:
+        return []
+    rule = SHEETS_RULING
+    if not sheet.signed:
+        raise RuleViolation(f"更正评分表「{sheet.sheet_id}」尚未签署", rule=rule, field="sheet")
+    if sheet.unit_id != state.unit_id or sheet.kind is not replaced.kind:
+        raise RuleViolation(
+            f"更正评分表「{sheet.sheet_id}」须与被更正的评分表「{replaced.sheet_id}」属同一单元、同一种类",
+            rule=rule,
+            field="sheet",
+        )
+    latest = state.latest_sheet_id == replaced.sheet_id
+    return [SheetCorrected(**_meta(command), sheet=sheet, replaces_sheet_id=replaced.sheet_id, latest=latest)]
+
+
+# --- LEGACY: typed scores, for histories recorded before verdicts were sheets ----------------------------------
+# The update arguments of those histories carry a `score` and no sheet; replaying them (the workflow's
+# `verdicts-are-sheets` patch not taken) decides as the code then did. Nothing else reaches these. Remove with
+# the patch once no process recorded before the change is running.
+
+
+def _legacy_score(value: Decimal) -> tuple[Decimal, Grade, None, bool]:
+    score = _score(value)
+    return score, legacy_grade_for(score), None, score >= LEGACY_PASS_MARK
+
+
+def _legacy_self_check(state: ProcessState, command: SubmitSelfCheck, next_stage: Stage) -> Event:
+    assert command.score is not None
+    score = _score(command.score)
+    kind = state.unit_kind
+    if score < LEGACY_PASS_MARK:
+        rule = spot_check_rule(kind) if state.awaiting_re_review else application_rule(kind)
+        raise BelowPassMark(f"自查评估得分 {score} 低于 80 分", rule=rule, field="score")
+    return SelfCheckPassed(
+        **_meta(command), score=score, grade=legacy_grade_for(score), next_stage=next_stage
+    )
+
+
+def _legacy_import_score(command: ImportProcess) -> tuple[Decimal | None, Grade | None]:
+    assert command.latest_score is not None
+    score = _score(command.latest_score, "latest_score")
+    if command.stage in _NEEDS_PASSING_SCORE and score < LEGACY_PASS_MARK:
+        rule = standard_rule(command.unit_kind)
+        raise BelowPassMark(f"得分 {score} 低于 80 分", rule=rule, field="latest_score")
+    return score, legacy_grade_for(score)
+
+
+# --- end LEGACY ---------------------------------------------------------------------------------------------------
 
 
 def _meta(command: Command) -> dict[str, Any]:
@@ -489,6 +709,8 @@ def _campaign_deadlines(campaign: Campaign, stage: Stage, rules: ProcessRules) -
     )
 
 
+# LEGACY (replay only): the stages an imported typed score had to pass for (domain.verdicts.check_import_sheets
+# holds the rule for sheets).
 _NEEDS_PASSING_SCORE = frozenset(
     {
         Stage.DISTRICT_ACCEPTANCE,
@@ -509,18 +731,12 @@ def _import(command: ImportProcess, rules: ProcessRules) -> ProcessImported:
         raise InvalidCommand("时间须带时区 (timezone-aware)", field="stage_since")
     if command.stage_since > command.at:
         raise InvalidCommand("进入该阶段的时间不能晚于导入时间", field="stage_since")
-    score = None if command.latest_score is None else _score(command.latest_score, "latest_score")
-    if stage in _NEEDS_PASSING_SCORE:
-        if score is None:
-            raise InvalidCommand(
-                f"导入到「{stage.label}」阶段须提供使其进入该阶段的得分", field="latest_score"
-            )
-        if score < PASS_MARK:
-            raise BelowPassMark(
-                f"得分 {score} 低于 80 分，不能导入到「{stage.label}」阶段",
-                rule=standard_rule(kind),
-                field="latest_score",
-            )
+    grade: Grade | None
+    if command.latest_score is not None and not command.sheets:
+        score, grade = _legacy_import_score(command)
+    else:
+        latest = check_import_sheets(command.unit_id, kind, stage, command.sheets)
+        score, grade = (None, None) if latest is None else (latest.total, latest.grade)
     notice = None
     if command.notice_published_on is not None:
         if stage is not Stage.PUBLIC_NOTICE:
@@ -547,13 +763,15 @@ def _import(command: ImportProcess, rules: ProcessRules) -> ProcessImported:
     if command.consecutive_look_back_failures:
         if stage not in (Stage.ACCEPTED, Stage.LOOK_BACK):
             raise InvalidCommand("只有验收通过的单元才有回头看记录", field="consecutive_look_back_failures")
-        if not 0 < command.consecutive_look_back_failures < rules.look_back_failure_limit:
-            raise InvalidCommand(
-                f"连续未通过回头看次数须小于 {rules.look_back_failure_limit}（达到即应重新实施建设验收）",
-                field="consecutive_look_back_failures",
-            )
+        if command.consecutive_look_back_failures < 0:
+            raise InvalidCommand("连续未通过回头看次数不能为负", field="consecutive_look_back_failures")
     if command.look_back_round < command.consecutive_look_back_failures:
         raise InvalidCommand("回头看轮次不能少于连续未通过的次数", field="look_back_round")
+    filing_number = command.filing_number.strip()
+    if filing_number:
+        if stage not in _FILED_AND_AFTER:
+            raise InvalidCommand("只有导入到「备案」及以后阶段时才有备案文号", field="filing_number")
+        filing_number = require_text(filing_number, "filing_number", max_length=MAX_FILING_NUMBER)
     return ProcessImported(
         **_meta(command),
         unit_id=command.unit_id,
@@ -562,7 +780,9 @@ def _import(command: ImportProcess, rules: ProcessRules) -> ProcessImported:
         stage=stage,
         stage_since=command.stage_since,
         latest_score=score,
-        latest_grade=None if score is None else grade_for(score),
+        latest_grade=grade,
+        sheets=command.sheets,
+        filing_number=filing_number,
         notice=notice,
         deadlines=deadlines,
         awaiting_re_review=command.awaiting_re_review or stage is Stage.RE_REVIEW,
@@ -617,7 +837,43 @@ def _publish(state: ProcessState, command: PublishNotice, rules: ProcessRules) -
         kind=state.unit_kind,
         rules=rules,
     )
-    return NoticePublished(**_meta(command), notice=notice)
+    if command.channel is None and rules.legacy_notice:
+        return NoticePublished(**_meta(command), notice=notice)
+    channel = _channel(command.channel)
+    sheet = district_sheet(state)
+    return NoticePublished(
+        **_meta(command), notice=replace(notice, channel=channel), sheet_id=sheet.sheet_id if sheet else ""
+    )
+
+
+MAX_CHANNEL_NAME = 100
+MAX_URL = 500
+MAX_OBJECTOR_NAME = 50
+MAX_OBJECTOR_CONTACT = 100
+MAX_OBJECTION_TEXT = MAX_REASON_LENGTH  # the text is the command's reason, checked as every reason is
+MAX_FILING_NUMBER = 100
+# The stages a unit reaches only once its result is filed (备案).
+_FILED_AND_AFTER = frozenset(
+    {Stage.FILED, Stage.SPOT_CHECK, Stage.RE_REVIEW, Stage.ACCEPTED, Stage.LOOK_BACK}
+)
+MAX_REPORT_PART = 5000
+MAX_EXPERTS = 20
+
+
+def _channel(channel: NoticeChannel | None) -> NoticeChannel:
+    """附件3/附件4 三（二）3 "在当地主要媒体或政府门户网站上进行公示": which of the two, its name, its address."""
+    if channel is None:
+        raise InvalidCommand("须写明公示的媒体或政府网站（channel）", field="channel")
+    if not isinstance(channel.kind, NoticeChannelKind):
+        raise InvalidCommand(
+            "须为当地主要媒体（LOCAL_MEDIA）或政府门户网站（GOVERNMENT_PORTAL）", field="channel.kind"
+        )
+    name = require_text(channel.name, "channel.name", max_length=MAX_CHANNEL_NAME)
+    url = require_text(channel.url, "channel.url", max_length=MAX_URL)
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or any(c.isspace() for c in url):
+        raise InvalidCommand(f"公示网址须为 http 或 https 地址，收到 {url!r}", field="channel.url")
+    return NoticeChannel(kind=channel.kind, name=name, url=url)
 
 
 def _raise_objection(state: ProcessState, command: RaiseObjection, rules: ProcessRules) -> ObjectionRaised:
@@ -628,8 +884,18 @@ def _raise_objection(state: ProcessState, command: RaiseObjection, rules: Proces
         raise OutOfOrder(f"当前阶段为「{state.stage.label}」，异议只能在公示期内提出", rule=rule)
     if not command.objection_id.strip():
         raise InvalidCommand("必填 (required)", field="objection_id")
-    if command.objection_id in notice.open_objections:
-        raise InvalidCommand(f"异议「{command.objection_id}」已登记", field="objection_id")
+    if command.objection_id in notice.open_objections or any(
+        o.objection_id == command.objection_id for o in notice.objections
+    ):
+        # ALREADY_EXISTS: the 公示栏 resubmitting the same form finds it recorded
+        raise AlreadyExists(f"异议「{command.objection_id}」已登记", field="objection_id")
+    if notice.elapsed_at is not None:
+        raise RuleViolation(
+            f"公示期已于 {local_date(notice.elapsed_at).isoformat()} 届满，不能再提出异议", rule=rule
+        )
+    objector = command.objector
+    if not (command.source is None and rules.legacy_notice):
+        objector = _checked_objector(command)
     remaining = notice.working_days_remaining
     if notice.ends is not None:
         if command.at >= notice.ends.ends_at:
@@ -641,7 +907,34 @@ def _raise_objection(state: ProcessState, command: RaiseObjection, rules: Proces
         used = rules.calendar.working_days_between(notice.runs_from, today - timedelta(days=1))
         remaining = max(1, remaining - used)
     return ObjectionRaised(
-        **_meta(command), objection_id=command.objection_id, working_days_remaining=remaining
+        **_meta(command),
+        objection_id=command.objection_id,
+        working_days_remaining=remaining,
+        source=command.source,
+        objector=objector,
+    )
+
+
+def _checked_objector(command: RaiseObjection) -> Objector | None:
+    """What an objection must say: its text (the command's reason) and, from the 公示栏, who raised it and how
+    to reach them (the district must answer: DESIGN stage 6). The objector as recorded."""
+    if not isinstance(command.source, ObjectionSource):
+        raise InvalidCommand(
+            "须说明异议来源：公示栏（PUBLIC_BOARD）或其他途径收到（RECEIVED）", field="source"
+        )
+    require_text(command.objection_id, "objection_id", max_length=100)
+    require_text(command.reason, "reason", max_length=MAX_OBJECTION_TEXT)  # the objection's text
+    objector = command.objector
+    from_board = command.source is ObjectionSource.PUBLIC_BOARD
+    if objector is None:
+        if from_board:
+            raise InvalidCommand("公示栏提出的异议须留姓名和联系方式", field="objector")
+        return None
+    return Objector(
+        name=require_text(objector.name, "objector.name", max_length=MAX_OBJECTOR_NAME, required=from_board),
+        contact=require_text(
+            objector.contact, "objector.contact", max_length=MAX_OBJECTOR_CONTACT, required=from_board
+        ),
     )
 
 
@@ -654,6 +947,8 @@ def _resolve_objection(state: ProcessState, command: ResolveObjection, rules: Pr
         or command.objection_id not in notice.open_objections
     ):
         raise RuleViolation(f"没有正在调查的异议「{command.objection_id}」", rule=rule)
+    if not rules.legacy_notice and not command.reason.strip():
+        raise InvalidCommand("须写明对异议的答复（reason），公示栏将显示处理结果", field="reason")
     findings = _findings(command.findings)
     if command.upheld:
         _require_findings(findings, "异议成立须列明问题，作为整改问题清单")
@@ -684,8 +979,160 @@ def _require_notice_over(state: ProcessState, at: datetime) -> None:
         raise RuleViolation(f"公示至 {notice.ends.last_day.isoformat()} 24:00 届满，尚未期满", rule=rule)
 
 
-def _look_back_verdict(state: ProcessState, command: RecordLookBackVerdict, rules: ProcessRules) -> Event:
-    # 000 三（五）: findings are rectified under supervision; "问题频发或多次整改不到位的…重新实施建设验收".
+def _elapse(state: ProcessState, command: CloseNotice, rules: ProcessRules) -> NoticeElapsed:
+    """The notice ran its course: the district is to file the result (备案) within the filing period."""
+    _require_notice_over(state, command.at)
+    notice = state.notice
+    assert notice is not None and notice.ends is not None
+    if notice.elapsed_at is not None:
+        raise RuleViolation("公示已期满，等待报市级工作专班备案", rule=filing_rule(state.unit_kind))
+    if rules.legacy_notice:
+        return NoticeElapsed(**_meta(command))
+    # The period runs from the day after the notice's last day (民法典第二百零一条, as the notice itself).
+    due = rules.calendar.add_working_days(notice.ends.last_day, rules.filing_working_days)
+    return NoticeElapsed(**_meta(command), filing=_deadline(DeadlineKind.FILING, due.day, rules))
+
+
+def _file(state: ProcessState, command: FileResult) -> ResultFiled:
+    # 附件3/附件4 三（二）3 "公示期满后，报市级工作专班备案"
+    rule = filing_rule(state.unit_kind)
+    notice = state.notice
+    if notice is None or notice.elapsed_at is None:
+        now = {NoticeStatus.SUSPENDED: "公示因异议中止", NoticeStatus.RUNNING: "公示尚未期满"}.get(
+            notice.status if notice else NoticeStatus.AWAITING_PUBLICATION, "公示尚未发布"
+        )
+        raise RuleViolation(f"{now}：公示期满后才能报市级工作专班备案", rule=rule)
+    number = require_text(command.filing_number, "filing_number", max_length=MAX_FILING_NUMBER)
+    sheet = district_sheet(state)
+    return ResultFiled(**_meta(command), filing_number=number, sheet_id=sheet.sheet_id if sheet else "")
+
+
+def _acknowledge(state: ProcessState, command: AcknowledgeFiling) -> FilingAcknowledged:
+    rule = filing_rule(state.unit_kind)
+    if state.filing is None:
+        raise RuleViolation("该单元本批次的验收结果尚未备案", rule=rule)
+    if state.filing.acknowledged_at is not None:
+        raise RuleViolation(
+            f"备案「{state.filing.filing_number}」已于 {state.filing.acknowledged_at.isoformat()} 确认",
+            rule=rule,
+        )
+    return FilingAcknowledged(**_meta(command))
+
+
+def _demonstration(
+    state: ProcessState, *expected: DemonstrationStatus, rule: str = DEMONSTRATION_REPORT_RULE
+) -> Demonstration:
+    """The park group's track, in one of the `expected` statuses; refusals name the step's article of 001 四."""
+    if not has_track(state.unit_kind):
+        raise RuleViolation("示范园区（建设总结报告）只适用于工业园区组团，镇街不适用", rule=rule)
+    track = demonstration_of(state)
+    if track is None:
+        raise RuleViolation(
+            "区县验收评分表得分达到 90 分（含）的园区组团方可提交建设总结报告；本单元当前没有达到该分数的区县验收结论",
+            rule=rule,
+        )
+    if track.status not in expected:
+        wanted = "、".join(s.value for s in expected)
+        raise RuleViolation(f"示范园区进程当前为 {track.status.value}，此步须在 {wanted} 时进行", rule=rule)
+    return track
+
+
+def _submit_demonstration_report(
+    state: ProcessState, command: SubmitDemonstrationReport
+) -> DemonstrationReportSubmitted:
+    # 001 四（一）4、（二）3: "报告中需总结典型做法、建设亮点及突出成效"; resubmitting after a failed check is allowed.
+    track = _demonstration(state, DemonstrationStatus.ELIGIBLE, DemonstrationStatus.CHECK_FAILED)
+    report = DemonstrationReport(
+        typical_practices=require_text(
+            command.typical_practices, "typical_practices", max_length=MAX_REPORT_PART
+        ),
+        highlights=require_text(command.highlights, "highlights", max_length=MAX_REPORT_PART),
+        outcomes=require_text(command.outcomes, "outcomes", max_length=MAX_REPORT_PART),
+    )
+    return DemonstrationReportSubmitted(**_meta(command), sheet_id=track.sheet_id, report=report)
+
+
+def _record_demonstration_check(
+    state: ProcessState, command: RecordDemonstrationCheck
+) -> DemonstrationChecked:
+    # 001 四（一）5: "市生态环境局组织专家开展现场核实抽查"
+    _demonstration(state, DemonstrationStatus.REPORT_SUBMITTED, rule=DEMONSTRATION_LIST_RULE)
+    if not command.experts:
+        raise InvalidCommand("须列明开展现场核实的专家（至少 1 名）", field="experts")
+    if len(command.experts) > MAX_EXPERTS:
+        raise InvalidCommand(f"专家最多 {MAX_EXPERTS} 名", field="experts")
+    experts = tuple(
+        require_text(name, f"experts[{n}]", max_length=MAX_OBJECTOR_NAME)
+        for n, name in enumerate(command.experts)
+    )
+    require_text(command.reason, "reason", max_length=MAX_REASON_LENGTH)  # the experts' conclusion
+    return DemonstrationChecked(**_meta(command), passed=command.passed, experts=experts)
+
+
+def _list_as_demonstration(state: ProcessState, command: ListAsDemonstration) -> DemonstrationListed:
+    # 001 四（一）5: "最终确定示范园区清单…通报表扬"
+    _demonstration(state, DemonstrationStatus.CHECK_PASSED, rule=DEMONSTRATION_LIST_RULE)
+    title = require_text(command.list_title, "title", max_length=200)
+    commendation = require_text(command.commendation, "commendation", max_length=MAX_REPORT_PART)
+    return DemonstrationListed(**_meta(command), list_title=title, commendation=commendation)
+
+
+def _look_back_verdict(
+    state: ProcessState, command: RecordLookBackVerdict, rules: ProcessRules
+) -> list[Event]:
+    # 000 三（五）"对发现的问题及时督促区县整改": the sheet decides; its findings become problems with the deadline.
+    if command.sheet is None and command.passed is not None:
+        return [_legacy_look_back_verdict(state, command, rules)]
+    sheet = _verdict_sheet(state, command)
+    meta = _meta(command)
+    findings = _findings(command.findings)
+    if not findings and command.rectify_by is not None:
+        raise InvalidCommand("未列明问题，不设整改期限", field="rectify_by")
+    deadline = None
+    problems: tuple[LookBackProblem, ...] = ()
+    if findings:
+        kind = DeadlineKind.LOOK_BACK_RECTIFICATION
+        deadline = _required_deadline(command.rectify_by, command.at, rules, kind)
+        # the codes the registry files them under (the workflow's FileFindings uses the same)
+        codes = finding_codes(FoundBy.LOOK_BACK, state.campaign.name, command.request_id, len(findings))
+        problems = tuple(
+            LookBackProblem(
+                code=code, description=f.description, round=state.look_back_round, rectify_by=deadline.due_on
+            )
+            for code, f in zip(codes, findings, strict=True)
+        )
+    verdict: Event
+    if sheet.passed:
+        verdict = LookBackPassed(
+            **meta,
+            round=state.look_back_round,
+            findings=findings,
+            deadline=deadline,
+            sheet=sheet,
+            problems=problems,
+        )
+    else:
+        _require_findings(findings, "回头看评分表低于合格分，须列明发现的问题")
+        assert deadline is not None
+        verdict = LookBackFailed(
+            **meta,
+            round=state.look_back_round,
+            findings=findings,
+            deadline=deadline,
+            consecutive_failures=state.consecutive_look_back_failures + 1,
+            sheet=sheet,
+            problems=problems,
+        )
+    in_a_row = state.consecutive_rounds_with_findings + 1 if findings else 0
+    reason = f"连续 {in_a_row} 轮回头看（至第 {state.look_back_round} 轮）均发现问题"
+    return [verdict, *_flag_if_met(state, command, rules, FlagRule.RECURRING_PROBLEMS, in_a_row, reason)]
+
+
+def _legacy_look_back_verdict(
+    state: ProcessState, command: RecordLookBackVerdict, rules: ProcessRules
+) -> LookBackPassed | LookBackFailed:
+    """A verdict typed in before verdicts were sheets (update arguments recorded before issue 11), decided as it
+    was then so that those histories replay: N consecutive failures, or the city's call, ordered re-acceptance."""
     meta = _meta(command)
     findings = _findings(command.findings)
     if not findings and command.rectify_by is not None:
@@ -707,6 +1154,85 @@ def _look_back_verdict(state: ProcessState, command: RecordLookBackVerdict, rule
         consecutive_failures=failures,
         reacceptance=command.order_reacceptance or failures >= rules.look_back_failure_limit,
     )
+
+
+def _flag_if_met(
+    state: ProcessState, command: Command, rules: ProcessRules, rule: FlagRule, count: int, reason: str
+) -> list[Event]:
+    """The flag of `rule` once `count` reaches its threshold, raised once per campaign."""
+    threshold = rules.look_back_thresholds.of(rule)
+    if count < threshold.count or state.flag(rule) is not None:
+        return []
+    flag = ReacceptanceFlag(
+        rule=rule, rule_id=threshold.rule_id, rule_text=threshold.text, reason=reason, raised_at=command.at
+    )
+    meta = {**_meta(command), "reason": f"{threshold.term}：{reason}"}
+    return [ReacceptanceFlagRaised(**meta, flag=flag)]
+
+
+def _look_back_rectified(state: ProcessState, command: ReportLookBackRectified) -> LookBackRectified:
+    waiting = tuple(p.code for p in state.look_back_problems if p.open and not p.reported_rectified)
+    if waiting:
+        return LookBackRectified(**_meta(command), codes=waiting)
+    if not state.look_back_problems and state.deadline(DeadlineKind.LOOK_BACK_RECTIFICATION) is not None:
+        return LookBackRectified(**_meta(command))  # findings recorded before problems were tracked
+    raise RuleViolation("没有待整改的回头看问题", rule=LOOK_BACK_RULE)
+
+
+def _verify_look_back(
+    state: ProcessState, command: VerifyLookBackRectification, rules: ProcessRules
+) -> list[Event]:
+    # 000 三（五）"对发现的问题及时督促区县整改": the municipal task force checks each reported problem, 到位 or 不到位.
+    if not command.verifications:
+        raise InvalidCommand("须逐条给出核查结论", field="verifications")
+    problems = {p.code: p for p in state.look_back_problems}
+    seen: set[str] = set()
+    for n, line in enumerate(command.verifications):
+        problem = problems.get(line.code)
+        if problem is None:
+            raise InvalidCommand(f"没有编号为「{line.code}」的回头看问题", field=f"verifications[{n}].code")
+        if line.code in seen:
+            raise InvalidCommand(f"问题「{line.code}」重复核查", field=f"verifications[{n}].code")
+        seen.add(line.code)
+        if not problem.open:
+            raise RuleViolation(f"问题「{line.code}」已核查到位，不能再次核查", rule=LOOK_BACK_RULE)
+        if not problem.reported_rectified:
+            raise RuleViolation(f"问题「{line.code}」尚未申报整改完成，不能核查", rule=LOOK_BACK_RULE)
+    failed = [line.code for line in command.verifications if not line.in_place]
+    deadline = None
+    if failed:
+        kind = DeadlineKind.LOOK_BACK_RECTIFICATION
+        deadline = _required_deadline(command.rectify_by, command.at, rules, kind)
+    elif command.rectify_by is not None:
+        raise InvalidCommand("核查均到位，不设新的整改期限", field="rectify_by")
+    verified = LookBackRectificationVerified(
+        **_meta(command), verifications=command.verifications, deadline=deadline
+    )
+    if not failed:
+        return [verified]
+    count = state.not_in_place_verifications + 1
+    reason = f"本批次「{state.campaign.name}」整改经核查 {count} 次不到位（本次：{'、'.join(failed)}）"
+    rule = FlagRule.REPEATED_FAILED_RECTIFICATION
+    return [verified, *_flag_if_met(state, command, rules, rule, count, reason)]
+
+
+def _order_reacceptance(state: ProcessState, command: OrderReacceptance) -> ReacceptanceOrdered:
+    if not command.reason.strip():
+        raise InvalidCommand("须写明市级工作专班的决定（理由）", field="reason")
+    if state.flag(command.rule) is None:
+        raised = "、".join(f.rule_id for f in state.flags) or "无"
+        raise RuleViolation(
+            f"本批次未对该单元提示「{_FLAG_TERMS[command.rule]}」（已提示：{raised}），不能据此决定重新实施建设验收",
+            rule=LOOK_BACK_RULE,
+            field="rule",
+        )
+    return ReacceptanceOrdered(**_meta(command), rule=command.rule)
+
+
+_FLAG_TERMS = {
+    FlagRule.RECURRING_PROBLEMS: "问题频发",
+    FlagRule.REPEATED_FAILED_RECTIFICATION: "多次整改不到位",
+}
 
 
 def _start_reacceptance(
@@ -734,7 +1260,8 @@ _DEADLINE_RULES = {
 
 
 def _deadline_missed(state: ProcessState, command: RecordDeadlineMissed) -> DeadlineMissed:
-    rule = _DEADLINE_RULES[command.kind]
+    is_filing = command.kind is DeadlineKind.FILING
+    rule = filing_rule(state.unit_kind) if is_filing else _DEADLINE_RULES[command.kind]
     deadline = state.deadline(command.kind)
     if deadline is None or deadline.missed:
         raise RuleViolation(f"没有未到期的「{command.kind.value}」期限", rule=rule)
@@ -746,7 +1273,7 @@ def _deadline_missed(state: ProcessState, command: RecordDeadlineMissed) -> Dead
 def _refresh_calendar(state: ProcessState, command: RefreshCalendar, rules: ProcessRules) -> list[Event]:
     notice = state.notice
     notice_ends = None
-    if state.stage is Stage.PUBLIC_NOTICE and notice is not None and notice.ends is not None:
+    if state.notice_status is NoticeStatus.RUNNING and notice is not None and notice.ends is not None:
         fresh = rules.calendar.notice_period_end(notice.runs_from, notice.working_days_remaining)
         if (fresh.ends_at, fresh.provisional) != (notice.ends.ends_at, notice.ends.provisional):
             notice_ends = fresh
@@ -798,6 +1325,12 @@ def evolve(state: ProcessState | None, event: Event) -> ProcessState:
                     awaiting_re_review=event.awaiting_re_review,
                     look_back_round=event.look_back_round,
                     consecutive_look_back_failures=event.consecutive_look_back_failures,
+                    sheets=event.sheets,
+                    latest_sheet_id=event.sheets[-1].sheet_id if event.sheets else "",
+                    # Filed before the import (备案 on paper): the city can still acknowledge it.
+                    filing=Filing(event.filing_number, filed_at=event.stage_since, filed_by=event.actor)
+                    if event.filing_number
+                    else None,
                 ),
             )
     if state is None:
@@ -812,43 +1345,54 @@ def evolve(state: ProcessState | None, event: Event) -> ProcessState:
                 state, event, Stage.SELF_CHECK, deadlines=_without(state, DeadlineKind.RECTIFICATION)
             )
         case SelfCheckPassed():
-            return _moved(state, event, event.next_stage, latest_score=event.score, latest_grade=event.grade)
+            return _moved(state, event, event.next_stage, **_scored(state, event))
+        case SelfCheckFailed():
+            # 附件3/附件4 三（二）1: below 合格 the unit does not apply; it rectifies again (awaiting 复核 still).
+            return _moved(state, event, Stage.RECTIFICATION, **_scored(state, event))
+        case SheetCorrected():
+            return _moved(state, event, **_corrected(state, event))
         case DistrictAcceptancePassed():
-            return _moved(
-                state,
-                event,
-                Stage.PUBLIC_NOTICE,
-                latest_score=event.score,
-                latest_grade=event.grade,
-                notice=None,
-            )
+            return _moved(state, event, Stage.PUBLIC_NOTICE, notice=None, **_scored(state, event))
         case DistrictAcceptanceFailed():
             return _moved(
                 state,
                 event,
                 Stage.RECTIFICATION,
-                latest_score=event.score,
-                latest_grade=event.grade,
                 deadlines=_with(state, event.deadline),
+                **_scored(state, event),
             )
         case NoticePublished():
             return _moved(state, event, notice=event.notice)
         case ObjectionRaised():
             notice = _current_notice(state)
+            objection = Objection(
+                objection_id=event.objection_id,
+                source=event.source,
+                objector=event.objector,
+                text=event.reason,
+                raised_at=event.at,
+            )
             suspended = replace(
                 notice,
                 ends=None,
                 suspended_at=notice.suspended_at or event.at,
                 working_days_remaining=event.working_days_remaining,
                 open_objections=(*notice.open_objections, event.objection_id),
+                objections=(*notice.objections, objection),
             )
             return _moved(state, event, notice=suspended)
         case ObjectionUpheld():
+            # The notice's record stays in the history; the acceptance it announced no longer stands.
             return _moved(
-                state, event, Stage.RECTIFICATION, notice=None, deadlines=_with(state, event.deadline)
+                state,
+                event,
+                Stage.RECTIFICATION,
+                notice=None,
+                demonstration=None,
+                deadlines=_with(state, event.deadline),
             )
         case ObjectionDismissed():
-            notice = _current_notice(state)
+            notice = _resolved(_current_notice(state), event)
             still_open = tuple(o for o in notice.open_objections if o != event.objection_id)
             if event.resumed is None:
                 return _moved(state, event, notice=replace(notice, open_objections=still_open))
@@ -860,51 +1404,112 @@ def evolve(state: ProcessState | None, event: Event) -> ProcessState:
                 ends=event.resumed,
             )
             return _moved(state, event, notice=resumed)
-        case NoticeElapsed():
-            return _moved(state, event, Stage.FILED)
-        case SpotCheckDrawn():
-            return _moved(state, event, Stage.SPOT_CHECK)
-        case SpotCheckWindowClosed():
-            return _moved(state, event, Stage.ACCEPTED)
-        case SpotCheckPassed() | ReReviewPassed():
+        case NoticeElapsed(filing=None):
+            # Recorded before 备案 was a step of its own: the notice's end filed the result.
+            return _moved(state, event, Stage.FILED, reaccepting=False)
+        case NoticeElapsed(filing=filing):
+            notice = replace(_current_notice(state), elapsed_at=event.at)
+            return _moved(state, event, notice=notice, deadlines=_with(state, filing))
+        case ResultFiled():
+            filing = Filing(filing_number=event.filing_number, filed_at=event.at, filed_by=event.actor)
             return _moved(
                 state,
                 event,
-                Stage.ACCEPTED,
-                latest_score=event.score,
-                latest_grade=event.grade,
-                awaiting_re_review=False,
+                Stage.FILED,
+                filing=filing,
+                reaccepting=False,
+                deadlines=_without(state, DeadlineKind.FILING),
             )
+        case FilingAcknowledged():
+            assert state.filing is not None
+            filing = replace(state.filing, acknowledged_at=event.at, acknowledged_by=event.actor)
+            return _moved(state, event, filing=filing)
+        case DemonstrationReportSubmitted():
+            track = Demonstration(
+                status=DemonstrationStatus.REPORT_SUBMITTED, sheet_id=event.sheet_id, report=event.report
+            )
+            return _moved(state, event, demonstration=track)
+        case DemonstrationChecked():
+            assert state.demonstration is not None
+            status = DemonstrationStatus.CHECK_PASSED if event.passed else DemonstrationStatus.CHECK_FAILED
+            track = replace(
+                state.demonstration, status=status, experts=event.experts, check_note=event.reason
+            )
+            return _moved(state, event, demonstration=track)
+        case DemonstrationListed():
+            assert state.demonstration is not None
+            track = replace(
+                state.demonstration,
+                status=DemonstrationStatus.LISTED,
+                list_title=event.list_title,
+                commendation=event.commendation,
+            )
+            return _moved(state, event, demonstration=track)
+        case SpotCheckDrawn():
+            return _moved(state, event, Stage.SPOT_CHECK, spot_check_draw_id=event.draw_id)
+        case SpotCheckWindowClosed():
+            return _moved(state, event, Stage.ACCEPTED)
+        case SpotCheckPassed() | ReReviewPassed():
+            return _moved(state, event, Stage.ACCEPTED, awaiting_re_review=False, **_scored(state, event))
         case SpotCheckFailed() | ReReviewFailed():
             return _moved(
                 state,
                 event,
                 Stage.RECTIFICATION,
-                latest_score=event.score,
-                latest_grade=event.grade,
                 awaiting_re_review=True,
                 deadlines=_with(state, event.deadline),
+                **_scored(state, event),
             )
         case LookBackStarted():
-            return _moved(state, event, Stage.LOOK_BACK, look_back_round=event.round)
-        case LookBackPassed():
             return _moved(
                 state,
                 event,
-                Stage.ACCEPTED,
-                consecutive_look_back_failures=0,
-                deadlines=_with(state, event.deadline),
+                Stage.LOOK_BACK,
+                look_back_round=event.round,
+                look_back_returns_to=event.from_stage,
             )
-        case LookBackFailed():
+        case LookBackPassed() | LookBackFailed():
+            failed = isinstance(event, LookBackFailed)
             return _moved(
                 state,
                 event,
-                Stage.REACCEPTANCE if event.reacceptance else Stage.ACCEPTED,
-                consecutive_look_back_failures=event.consecutive_failures,
+                Stage.REACCEPTANCE if failed and event.reacceptance else state.look_back_returns_to,
+                reaccepting=state.reaccepting or (failed and event.reacceptance),
+                consecutive_look_back_failures=event.consecutive_failures if failed else 0,
+                consecutive_rounds_with_findings=state.consecutive_rounds_with_findings + 1
+                if event.findings
+                else 0,
+                look_back_problems=(*state.look_back_problems, *event.problems),
+                sheets=(*state.sheets, event.sheet) if event.sheet else state.sheets,
                 deadlines=_with(state, event.deadline),
             )
         case LookBackRectified():
-            return _moved(state, event, deadlines=_without(state, DeadlineKind.LOOK_BACK_RECTIFICATION))
+            if not event.codes:  # findings recorded before problems were tracked
+                return _moved(state, event, deadlines=_without(state, DeadlineKind.LOOK_BACK_RECTIFICATION))
+            reported = tuple(
+                replace(p, reported_rectified=True) if p.code in event.codes else p
+                for p in state.look_back_problems
+            )
+            return _moved(state, event, look_back_problems=reported)
+        case LookBackRectificationVerified():
+            verdicts = {v.code: v.in_place for v in event.verifications}
+            problems = tuple(_verified(p, verdicts.get(p.code)) for p in state.look_back_problems)
+            closed = all(not p.open for p in problems)
+            return _moved(
+                state,
+                event,
+                look_back_problems=problems,
+                not_in_place_verifications=state.not_in_place_verifications + (False in verdicts.values()),
+                deadlines=(
+                    _without(state, DeadlineKind.LOOK_BACK_RECTIFICATION)
+                    if closed
+                    else _with(state, event.deadline)
+                ),
+            )
+        case ReacceptanceFlagRaised():
+            return _moved(state, event, flags=(*state.flags, event.flag))
+        case ReacceptanceOrdered():
+            return _moved(state, event, Stage.REACCEPTANCE, reaccepting=True)
         case ReacceptanceStarted():
             return _moved(
                 state,
@@ -912,8 +1517,17 @@ def evolve(state: ProcessState | None, event: Event) -> ProcessState:
                 Stage.RECTIFICATION,
                 campaign=event.campaign,
                 consecutive_look_back_failures=0,
+                # the thresholds count within one campaign: the new one starts clean
+                consecutive_rounds_with_findings=0,
+                not_in_place_verifications=0,
+                flags=(),
+                look_back_problems=(),
                 awaiting_re_review=False,
                 notice=None,
+                # DESIGN: not counted from the order until the new campaign's result is filed again
+                reaccepting=True,
+                filing=None,
+                demonstration=None,
                 deadlines=() if event.deadline is None else (event.deadline,),
             )
         case DeadlineMissed():
@@ -927,6 +1541,43 @@ def evolve(state: ProcessState | None, event: Event) -> ProcessState:
                 notice = replace(notice, ends=event.notice_ends)
             return _moved(state, event, deadlines=deadlines, notice=notice)
     raise TypeError(f"unknown process event {type(event).__name__}")
+
+
+def _scored(
+    state: ProcessState,
+    event: SelfCheckPassed
+    | SelfCheckFailed
+    | DistrictAcceptancePassed
+    | DistrictAcceptanceFailed
+    | SpotCheckPassed
+    | SpotCheckFailed
+    | ReReviewPassed
+    | ReReviewFailed,
+) -> dict[str, Any]:
+    """A verdict's score and grade become the latest; its sheet (none in legacy histories) joins the sheets."""
+    changes: dict[str, Any] = {"latest_score": event.score, "latest_grade": event.grade}
+    if event.sheet is not None:
+        changes |= {"sheets": (*state.sheets, event.sheet), "latest_sheet_id": event.sheet.sheet_id}
+    return changes
+
+
+def _corrected(state: ProcessState, event: SheetCorrected) -> dict[str, Any]:
+    """The replaced sheet is marked superseded and the correction joins the sheets; the latest score moves with it
+    when the replaced sheet was the latest."""
+    sheets = tuple(
+        replace(s, superseded_by_sheet_id=event.sheet.sheet_id)
+        if s.sheet_id == event.replaces_sheet_id
+        else s
+        for s in state.sheets
+    )
+    changes: dict[str, Any] = {"sheets": (*sheets, event.sheet)}
+    if event.latest:
+        changes |= {
+            "latest_score": event.sheet.total,
+            "latest_grade": event.sheet.grade,
+            "latest_sheet_id": event.sheet.sheet_id,
+        }
+    return changes
 
 
 def _started(event: ProcessOpened | ProcessImported, state: ProcessState) -> ProcessState:
@@ -957,6 +1608,29 @@ def _entry(event: Event, *, from_stage: Stage | None, to_stage: Stage) -> Histor
         evidence=event.evidence,
         from_stage=from_stage,
         to_stage=to_stage,
+    )
+
+
+def _resolved(notice: Notice, event: ObjectionUpheld | ObjectionDismissed) -> Notice:
+    """The notice with the objection's outcome and the district's answer (the event's reason) recorded."""
+    upheld = isinstance(event, ObjectionUpheld)
+    objections = tuple(
+        replace(o, upheld=upheld, answer=event.reason, resolved_at=event.at)
+        if o.objection_id == event.objection_id
+        else o
+        for o in notice.objections
+    )
+    return replace(notice, objections=objections)
+
+
+def _verified(problem: LookBackProblem, in_place: bool | None) -> LookBackProblem:
+    if in_place is None:
+        return problem
+    if in_place:
+        return replace(problem, in_place=True)
+    # 不到位: rectified again, reported again
+    return replace(
+        problem, in_place=False, reported_rectified=False, not_in_place_count=problem.not_in_place_count + 1
     )
 
 

@@ -42,7 +42,9 @@ class SignedSheet:
     signed_at: datetime | None
     pass_mark: Decimal  # the rubric's 合格 from (also the mark needed to apply for acceptance)
     excellent_mark: Decimal  # the rubric's 优秀 from
-    summary_report_from: Decimal | None = None  # parks: the rubric's mark for the 建设总结报告 (001 四); towns None
+    summary_report_from: Decimal | None = (
+        None  # parks: the rubric's mark for the 建设总结报告 (001 四); towns None
+    )
     replaces_sheet_id: str = ""
     superseded_by_sheet_id: str = ""  # a correction replaced it: no longer a valid verdict
     sampling_plan_id: str = ""  # district acceptance: the plan the 验收小组 checked

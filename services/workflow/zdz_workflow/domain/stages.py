@@ -17,17 +17,21 @@ class DeadlineKind(enum.StrEnum):
     PLAN = "PLAN"  # 建设方案编制 (000 三（二）)
     RECTIFICATION = "RECTIFICATION"  # 限期整改 set by a verdict in the acceptance path
     LOOK_BACK_RECTIFICATION = "LOOK_BACK_RECTIFICATION"  # 回头看 findings to rectify (000 三（五）)
+    FILING = "FILING"  # 备案 after the notice (附件3/附件4 三（二）3 "公示期满后，报市级工作专班备案")
 
 
-PASS_MARK = Decimal(80)
-EXCELLENT_MARK = Decimal(90)
+# LEGACY (replay only): the marks the process applied to typed scores before verdicts were sheets. A verdict now
+# takes pass and grade from its sheet and the rubric that scored it (domain.sheets); these serve only the
+# replay of histories recorded before that change, and go with the `verdicts-are-sheets` patch.
+LEGACY_PASS_MARK = Decimal(80)
+LEGACY_EXCELLENT_MARK = Decimal(90)
 
 
-def grade_for(score: Decimal) -> Grade:
-    """附件3/附件4 三（一）: ≥ 90 优秀, 80 ≤ s < 90 合格, < 80 不合格."""
-    if score >= EXCELLENT_MARK:
+def legacy_grade_for(score: Decimal) -> Grade:
+    """LEGACY (replay only). 附件3/附件4 三（一）: ≥ 90 优秀, 80 ≤ s < 90 合格, < 80 不合格."""
+    if score >= LEGACY_EXCELLENT_MARK:
         return Grade.EXCELLENT
-    return Grade.PASS if score >= PASS_MARK else Grade.FAIL
+    return Grade.PASS if score >= LEGACY_PASS_MARK else Grade.FAIL
 
 
 def annex(kind: UnitKind) -> str:
@@ -62,8 +66,22 @@ def district_rule(kind: UnitKind) -> str:
     return f"{annex(kind)} 三（二）2"  # 组织验收
 
 
+def sampling_rule(kind: UnitKind) -> str:
+    return f"{annex(kind)} 三（三）"  # 验收抽样
+
+
 def notice_rule(kind: UnitKind) -> str:
     return f"{annex(kind)} 三（二）3"  # 结果公示
+
+
+def filing_rule(kind: UnitKind) -> str:
+    return f"{annex(kind)} 三（二）3"  # 结果公示 … "公示期满后，报市级工作专班备案"
+
+
+# 001 四（一）4 / （二）3 评审验收: "得分在90分以上（含90分）的组团即可由区县生态环境局向市生态环境局提交建设总结报告，
+# 报告中需总结典型做法、建设亮点及突出成效"; 四（一）5 表扬推广: "组织专家开展现场核实抽查并最终确定示范园区清单".
+DEMONSTRATION_REPORT_RULE = "001 四（一）4、（二）3"
+DEMONSTRATION_LIST_RULE = "001 四（一）5"
 
 
 def spot_check_rule(kind: UnitKind) -> str:

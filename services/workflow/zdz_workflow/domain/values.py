@@ -78,6 +78,50 @@ class NoticeStatus(enum.StrEnum):
     AWAITING_PUBLICATION = "AWAITING_PUBLICATION"  # the district passed the unit; the notice is not out yet
     RUNNING = "RUNNING"
     SUSPENDED = "SUSPENDED"  # an objection is being investigated
+    ELAPSED = "ELAPSED"  # ran its course; the district is to file the result (备案)
+
+
+class NoticeChannelKind(enum.StrEnum):
+    """附件3/附件4 三（二）3 "在当地主要媒体或政府门户网站上进行公示"."""
+
+    LOCAL_MEDIA = "LOCAL_MEDIA"  # 当地主要媒体
+    GOVERNMENT_PORTAL = "GOVERNMENT_PORTAL"  # 政府门户网站
+
+
+@dataclass(frozen=True)
+class NoticeChannel:
+    """Where the notice appears: the kind, its name and its address (http or https)."""
+
+    kind: NoticeChannelKind
+    name: str
+    url: str
+
+
+class ObjectionSource(enum.StrEnum):
+    PUBLIC_BOARD = "PUBLIC_BOARD"  # raised by a member of the public on the 公示栏 (forwarded by notify)
+    RECEIVED = "RECEIVED"  # arrived another way (letter, telephone, visit), recorded by the district
+
+
+@dataclass(frozen=True)
+class Objector:
+    """Who raised an objection; the contact is for the district only, never published."""
+
+    name: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Objection:
+    """An objection to a notice and its outcome. `source` None: recorded before objections had sources."""
+
+    objection_id: str
+    source: ObjectionSource | None
+    objector: Objector | None
+    text: str
+    raised_at: datetime
+    upheld: bool | None = None  # None while open
+    answer: str = ""  # the district's answer
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +135,26 @@ class Notice:
     ends: PeriodEnd | None  # None while suspended
     suspended_at: datetime | None = None
     open_objections: tuple[str, ...] = ()
+    channel: NoticeChannel | None = None  # None only for notices published before the channel was recorded
+    objections: tuple[Objection, ...] = ()  # every objection raised, open or resolved
+    elapsed_at: datetime | None = None  # the period ran out; awaiting 备案
 
     @property
     def status(self) -> NoticeStatus:
+        if self.elapsed_at is not None:
+            return NoticeStatus.ELAPSED
         return NoticeStatus.SUSPENDED if self.suspended_at else NoticeStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class Filing:
+    """备案 of the acceptance result with the municipal task force (附件3/附件4 三（二）3 "报市级工作专班备案")."""
+
+    filing_number: str  # the filing's document number, e.g. "万州零直排〔2025〕3号"
+    filed_at: datetime
+    filed_by: Actor
+    acknowledged_at: datetime | None = None
+    acknowledged_by: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -109,3 +169,47 @@ class HistoryEntry:
     evidence: tuple[str, ...]
     from_stage: Stage | None
     to_stage: Stage
+
+
+class FlagRule(enum.StrEnum):
+    """The two findings of 000 三（五）that let the city order 重新实施建设验收 (thresholds: domain/look_back.py)."""
+
+    RECURRING_PROBLEMS = "RECURRING_PROBLEMS"  # 问题频发
+    REPEATED_FAILED_RECTIFICATION = "REPEATED_FAILED_RECTIFICATION"  # 多次整改不到位
+
+
+@dataclass(frozen=True)
+class LookBackProblem:
+    """A 回头看 finding filed as a problem (under `code` in the unit's problem list), and its verification."""
+
+    code: str
+    description: str
+    round: int
+    rectify_by: date
+    reported_rectified: bool = False
+    in_place: bool | None = None  # the city's verification: True 到位, False 不到位, None not yet verified
+    not_in_place_count: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.in_place is not True
+
+
+@dataclass(frozen=True)
+class FindingVerification:
+    """The city's verification of one reported finding: 到位 (`in_place`) or 不到位."""
+
+    code: str
+    in_place: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReacceptanceFlag:
+    """A threshold met: the process tells the municipal task force, which decides on re-acceptance."""
+
+    rule: FlagRule
+    rule_id: str  # with the thresholds' version, e.g. "look-back-2024.recurring-problems"
+    rule_text: str  # the ruling's text
+    reason: str  # what met it
+    raised_at: datetime

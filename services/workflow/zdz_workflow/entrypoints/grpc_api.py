@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,16 +19,20 @@ from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.authorisation import Guard, Target
 from zdz_common.errors import InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors
+from zdz_common.validation import require_text
 from zdz_workflow.domain.commands import (
-    CloseSpotCheckWindow,
+    AcknowledgeFiling,
     Command,
     CompleteSurvey,
     DeclareRectificationDone,
-    DrawForSpotCheck,
+    FileResult,
     ImportProcess,
+    ListAsDemonstration,
     OpenProcess,
+    OrderReacceptance,
     PublishNotice,
     RaiseObjection,
+    RecordDemonstrationCheck,
     RecordDistrictVerdict,
     RecordLookBackVerdict,
     RecordReReviewVerdict,
@@ -36,26 +41,35 @@ from zdz_workflow.domain.commands import (
     ResolveObjection,
     StartLookBack,
     StartReacceptance,
+    SubmitDemonstrationReport,
     SubmitPlan,
     SubmitSelfCheck,
+    VerifyLookBackRectification,
 )
-from zdz_workflow.domain.values import Campaign
+from zdz_workflow.domain.permissions import objection_action
+from zdz_workflow.domain.values import Campaign, ObjectionSource
 from zdz_workflow.entrypoints.pb_mapping import (
     campaign_of,
+    channel_of,
     date_of,
     findings_of,
+    flag_rule_of,
     history_pb,
-    optional_score,
+    objection_source_of,
+    objector_of,
     process_pb,
     ref_of,
     required_date,
-    score_of,
+    round_pb,
+    sheet_id_of,
     stage_of,
     summary_pb,
     unit_kind_of,
+    verifications_of,
 )
 from zdz_workflow.temporal.payloads import ProcessView
 from zdz_workflow.temporal.processes import ProcessService
+from zdz_workflow.temporal.rounds import SpotCheckRounds
 
 Context = grpc.aio.ServicerContext
 
@@ -89,9 +103,15 @@ def _permission_on_process(method: Any) -> Any:
 
 class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     def __init__(
-        self, service: ProcessService, *, guard: Guard | None = None, clock: Callable[[], datetime] = _utc_now
+        self,
+        service: ProcessService,
+        *,
+        rounds: SpotCheckRounds,
+        guard: Guard | None = None,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._service = service
+        self._rounds = rounds
         self._guard = guard  # None: no permission checks (tests that run without authentication)
         self._clock = clock
 
@@ -164,7 +184,8 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             campaign=campaign_of(request.campaign),
             stage=stage,
             stage_since=request.stage_since.ToDatetime(tzinfo=UTC),
-            latest_score=optional_score(request.latest_score, "latest_score"),
+            sheet_ids=tuple(sheet_id_of(sheet_id, "sheet_ids") for sheet_id in request.sheet_ids),
+            filing_number=request.filing_number,
             notice_published_on=date_of(request.notice_published_on, "notice_published_on"),
             notice_working_days=request.notice_working_days or 5,
             rectify_by=date_of(request.rectify_by, "rectify_by"),
@@ -201,7 +222,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def SubmitSelfCheck(
         self, request: pb.SubmitSelfCheckRequest, context: Context
     ) -> pb.SubmitSelfCheckResponse:
-        view = await self._send(request, context, SubmitSelfCheck, score=score_of(request.score))
+        view = await self._send(request, context, SubmitSelfCheck, sheet_id=sheet_id_of(request.sheet_id))
         return pb.SubmitSelfCheckResponse(process=process_pb(view))
 
     @maps_domain_errors
@@ -213,7 +234,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             RecordDistrictVerdict,
-            score=score_of(request.score),
+            sheet_id=sheet_id_of(request.sheet_id),
             findings=findings_of(request.findings),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
         )
@@ -230,6 +251,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             PublishNotice,
             published_on=required_date(request.published_on, "published_on"),
             working_days=request.working_days or 5,
+            channel=channel_of(request.channel) if request.HasField("channel") else None,
         )
         return pb.PublishNoticeResponse(process=process_pb(view))
 
@@ -238,7 +260,20 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     async def RaiseObjection(
         self, request: pb.RaiseObjectionRequest, context: Context
     ) -> pb.RaiseObjectionResponse:
-        view = await self._send(request, context, RaiseObjection, objection_id=request.objection_id)
+        source = objection_source_of(request.source)
+        if source is ObjectionSource.PUBLIC_BOARD:
+            ref = request.process
+            await self._allowed(
+                objection_action(source.value), context, unit_id=ref.unit_id, district_code=ref.district_code
+            )
+        view = await self._send(
+            request,
+            context,
+            RaiseObjection,
+            objection_id=request.objection_id,
+            source=source,
+            objector=objector_of(request.objector) if request.HasField("objector") else None,
+        )
         return pb.RaiseObjectionResponse(process=process_pb(view))
 
     @maps_domain_errors
@@ -259,19 +294,63 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
-    async def DrawForSpotCheck(
-        self, request: pb.DrawForSpotCheckRequest, context: Context
-    ) -> pb.DrawForSpotCheckResponse:
-        view = await self._send(request, context, DrawForSpotCheck)
-        return pb.DrawForSpotCheckResponse(process=process_pb(view))
+    async def FileResult(self, request: pb.FileResultRequest, context: Context) -> pb.FileResultResponse:
+        view = await self._send(request, context, FileResult, filing_number=request.filing_number)
+        return pb.FileResultResponse(process=process_pb(view))
 
     @maps_domain_errors
     @_permission_on_process
-    async def CloseSpotCheckWindow(
-        self, request: pb.CloseSpotCheckWindowRequest, context: Context
-    ) -> pb.CloseSpotCheckWindowResponse:
-        view = await self._send(request, context, CloseSpotCheckWindow)
-        return pb.CloseSpotCheckWindowResponse(process=process_pb(view))
+    async def AcknowledgeFiling(
+        self, request: pb.AcknowledgeFilingRequest, context: Context
+    ) -> pb.AcknowledgeFilingResponse:
+        view = await self._send(request, context, AcknowledgeFiling)
+        return pb.AcknowledgeFilingResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    @_permission_on_process
+    async def SubmitDemonstrationReport(
+        self, request: pb.SubmitDemonstrationReportRequest, context: Context
+    ) -> pb.SubmitDemonstrationReportResponse:
+        view = await self._send(
+            request,
+            context,
+            SubmitDemonstrationReport,
+            typical_practices=request.typical_practices,
+            highlights=request.highlights,
+            outcomes=request.outcomes,
+        )
+        return pb.SubmitDemonstrationReportResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    @_permission_on_process
+    async def RecordDemonstrationCheck(
+        self, request: pb.RecordDemonstrationCheckRequest, context: Context
+    ) -> pb.RecordDemonstrationCheckResponse:
+        view = await self._send(
+            request, context, RecordDemonstrationCheck, passed=request.passed, experts=tuple(request.experts)
+        )
+        return pb.RecordDemonstrationCheckResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def PublishDemonstrationList(
+        self, request: pb.PublishDemonstrationListRequest, context: Context
+    ) -> pb.PublishDemonstrationListResponse:
+        """001 四（一）5: one list, one update per park group; all are checked before any is listed."""
+        await self._allowed("PublishDemonstrationList", context)
+        who = command_context(context)
+        command = ListAsDemonstration(
+            actor=who.actor,
+            request_id=_request_id(context),
+            at=self._clock(),
+            reason=request.reason,
+            evidence=tuple(request.evidence),
+            list_title=require_text(request.title, "title", max_length=200),
+            commendation=require_text(request.commendation, "commendation", max_length=5000),
+        )
+        views = await self._service.publish_demonstration_list(
+            [ref_of(p) for p in request.processes], command
+        )
+        return pb.PublishDemonstrationListResponse(processes=[process_pb(v) for v in views])
 
     @maps_domain_errors
     @_permission_on_process
@@ -282,7 +361,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             RecordSpotCheckVerdict,
-            score=score_of(request.score),
+            sheet_id=sheet_id_of(request.sheet_id),
             findings=findings_of(request.findings),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
         )
@@ -297,7 +376,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             RecordReReviewVerdict,
-            score=score_of(request.score),
+            sheet_id=sheet_id_of(request.sheet_id),
             findings=findings_of(request.findings),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
         )
@@ -320,10 +399,9 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             RecordLookBackVerdict,
-            passed=request.passed,
+            sheet_id=request.sheet_id,
             findings=findings_of(request.findings),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
-            order_reacceptance=request.order_reacceptance,
         )
         return pb.RecordLookBackVerdictResponse(process=process_pb(view))
 
@@ -334,6 +412,44 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     ) -> pb.ReportLookBackRectifiedResponse:
         view = await self._send(request, context, ReportLookBackRectified)
         return pb.ReportLookBackRectifiedResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    @_permission_on_process
+    async def VerifyLookBackRectification(
+        self, request: pb.VerifyLookBackRectificationRequest, context: Context
+    ) -> pb.VerifyLookBackRectificationResponse:
+        view = await self._send(
+            request,
+            context,
+            VerifyLookBackRectification,
+            verifications=verifications_of(request.verifications),
+            rectify_by=date_of(request.rectify_by, "rectify_by"),
+        )
+        return pb.VerifyLookBackRectificationResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    @_permission_on_process
+    async def OrderReacceptance(
+        self, request: pb.OrderReacceptanceRequest, context: Context
+    ) -> pb.OrderReacceptanceResponse:
+        view = await self._send(request, context, OrderReacceptance, rule=flag_rule_of(request.rule))
+        return pb.OrderReacceptanceResponse(process=process_pb(view))
+
+    @maps_domain_errors
+    async def CloseSpotCheckRound(
+        self, request: pb.CloseSpotCheckRoundRequest, context: Context
+    ) -> pb.CloseSpotCheckRoundResponse:
+        await self._allowed("CloseSpotCheckRound", context)
+        closing = replace(command_context(context), request_id=_request_id(context))
+        round = await self._rounds.close(request.draw_id, closing, request.reason)
+        return pb.CloseSpotCheckRoundResponse(round=round_pb(round))
+
+    @maps_domain_errors
+    async def GetSpotCheckRound(
+        self, request: pb.GetSpotCheckRoundRequest, context: Context
+    ) -> pb.GetSpotCheckRoundResponse:
+        await self._allowed("GetSpotCheckRound", context)
+        return pb.GetSpotCheckRoundResponse(round=round_pb(await self._rounds.get(request.draw_id)))
 
     @maps_domain_errors
     @_permission_on_process

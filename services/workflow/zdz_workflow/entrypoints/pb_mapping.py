@@ -5,22 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from zdz.events.v1 import refs_pb2
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz_common.errors import InvalidArgument
-from zdz_common.pb_enums import enum_to_pb, optional_enum_from_pb
+from zdz_common.pb_enums import enum_from_pb, enum_to_pb, optional_enum_from_pb
 from zdz_common.vocabulary import Stage, UnitKind
-from zdz_workflow.adapters.event_mapping import unit_ref
+from zdz_workflow.adapters.event_mapping import channel_pb, demonstration_pb, unit_ref
+from zdz_workflow.domain.demonstration import demonstration_of
+from zdz_workflow.domain.sheets import SignedSheet
+from zdz_workflow.domain.spot_check_rounds import SpotCheckRound
+from zdz_workflow.domain.standing import standing
 from zdz_workflow.domain.values import (
     Campaign,
     Deadline,
+    Filing,
     Finding,
+    FindingVerification,
+    FlagRule,
     HistoryEntry,
     LedgerPoint,
+    LookBackProblem,
     Notice,
+    NoticeChannel,
+    NoticeChannelKind,
     NoticeStatus,
+    Objection,
+    ObjectionSource,
+    Objector,
+    ReacceptanceFlag,
 )
 from zdz_workflow.temporal.payloads import WORKFLOW_ID_PREFIX, ProcessView
 from zdz_workflow.temporal.processes import ProcessRef, ProcessSummary
@@ -53,16 +66,12 @@ def required_date(text: str, field: str) -> date:
     return day
 
 
-def score_of(text: str, field: str = "score") -> Decimal:
-    """A score as text ("86.50"); the domain checks its range and decimals."""
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation as error:
-        raise InvalidArgument(f'得分须为数字，如 "86.50"，收到 {text!r}', field=field) from error
-
-
-def optional_score(text: str, field: str) -> Decimal | None:
-    return score_of(text, field) if text.strip() else None
+def sheet_id_of(text: str, field: str = "sheet_id") -> str:
+    """A verdict's signed sheet, by its id in the scoring service (DESIGN "Verdicts are sheets")."""
+    sheet_id = text.strip()
+    if not sheet_id:
+        raise InvalidArgument(f"须填写评分表编号 {field}", field=field)
+    return sheet_id
 
 
 def campaign_of(message: pb.Campaign, field: str = "campaign") -> Campaign:
@@ -139,6 +148,62 @@ def _notice_pb(notice: Notice, status: NoticeStatus | None) -> pb.Notice:
         provisional=bool(ends and ends.provisional),
         calendar_version=ends.calendar_version if ends else "",
         open_objections=notice.open_objections,
+        channel=channel_pb(notice.channel) if notice.channel else None,
+        objections=[_objection_pb(o) for o in notice.objections],
+    )
+
+
+def _objection_pb(objection: Objection) -> pb.Objection:
+    """An objection as the district reads it (with the objector's contact: this API is not the 公示栏)."""
+    objector = objection.objector
+    return pb.Objection(
+        objection_id=objection.objection_id,
+        source=enum_to_pb(pb.ObjectionSource, objection.source),
+        objector=pb.Objector(name=objector.name, contact=objector.contact) if objector else None,
+        text=objection.text,
+        raised_at=objection.raised_at,
+        upheld=objection.upheld,
+        answer=objection.answer,
+        resolved_at=objection.resolved_at,
+    )
+
+
+def _filing_pb(filing: Filing) -> pb.Filing:
+    by = filing.acknowledged_by
+    return pb.Filing(
+        filed_at=filing.filed_at,
+        filing_number=filing.filing_number,
+        acknowledged_at=filing.acknowledged_at,
+        acknowledged_by=f"{by.organisation}/{by.role}/{by.person}" if by else "",
+    )
+
+
+def channel_of(message: pb.NoticeChannel, field: str = "channel") -> NoticeChannel:
+    """The notice's channel; its kind required here, its name and address checked by the domain."""
+    kind = enum_from_pb(pb.NoticeChannelKind, message.kind, NoticeChannelKind, f"{field}.kind")
+    return NoticeChannel(kind=kind, name=message.name, url=message.url)
+
+
+def objection_source_of(number: int, field: str = "source") -> ObjectionSource:
+    return enum_from_pb(pb.ObjectionSource, number, ObjectionSource, field)
+
+
+def objector_of(message: pb.Objector) -> Objector:
+    return Objector(name=message.name, contact=message.contact)
+
+
+def sheet_pb(sheet: SignedSheet) -> pb.SheetRef:
+    return pb.SheetRef(
+        sheet_id=sheet.sheet_id,
+        sheet_kind=sheet.kind.value,
+        total=f"{sheet.total:.2f}",
+        grade=enum_to_pb(pb.Grade, sheet.grade),
+        assessed_on=sheet.assessed_on.isoformat(),
+        signed_by=sheet.signed_by,
+        signed_at=sheet.signed_at,
+        replaces_sheet_id=sheet.replaces_sheet_id,
+        sampling_plan_id=sheet.sampling_plan_id,
+        imported=sheet.imported,
     )
 
 
@@ -173,7 +238,70 @@ def process_pb(view: ProcessView) -> pb.Process:
     message.awaiting_re_review = state.awaiting_re_review
     message.look_back_round = state.look_back_round
     message.consecutive_look_back_failures = state.consecutive_look_back_failures
+    message.standing = enum_to_pb(pb.Standing, standing(state))  # type: ignore[assignment]
+    if state.filing is not None:
+        message.filing.CopyFrom(_filing_pb(state.filing))
+    track = demonstration_of(state)
+    if track is not None:
+        message.demonstration.CopyFrom(demonstration_pb(track))
+    message.sheets.extend(sheet_pb(s) for s in state.sheets)
+    latest = next((s for s in state.sheets if s.sheet_id == state.latest_sheet_id), None)
+    if latest is not None:
+        message.latest_sheet.CopyFrom(sheet_pb(latest))
+    message.spot_check_draw_id = state.spot_check_draw_id
+    message.look_back_problems.extend(_look_back_problem_pb(p) for p in state.look_back_problems)
+    message.flags.extend(_flag_pb(f) for f in state.flags)
     return message
+
+
+def _look_back_problem_pb(problem: LookBackProblem) -> pb.LookBackProblem:
+    message = pb.LookBackProblem(
+        code=problem.code,
+        description=problem.description,
+        round=problem.round,
+        rectify_by=problem.rectify_by.isoformat(),
+        reported_rectified=problem.reported_rectified,
+        not_in_place_count=problem.not_in_place_count,
+    )
+    if problem.in_place is not None:
+        message.in_place = problem.in_place
+    return message
+
+
+def _flag_pb(flag: ReacceptanceFlag) -> pb.ReacceptanceFlag:
+    return pb.ReacceptanceFlag(
+        rule=enum_to_pb(pb.FlagRule, flag.rule),
+        rule_id=flag.rule_id,
+        rule_text=flag.rule_text,
+        reason=flag.reason,
+        raised_at=flag.raised_at,
+    )
+
+
+def flag_rule_of(number: int, field: str = "rule") -> FlagRule:
+    rule = optional_enum_from_pb(pb.FlagRule, number, FlagRule, field)
+    if rule is None:
+        raise InvalidArgument("必填：所依据的提示规则（问题频发或多次整改不到位）", field=field)
+    return rule
+
+
+def verifications_of(messages: Iterable[pb.FindingVerification]) -> tuple[FindingVerification, ...]:
+    return tuple(FindingVerification(code=m.code, in_place=m.in_place, note=m.note) for m in messages)
+
+
+def round_pb(round: SpotCheckRound) -> pb.SpotCheckRound:
+    """A spot-check round: the processes it drew and released, those waiting, and what it could not move."""
+    draw = round.draw
+    return pb.SpotCheckRound(
+        draw_id=draw.draw_id,
+        round=draw.round,
+        drawn=[ref for m in round.drawn if (ref := _ref_pb(m.process_id))],
+        released=[ref for m in round.released if (ref := _ref_pb(m.process_id))],
+        waiting=[ref for m in round.waiting if (ref := _ref_pb(m.process_id))],
+        closes_on=draw.closes_on.isoformat() if draw.closes_on else "",
+        closed_at=round.closed_at,
+        refused=[u.text for u in round.refused],
+    )
 
 
 def history_pb(entry: HistoryEntry) -> pb.HistoryEntry:

@@ -12,13 +12,16 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from zdz_common.context import CommandContext
+from zdz_common.errors import DomainError
 from zdz_common.eventstore import EventStore, NewEvent
 from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.calendar import HolidaySchedule
 from zdz_workflow.domain.findings import FindingFiling, FindingsToFile
-from zdz_workflow.domain.ports import HolidayScheduleSource, ProblemLedger
+from zdz_workflow.domain.ports import HolidayScheduleSource, ProblemLedger, SheetSource
+from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.service_layer import effects
 from zdz_workflow.temporal.payloads import Outgoing, PublishBatch
+from zdz_workflow.temporal.refusals import refusal
 
 
 class ProcessActivities:
@@ -29,11 +32,13 @@ class ProcessActivities:
         store: EventStore,
         schedules: HolidayScheduleSource,
         ledger: ProblemLedger,
+        sheets: SheetSource,
     ) -> None:
         self._engine = engine
         self._store = store
         self._schedules = schedules
         self._ledger = ledger
+        self._sheets = sheets
 
     @activity.defn(name="LoadHolidaySchedule")
     async def load_holiday_schedule(self) -> HolidaySchedule:
@@ -61,8 +66,17 @@ class ProcessActivities:
         """File the findings as problem points in the registry, with their tasks when a deadline was set."""
         return await effects.file_findings(self._ledger, request)
 
+    @activity.defn(name="ReadSheets")
+    async def read_sheets(self, sheet_ids: tuple[str, ...]) -> tuple[SignedSheet, ...]:
+        """The signed sheets a verdict or an import names, from the scoring service, recorded in the history so a
+        replay never reads them again. An unknown sheet is a refusal (not retried); scoring unreachable, a retry."""
+        try:
+            return tuple([await self._sheets.sheet(sheet_id) for sheet_id in sheet_ids])
+        except DomainError as error:
+            raise refusal(error) from None
+
     def all(self) -> list[Callable[..., object]]:
-        return [self.load_holiday_schedule, self.publish_events, self.file_findings]
+        return [self.load_holiday_schedule, self.publish_events, self.file_findings, self.read_sheets]
 
 
 def _wire(item: Outgoing, batch: PublishBatch) -> list[NewEvent]:

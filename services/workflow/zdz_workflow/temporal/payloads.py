@@ -25,10 +25,13 @@ from zdz_common.context import Actor
 from zdz_common.vocabulary import Grade, Stage
 from zdz_workflow.domain.calendar import HolidaySchedule
 from zdz_workflow.domain.commands import ImportProcess, OpenProcess
+from zdz_workflow.domain.demonstration import Demonstration, demonstration_of
 from zdz_workflow.domain.events import Event
 from zdz_workflow.domain.findings import FindingFiling
 from zdz_workflow.domain.process import ProcessState
 from zdz_workflow.domain.settings import ProcessSettings
+from zdz_workflow.domain.standing import Standing
+from zdz_workflow.domain.standing import standing as standing_of
 from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Deadline
 
@@ -102,6 +105,10 @@ class StepTaken:
     latest_score: Decimal | None
     latest_grade: Grade | None
     deadline: Deadline | None = None  # DeadlineMissed: the deadline that passed
+    # After the step (None or empty in activities scheduled before these were carried):
+    standing: Standing | None = None  # whether the unit counts as meeting the standard
+    filing_number: str = ""  # 备案, once filed
+    demonstration: Demonstration | None = None  # park groups: the 001 四 track
 
     def __post_init__(self) -> None:
         if self.event_type != type(self.event).__name__:
@@ -120,6 +127,9 @@ class StepTaken:
             latest_score=after.latest_score,
             latest_grade=after.latest_grade,
             deadline=deadline,
+            standing=standing_of(after),
+            filing_number=after.filing.filing_number if after.filing else "",
+            demonstration=demonstration_of(after),
         )
 
     @classmethod

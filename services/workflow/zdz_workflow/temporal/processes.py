@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,18 +27,22 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from zdz_common.context import CommandContext
-from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.domain.commands import (
-    CloseSpotCheckWindow,
+    AcknowledgeFiling,
+    ApplySheetCorrection,
     Command,
     CompleteSurvey,
     DeclareRectificationDone,
-    DrawForSpotCheck,
+    FileResult,
     ImportProcess,
+    ListAsDemonstration,
     OpenProcess,
+    OrderReacceptance,
     PublishNotice,
     RaiseObjection,
+    RecordDemonstrationCheck,
     RecordDistrictVerdict,
     RecordLookBackVerdict,
     RecordReReviewVerdict,
@@ -47,11 +52,14 @@ from zdz_workflow.domain.commands import (
     ResolveObjection,
     StartLookBack,
     StartReacceptance,
+    SubmitDemonstrationReport,
     SubmitPlan,
     SubmitSelfCheck,
+    VerifyLookBackRectification,
 )
+from zdz_workflow.domain.demonstration import DemonstrationList
 from zdz_workflow.domain.errors import ProcessAlreadyOpen
-from zdz_workflow.domain.ports import HolidayScheduleSource, UnitDirectory
+from zdz_workflow.domain.ports import HolidayScheduleSource, ListAnnouncer, SheetSource, UnitDirectory
 from zdz_workflow.domain.process import decide
 from zdz_workflow.domain.settings import ProcessSettings
 from zdz_workflow.domain.units import UnitInfo
@@ -61,6 +69,8 @@ from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id
 from zdz_workflow.temporal.refusals import domain_error_of
 from zdz_workflow.temporal.summaries import static_details, static_summary
 from zdz_workflow.temporal.workflows import ProcessWorkflow
+
+log = logging.getLogger(__name__)
 
 # Each command and the update that carries it.
 _UPDATES: dict[type[Command], Callable[..., Any]] = {
@@ -72,18 +82,30 @@ _UPDATES: dict[type[Command], Callable[..., Any]] = {
     PublishNotice: ProcessWorkflow.publish_notice,
     RaiseObjection: ProcessWorkflow.raise_objection,
     ResolveObjection: ProcessWorkflow.resolve_objection,
-    DrawForSpotCheck: ProcessWorkflow.draw_for_spot_check,
-    CloseSpotCheckWindow: ProcessWorkflow.close_spot_check_window,
+    FileResult: ProcessWorkflow.file_result,
+    AcknowledgeFiling: ProcessWorkflow.acknowledge_filing,
+    SubmitDemonstrationReport: ProcessWorkflow.submit_demonstration_report,
+    RecordDemonstrationCheck: ProcessWorkflow.record_demonstration_check,
+    ListAsDemonstration: ProcessWorkflow.list_as_demonstration,
     RecordSpotCheckVerdict: ProcessWorkflow.record_spot_check_verdict,
     RecordReReviewVerdict: ProcessWorkflow.record_re_review_verdict,
     StartLookBack: ProcessWorkflow.start_look_back,
     RecordLookBackVerdict: ProcessWorkflow.record_look_back_verdict,
     ReportLookBackRectified: ProcessWorkflow.report_look_back_rectified,
+    VerifyLookBackRectification: ProcessWorkflow.verify_look_back_rectification,
+    OrderReacceptance: ProcessWorkflow.order_reacceptance,
     StartReacceptance: ProcessWorkflow.start_reacceptance,
+    ApplySheetCorrection: ProcessWorkflow.apply_sheet_correction,
 }
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 MAX_PAGE_SIZE = 1000
 _KINDS = frozenset(kind.value for kind in UnitKind)
+
+
+def _sheet_id(value: str) -> str:
+    if not value.strip():
+        raise InvalidArgument("须填写评分表编号", field="sheet_ids")
+    return value
 
 
 def _code(value: str, field: str) -> str:
@@ -135,15 +157,19 @@ class ProcessService:
         client: Client,
         *,
         units: UnitDirectory,
+        sheets: SheetSource,
         schedules: HolidayScheduleSource,
         task_queue: str,
         settings: ProcessSettings,
+        announcer: ListAnnouncer | None = None,
     ) -> None:
         self._client = client
         self._units = units
+        self._sheets = sheets
         self._schedules = schedules
         self._task_queue = task_queue
         self._settings = settings
+        self._announcer = announcer  # None: tests of single processes, without the service's event store
 
     async def unit(self, unit_id: str) -> UnitInfo:
         """The unit as the registry knows it (NotFound when it does not)."""
@@ -151,6 +177,10 @@ class ProcessService:
 
     async def start(self, unit: UnitInfo, command: OpenProcess | ImportProcess) -> ProcessView:
         """Open (or import) the unit's process for the campaign; the same request again answers the same."""
+        if isinstance(command, ImportProcess) and command.sheet_ids:
+            # The imported unit's signed sheets, read once here: the workflow's start input records them.
+            sheets = tuple([await self._sheets.sheet(_sheet_id(i)) for i in command.sheet_ids])
+            command = replace(command, sheets=sheets)
         # The pure domain refuses a malformed start before any workflow exists.
         decide(None, command, self._settings.rules(self._schedules.load()))
         is_open = isinstance(command, OpenProcess)
@@ -193,11 +223,77 @@ class ProcessService:
         update = _UPDATES[type(command)]
         try:
             return await self._call(handle.execute_update(update, command, id=command.request_id))
-        except NotFound:
+        except _NoWorkflow:
             # Temporal answers NOT_FOUND for a closed workflow too: say which it is.
             view = await self._view(handle)
             successor = f"，已由流程 {view.continued_by} 继续" if view.continued_by else ""
             raise FailedPrecondition(f"该流程已结束{successor}", field="process") from None
+
+    async def apply_sheet_correction(self, unit_id: str, command: ApplySheetCorrection) -> list[str]:
+        """Send a signed correction to each of the unit's running processes (one per campaign); a process records
+        it when it replaces one of its verdict sheets. Returns the processes that recorded it; one that refuses it
+        (a correction of another kind, a process still being opened) does not keep it from the others."""
+        query = (
+            f"WorkflowType='ZdzProcess' AND ExecutionStatus='Running' AND "
+            f"{search_attributes.UNIT_ID.name}='{_code(unit_id, 'unit_id')}'"
+        )
+        recorded = []
+        async for execution in self._client.list_workflows(query):
+            handle = self._client.get_workflow_handle(execution.id)
+            update = handle.execute_update(
+                ProcessWorkflow.apply_sheet_correction, command, id=command.request_id
+            )
+            try:
+                view = await self._call(update)
+            except DomainError as refused:
+                log.warning(
+                    "process %s did not take correction %s: %s", execution.id, command.sheet.sheet_id, refused
+                )
+                continue
+            if view.state is not None and view.state.handled(command.request_id):
+                recorded.append(execution.id)
+        return recorded
+
+    async def publish_demonstration_list(
+        self, refs: list[ProcessRef], command: ListAsDemonstration
+    ) -> list[ProcessView]:
+        """001 四（一）5: list every park group, or none. Each process is checked against its state first; one that
+        may not be listed refuses the whole list, naming every unit refused. Then one update per process (its
+        request id makes a retry harmless) and one DemonstrationListPublished for the list."""
+        if not refs:
+            raise InvalidArgument("须列出至少一个示范园区 (at least one park group)", field="processes")
+        if len({ref.workflow_id for ref in refs}) != len(refs):
+            raise InvalidArgument(
+                "同一园区组团在清单中出现了两次 (a park group listed twice)", field="processes"
+            )
+        rules = self._settings.rules(self._schedules.load())
+        refused = []
+        for ref in refs:
+            try:
+                view = await self.get(ref)
+                if view.state is None:
+                    raise FailedPrecondition("流程正在建立，请稍后再试")
+                decide(view.state, command, rules)
+            except DomainError as error:
+                refused.append(f"{ref.workflow_id}：{error}")
+        if refused:
+            raise FailedPrecondition(
+                f"以下 {len(refused)} 个流程不能列入示范园区清单（001 四（一）5），清单未发布："
+                + "；".join(refused),
+                field="processes",
+            )
+        listed = [await self.send(ref, command) for ref in refs]
+        if self._announcer is not None:
+            listing = DemonstrationList(
+                title=command.list_title,
+                commendation=command.commendation,
+                units=tuple(view.unit for view in listed),
+                at=command.at,
+            )
+            await self._announcer.demonstration_list_published(
+                listing, actor=command.actor, request_id=command.request_id
+            )
+        return listed
 
     async def get(self, ref: ProcessRef) -> ProcessView:
         return await self._view(self._client.get_workflow_handle(ref.workflow_id))
@@ -284,9 +380,13 @@ class ProcessService:
             raise
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
-                raise NotFound("没有该单元该批次的流程", field="process") from None
+                raise _NoWorkflow("没有该单元该批次的流程", field="process") from None
             raise
         return view
+
+
+class _NoWorkflow(NotFound):
+    """Temporal knows no running workflow of that id (a refusal's NotFound, e.g. an unknown sheet, is another)."""
 
 
 def _summary(execution: Any) -> ProcessSummary:

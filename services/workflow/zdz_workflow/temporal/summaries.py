@@ -16,6 +16,7 @@ DEADLINE_LABELS = {
     DeadlineKind.PLAN: "建设方案编制",
     DeadlineKind.RECTIFICATION: "限期整改",
     DeadlineKind.LOOK_BACK_RECTIFICATION: "回头看问题整改",
+    DeadlineKind.FILING: "验收结果备案",
 }
 
 
@@ -63,6 +64,11 @@ def current_details(state: ProcessState, filings: tuple[FindingFiling, ...]) -> 
         lines.append(
             f"**公示**：{notice.published_on.isoformat()} 发布，至 {_end_of(notice.ends.last_day)} 届满"
         )
+    elif notice is not None and notice.ends is not None and status is NoticeStatus.ELAPSED:
+        lines.append(f"**公示**：已于 {_end_of(notice.ends.last_day)} 届满，待报市级工作专班备案")
+    if state.filing is not None:
+        acknowledged = "，市级已确认" if state.filing.acknowledged_at else "，待市级确认"
+        lines.append(f"**备案**：{state.filing.filing_number}{acknowledged}")
     if state.deadlines:
         lines.append("**期限**：" + "；".join(_deadline_line(d) for d in state.deadlines))
     if state.awaiting_re_review:

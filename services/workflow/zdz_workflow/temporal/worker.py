@@ -1,4 +1,5 @@
-"""The Temporal worker of the workflow service: the process workflow and its activities on one task queue."""
+"""The Temporal worker of the workflow service: the process and spot-check round workflows and their activities on
+one task queue."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from zdz_workflow.temporal.activities import ProcessActivities
+from zdz_workflow.temporal.round_activities import SpotCheckRoundActivities
+from zdz_workflow.temporal.round_workflow import SpotCheckRoundWorkflow
 from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 TASK_QUEUE = "zdz-workflow"
@@ -18,6 +21,7 @@ def build_worker(
     client: Client,
     activities: ProcessActivities,
     *,
+    rounds: SpotCheckRoundActivities,
     task_queue: str = TASK_QUEUE,
     graceful_shutdown: timedelta = timedelta(seconds=5),
     **options: Any,
@@ -27,8 +31,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ProcessWorkflow],
-        activities=activities.all(),
+        workflows=[ProcessWorkflow, SpotCheckRoundWorkflow],
+        activities=[*activities.all(), *rounds.all()],
         graceful_shutdown_timeout=graceful_shutdown,
         **options,
     )

@@ -19,6 +19,16 @@ Why it is shaped this way:
   workflows, search-attribute upserts) must keep the old behaviour for histories recorded before it, behind
   `if workflow.patched("<change-id>"):`, then `workflow.deprecate_patch` once no such history is running.
   tests/integration/workflow/test_workflow_replay.py replays a recorded history of every path against the code.
+- Verdicts are sheets (issue 11, `SHEETS_PATCH`). A verdict update names a sheet; its handler reads the sheet
+  through the ReadSheets activity (recorded, so a replay never calls scoring), then decides with it. Running
+  processes are not migrated: they replay. An update recorded before the change carries a typed `score` and
+  scheduled no activity; `workflow.patched` is False for it on replay and the handler decides on the score
+  (the LEGACY branches of domain.process). Because `patched` is memoised per run, a run begun before the change
+  also reads the sheet of every later verdict that names one: the typed score, not the marker alone, picks the
+  old branch, and a new run (marker recorded) never takes it. The validator refuses a verdict without a sheet
+  id, so no new update reaches the old branch. Imports read their sheets before the workflow starts
+  (temporal.processes), so the start input records them. Remove the LEGACY code with `deprecate_patch` once no
+  run from before the change is open.
 - Names are explicit and never change: the workflow type `ZdzProcess`, each update, query and activity name, the
   search attributes. Running processes and the clients that call them know them by these names.
 
@@ -41,12 +51,13 @@ How to add a stage command (the type checker and the tests find the places you m
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 # The sandbox resolves a payload's nested dataclasses through the modules it imported itself, so every module
@@ -56,15 +67,21 @@ with workflow.unsafe.imports_passed_through():
     from zdz_common.errors import DomainError
     from zdz_workflow.domain.calendar import HolidaySchedule, local_date
     from zdz_workflow.domain.commands import (
+        AcknowledgeFiling,
+        ApplySheetCorrection,
         CloseNotice,
         CloseSpotCheckWindow,
         Command,
         CompleteSurvey,
         DeclareRectificationDone,
         DrawForSpotCheck,
+        FileResult,
+        ListAsDemonstration,
+        OrderReacceptance,
         PublishNotice,
         RaiseObjection,
         RecordDeadlineMissed,
+        RecordDemonstrationCheck,
         RecordDistrictVerdict,
         RecordLookBackVerdict,
         RecordReReviewVerdict,
@@ -74,22 +91,31 @@ with workflow.unsafe.imports_passed_through():
         ResolveObjection,
         StartLookBack,
         StartReacceptance,
+        SubmitDemonstrationReport,
         SubmitPlan,
         SubmitSelfCheck,
+        VerifyLookBackRectification,
     )
+    from zdz_workflow.domain.demonstration import Demonstration  # noqa: F401
     from zdz_workflow.domain.errors import InvalidCommand, ProcessNotFound
     from zdz_workflow.domain.events import DeadlineMissed, Event
     from zdz_workflow.domain.findings import FOUND_BY, FindingFiling, FindingsToFile, finding_codes
+    from zdz_workflow.domain.look_back import LookBackThresholds  # noqa: F401
     from zdz_workflow.domain.process import (
         Alarm,
         AlarmKind,
         ProcessRules,
         ProcessState,
+        VerdictCommand,
+        admit,
         alarms,
         decide,
         evolve,
     )
     from zdz_workflow.domain.settings import ProcessSettings
+    from zdz_workflow.domain.sheets import SignedSheet
+    from zdz_workflow.domain.spot_check_rounds import SpotCheckRound  # noqa: F401
+    from zdz_workflow.domain.standing import Standing  # noqa: F401
     from zdz_workflow.domain.units import UnitInfo
     from zdz_workflow.domain.values import Deadline, HistoryEntry
     from zdz_workflow.temporal import search_attributes, summaries
@@ -104,13 +130,25 @@ with workflow.unsafe.imports_passed_through():
         StepTaken,
         process_id,
     )
-    from zdz_workflow.temporal.refusals import refusal
+    from zdz_workflow.temporal.refusals import domain_error_of, refusal
 
 # A clerk's clock may run a little ahead of the server's; beyond this a command dated in the future is refused.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 PUBLISH_BATCH = 100
 _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Issue 11: the notice names its channel, objections their source and answer, and the notice's end awaits 备案
+# (a FILING deadline with its reminders) instead of filing at once. Histories recorded before replay without it,
+# and a run that had decided any command or timer before the change keeps the old rules to its end (the answer
+# is memoized per run): its notice files at its end as before; its next run (continue-as-new) takes the new ones.
+# The API still asks every PublishNotice for its channel: the update validators decide with the current rules.
+NOTICE_PATCH = "notice-channel-and-filing"
+# Issue 11: a verdict names its signed sheet, which the handler reads through the ReadSheets activity. Updates
+# recorded before carry a typed `score` and read nothing; their replay decides on the score (see the docstring).
+SHEETS_PATCH = "verdicts-are-sheets"
+_Verdict = TypeVar(
+    "_Verdict", SubmitSelfCheck, RecordDistrictVerdict, RecordSpotCheckVerdict, RecordReReviewVerdict
+)
 
 
 @workflow.defn(name="ZdzProcess")
@@ -216,20 +254,20 @@ class ProcessWorkflow:
         self._decided(command)
 
     @workflow.update(name="SubmitSelfCheck")
-    def submit_self_check(self, command: SubmitSelfCheck) -> ProcessView:
-        return self._apply(command)
+    async def submit_self_check(self, command: SubmitSelfCheck) -> ProcessView:
+        return self._apply(await self._with_sheet(command))
 
     @submit_self_check.validator
     def _validate_submit_self_check(self, command: SubmitSelfCheck) -> None:
-        self._decided(command)
+        self._admitted(command)
 
     @workflow.update(name="RecordDistrictVerdict")
-    def record_district_verdict(self, command: RecordDistrictVerdict) -> ProcessView:
-        return self._apply(command)
+    async def record_district_verdict(self, command: RecordDistrictVerdict) -> ProcessView:
+        return self._apply(await self._with_sheet(command))
 
     @record_district_verdict.validator
     def _validate_record_district_verdict(self, command: RecordDistrictVerdict) -> None:
-        self._decided(command)
+        self._admitted(command)
 
     @workflow.update(name="PublishNotice")
     def publish_notice(self, command: PublishNotice) -> ProcessView:
@@ -255,6 +293,46 @@ class ProcessWorkflow:
     def _validate_resolve_objection(self, command: ResolveObjection) -> None:
         self._decided(command)
 
+    @workflow.update(name="FileResult")
+    def file_result(self, command: FileResult) -> ProcessView:
+        return self._apply(command)
+
+    @file_result.validator
+    def _validate_file_result(self, command: FileResult) -> None:
+        self._decided(command)
+
+    @workflow.update(name="AcknowledgeFiling")
+    def acknowledge_filing(self, command: AcknowledgeFiling) -> ProcessView:
+        return self._apply(command)
+
+    @acknowledge_filing.validator
+    def _validate_acknowledge_filing(self, command: AcknowledgeFiling) -> None:
+        self._decided(command)
+
+    @workflow.update(name="SubmitDemonstrationReport")
+    def submit_demonstration_report(self, command: SubmitDemonstrationReport) -> ProcessView:
+        return self._apply(command)
+
+    @submit_demonstration_report.validator
+    def _validate_submit_demonstration_report(self, command: SubmitDemonstrationReport) -> None:
+        self._decided(command)
+
+    @workflow.update(name="RecordDemonstrationCheck")
+    def record_demonstration_check(self, command: RecordDemonstrationCheck) -> ProcessView:
+        return self._apply(command)
+
+    @record_demonstration_check.validator
+    def _validate_record_demonstration_check(self, command: RecordDemonstrationCheck) -> None:
+        self._decided(command)
+
+    @workflow.update(name="ListAsDemonstration")
+    def list_as_demonstration(self, command: ListAsDemonstration) -> ProcessView:
+        return self._apply(command)
+
+    @list_as_demonstration.validator
+    def _validate_list_as_demonstration(self, command: ListAsDemonstration) -> None:
+        self._decided(command)
+
     @workflow.update(name="DrawForSpotCheck")
     def draw_for_spot_check(self, command: DrawForSpotCheck) -> ProcessView:
         return self._apply(command)
@@ -272,20 +350,20 @@ class ProcessWorkflow:
         self._decided(command)
 
     @workflow.update(name="RecordSpotCheckVerdict")
-    def record_spot_check_verdict(self, command: RecordSpotCheckVerdict) -> ProcessView:
-        return self._apply(command)
+    async def record_spot_check_verdict(self, command: RecordSpotCheckVerdict) -> ProcessView:
+        return self._apply(await self._with_sheet(command))
 
     @record_spot_check_verdict.validator
     def _validate_record_spot_check_verdict(self, command: RecordSpotCheckVerdict) -> None:
-        self._decided(command)
+        self._admitted(command)
 
     @workflow.update(name="RecordReReviewVerdict")
-    def record_re_review_verdict(self, command: RecordReReviewVerdict) -> ProcessView:
-        return self._apply(command)
+    async def record_re_review_verdict(self, command: RecordReReviewVerdict) -> ProcessView:
+        return self._apply(await self._with_sheet(command))
 
     @record_re_review_verdict.validator
     def _validate_record_re_review_verdict(self, command: RecordReReviewVerdict) -> None:
-        self._decided(command)
+        self._admitted(command)
 
     @workflow.update(name="StartLookBack")
     def start_look_back(self, command: StartLookBack) -> ProcessView:
@@ -296,12 +374,19 @@ class ProcessWorkflow:
         self._decided(command)
 
     @workflow.update(name="RecordLookBackVerdict")
-    def record_look_back_verdict(self, command: RecordLookBackVerdict) -> ProcessView:
+    async def record_look_back_verdict(self, command: RecordLookBackVerdict) -> ProcessView:
+        # SHEETS_PATCH as in `_with_sheet`: an update recorded before verdicts were sheets carries the typed
+        # `passed` (and maybe `order_reacceptance`) and read no sheet; its replay decides as the code then did.
+        if not workflow.patched(SHEETS_PATCH) and command.passed is not None:
+            return self._apply(command)
+        if not self._current().handled(command.request_id):
+            [sheet] = await self._read_sheets((command.sheet_id,))
+            command = replace(command, sheet=sheet)
         return self._apply(command)
 
     @record_look_back_verdict.validator
     def _validate_record_look_back_verdict(self, command: RecordLookBackVerdict) -> None:
-        self._decided(command)
+        self._admitted(command)
 
     @workflow.update(name="ReportLookBackRectified")
     def report_look_back_rectified(self, command: ReportLookBackRectified) -> ProcessView:
@@ -309,6 +394,22 @@ class ProcessWorkflow:
 
     @report_look_back_rectified.validator
     def _validate_report_look_back_rectified(self, command: ReportLookBackRectified) -> None:
+        self._decided(command)
+
+    @workflow.update(name="VerifyLookBackRectification")
+    def verify_look_back_rectification(self, command: VerifyLookBackRectification) -> ProcessView:
+        return self._apply(command)
+
+    @verify_look_back_rectification.validator
+    def _validate_verify_look_back_rectification(self, command: VerifyLookBackRectification) -> None:
+        self._decided(command)
+
+    @workflow.update(name="OrderReacceptance")
+    def order_reacceptance(self, command: OrderReacceptance) -> ProcessView:
+        return self._apply(command)
+
+    @order_reacceptance.validator
+    def _validate_order_reacceptance(self, command: OrderReacceptance) -> None:
         self._decided(command)
 
     @workflow.update(name="StartReacceptance")
@@ -321,6 +422,15 @@ class ProcessWorkflow:
     @start_reacceptance.validator
     def _validate_start_reacceptance(self, command: StartReacceptance) -> None:
         self._decided(command)
+
+    @workflow.update(name="ApplySheetCorrection")
+    def apply_sheet_correction(self, command: ApplySheetCorrection) -> ProcessView:
+        """A correction the scoring service signed (its event): recorded when it replaces a verdict's sheet."""
+        return self._apply(self._stamped(command))
+
+    @apply_sheet_correction.validator
+    def _validate_apply_sheet_correction(self, command: ApplySheetCorrection) -> None:
+        self._decided(self._stamped(command))
 
     @workflow.update(name="RefreshCalendar")
     async def refresh_calendar(self, command: RefreshCalendar) -> ProcessView:
@@ -342,14 +452,19 @@ class ProcessWorkflow:
         assert self._state is not None, "the process is opened before anything reads its state"
         return self._state
 
-    def _decided(self, command: Command) -> list[Event]:
-        """The events `command` causes now, or the refusal a clerk reads."""
+    def _decided(self, command: Command, rules: ProcessRules | None = None) -> list[Event]:
+        """The events `command` causes now, or the refusal a clerk reads (`rules`: the handler's, see
+        `_recorded_rules`; a validator runs only live, with the current rules)."""
         if self._state is None or self._rules is None:
             raise refusal(ProcessNotFound("流程正在建立，请稍后再试"))
         try:
-            events = decide(self._state, command, self._rules)
+            events = decide(self._state, command, rules or self._rules)
         except DomainError as error:
             raise refusal(error) from None
+        self._refuse_future(command)
+        return events
+
+    def _refuse_future(self, command: Command) -> None:
         now = self._now()
         if command.at > now + CLOCK_TOLERANCE:
             late = InvalidCommand(
@@ -357,11 +472,61 @@ class ProcessWorkflow:
                 field="at",
             )
             raise refusal(late)
-        return events
+
+    def _admitted(self, command: VerdictCommand) -> None:
+        """A verdict's validator: what can be refused before its sheet is read (domain.process.admit)."""
+        try:
+            admit(self._state, command)
+        except DomainError as error:
+            raise refusal(error) from None
+        self._refuse_future(command)
+
+    async def _with_sheet(self, command: _Verdict) -> _Verdict:
+        """The verdict with its signed sheet, read from the scoring service (DESIGN "Verdicts are sheets")."""
+        # SHEETS_PATCH: an update recorded before verdicts were sheets carries a typed score and read no sheet;
+        # replaying it (no marker) decides on that score as the code then did. `patched` answers once per run, so
+        # a run begun before the change still reads the sheet of every verdict that names one.
+        if not workflow.patched(SHEETS_PATCH) and command.score is not None:
+            return command
+        if self._current().handled(command.request_id):
+            return command  # a retry: decide records nothing, there is nothing to read
+        [sheet] = await self._read_sheets((command.sheet_id,))
+        return replace(command, sheet=sheet)
+
+    async def _read_sheets(self, sheet_ids: tuple[str, ...]) -> tuple[SignedSheet, ...]:
+        """Read through an activity (recorded: a replay never calls scoring); unknown sheets are refused, an
+        unreachable scoring service is retried until it answers."""
+        try:
+            return await workflow.execute_activity_method(
+                ProcessActivities.read_sheets,
+                sheet_ids,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=_RETRY,
+                summary=f"读取评分表：{'、'.join(sheet_ids)}",
+            )
+        except ActivityError as failure:
+            cause = failure.cause
+            error = domain_error_of(cause) if isinstance(cause, ApplicationError) else None
+            if error is None:
+                raise
+            raise refusal(error) from None
+
+    def _stamped(self, command: ApplySheetCorrection) -> ApplySheetCorrection:
+        """A correction is recorded when the process learns of it, on the process's clock."""
+        now = self._now()
+        return replace(command, at=max(now, self._state.updated_at) if self._state else now)
 
     def _apply(self, command: Command) -> ProcessView:
-        self._record(self._decided(command))
+        self._record(self._decided(command, self._recorded_rules()))
         return self.view()
+
+    def _recorded_rules(self) -> ProcessRules:
+        """The rules a handler or a timer decides by: a history recorded before NOTICE_PATCH replays the notice as
+        it was decided then (domain.process.ProcessRules.legacy_notice). Never called from a validator."""
+        assert self._rules is not None
+        if workflow.patched(NOTICE_PATCH):
+            return self._rules
+        return replace(self._rules, legacy_notice=True)
 
     def _record(self, events: list[Event]) -> None:
         for event in events:
@@ -478,7 +643,7 @@ class ProcessWorkflow:
             )
         # A refusal here is a bug, not a clerk's mistake: let it fail the workflow task (retried after a fix)
         # rather than the process.
-        events = decide(state, command, self._rules)
+        events = decide(state, command, self._recorded_rules())
         if not events:
             raise RuntimeError(f"timer command {command.request_id} changed nothing; it would ring for ever")
         self._record(events)
