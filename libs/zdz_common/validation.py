@@ -11,6 +11,9 @@ MAX_REASON_LENGTH = 500
 LINE_BREAKS = frozenset("\n\r\t")  # allowed in prose: a reason is often pasted from a document
 MAX_EVIDENCE_REFS = 20
 MAX_EVIDENCE_REF_LENGTH = 500
+# An objection to a 公示 (RaiseObjection): who raised it, as the workflow records it and the 公示栏's form takes it.
+MAX_OBJECTOR_NAME = 50
+MAX_OBJECTOR_CONTACT = 100
 
 
 def require_text(

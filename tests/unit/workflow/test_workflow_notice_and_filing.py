@@ -184,6 +184,22 @@ def test_an_objection_needs_its_text_within_bounds(text):
     assert refused.value.field == "reason"
 
 
+def test_an_objection_written_over_several_lines_is_taken_as_every_reason_is():
+    unit = in_notice()
+    text = "沿河路排口晴天仍有污水。\n附近小区雨污混接未改。"
+    unit.do(
+        RaiseObjection,
+        NOTIFY,
+        at("2024-10-09"),
+        objection_id="board-2",
+        source=ObjectionSource.PUBLIC_BOARD,
+        objector=RESIDENT,
+        reason=text,
+    )
+    [objection] = unit.state.notice.objections
+    assert objection.text == text
+
+
 def test_an_objection_must_say_how_it_arrived():
     unit = in_notice()
     with pytest.raises(InvalidCommand, match="须说明异议来源") as refused:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from zdz_common.errors import AlreadyExists, DomainError, InvalidArgument
-from zdz_common.validation import MAX_REASON_LENGTH, command_reason
+from zdz_common.validation import MAX_OBJECTOR_CONTACT, MAX_OBJECTOR_NAME, MAX_REASON_LENGTH, command_reason
 from zdz_notify.domain.recipients import require_email_address
 
 _MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")  # 中国大陆手机号
@@ -35,8 +35,8 @@ class ObjectionLimits:
     """Bounds on a submission; defaults from the environment (config.py). The text is the RaiseObjection
     command's reason, so it is at most what every command's reason may be (zdz_common.validation)."""
 
-    name_max_chars: int = 50  # the workflow's bound on an objector's name
-    contact_max_chars: int = 100  # and on the contact
+    name_max_chars: int = MAX_OBJECTOR_NAME  # the workflow's bounds on who raised it
+    contact_max_chars: int = MAX_OBJECTOR_CONTACT
     text_min_chars: int = 10
     text_max_chars: int = MAX_REASON_LENGTH
     max_urls: int = 2

@@ -287,7 +287,7 @@ def _own_event(event: Event, step: ProcessStep, ref: refs_pb2.UnitRef) -> NewEve
                 campaign=step.campaign,
                 filing_number=event.filing_number,
                 sheet_id=event.sheet_id,
-                total=str(step.latest_score) if step.latest_score is not None else "",
+                total=f"{step.latest_score:.2f}" if step.latest_score is not None else "",
                 grade=enum_to_pb(workflow_pb.Grade, step.latest_grade),
                 at=event.at,
             )

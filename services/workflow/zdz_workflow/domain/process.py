@@ -31,7 +31,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zdz_common.errors import AlreadyExists, InvalidArgument
-from zdz_common.validation import MAX_REASON_LENGTH, command_reason, require_text
+from zdz_common.validation import (
+    MAX_OBJECTOR_CONTACT,
+    MAX_OBJECTOR_NAME,
+    command_reason,
+    require_text,
+)
 from zdz_common.vocabulary import Grade, Stage, UnitKind
 from zdz_workflow.domain.calendar import SHANGHAI, WorkingDayCalendar, end_of_day, local_date
 from zdz_workflow.domain.commands import (
@@ -848,9 +853,6 @@ def _publish(state: ProcessState, command: PublishNotice, rules: ProcessRules) -
 
 MAX_CHANNEL_NAME = 100
 MAX_URL = 500
-MAX_OBJECTOR_NAME = 50
-MAX_OBJECTOR_CONTACT = 100
-MAX_OBJECTION_TEXT = MAX_REASON_LENGTH  # the text is the command's reason, checked as every reason is
 MAX_FILING_NUMBER = 100
 # The stages a unit reaches only once its result is filed (备案).
 _FILED_AND_AFTER = frozenset(
@@ -923,7 +925,8 @@ def _checked_objector(command: RaiseObjection) -> Objector | None:
             "须说明异议来源：公示栏（PUBLIC_BOARD）或其他途径收到（RECEIVED）", field="source"
         )
     require_text(command.objection_id, "objection_id", max_length=100)
-    require_text(command.reason, "reason", max_length=MAX_OBJECTION_TEXT)  # the objection's text
+    if not command_reason(command.reason):  # the objection's text, as every reason is checked
+        raise InvalidCommand("须写明异议内容 (the objection's text is required)", field="reason")
     objector = command.objector
     from_board = command.source is ObjectionSource.PUBLIC_BOARD
     if objector is None:
@@ -1065,7 +1068,8 @@ def _record_demonstration_check(
         require_text(name, f"experts[{n}]", max_length=MAX_OBJECTOR_NAME)
         for n, name in enumerate(command.experts)
     )
-    require_text(command.reason, "reason", max_length=MAX_REASON_LENGTH)  # the experts' conclusion
+    if not command_reason(command.reason):  # the experts' conclusion
+        raise InvalidCommand("须写明专家现场核查结论 (the experts' conclusion is required)", field="reason")
     return DemonstrationChecked(**_meta(command), passed=command.passed, experts=experts)
 
 
