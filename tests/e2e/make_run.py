@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from zdz_common.auth import TokenIssuer, development_keys
 from zdz_local.processes import free_port
 from zdz_local.services import SERVICES
 
@@ -60,3 +61,9 @@ def stop(process: subprocess.Popen) -> list[str]:  # type: ignore[type-arg]
 def tokens(lines: list[str]) -> dict[str, str]:
     """The development tokens make run prints ("token <ROLE> <organisation> <jwt>"), by role."""
     return {line.split()[1]: line.split()[3] for line in lines if line.startswith("token ")}
+
+
+def token_issuer(data: Path) -> TokenIssuer:
+    """Signs tokens with the development key `make run` keeps under <data>/keys, for any organisation and role
+    (make run prints one token per role; a story needs a unit's, its district's and the city's)."""
+    return TokenIssuer(development_keys(data / "keys")[0])

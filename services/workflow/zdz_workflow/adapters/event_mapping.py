@@ -34,6 +34,7 @@ from zdz_workflow.domain.events import (
     ObjectionDismissed,
     ObjectionRaised,
     ObjectionUpheld,
+    ProcessImported,
     ReacceptanceFlagRaised,
     ResultFiled,
     SpotCheckDrawn,
@@ -42,7 +43,7 @@ from zdz_workflow.domain.sheets import SignedSheet
 from zdz_workflow.domain.spot_check_rounds import SpotCheckRound
 from zdz_workflow.domain.standing import Standing
 from zdz_workflow.domain.units import UnitInfo
-from zdz_workflow.domain.values import Deadline, NoticeChannel
+from zdz_workflow.domain.values import Deadline, Notice, NoticeChannel
 
 STAGE_ENTERED = "zdz.workflow.process.stage_entered"
 STEP_RECORDED = "zdz.workflow.process.step_recorded"
@@ -233,13 +234,18 @@ def demonstration_list_event(listing: DemonstrationList) -> NewEvent:
 def _own_event(event: Event, step: ProcessStep, ref: refs_pb2.UnitRef) -> NewEvent | None:
     message: Message
     match event:
-        case NoticePublished(notice=notice):
+        case NoticePublished(notice=notice) | ProcessImported(notice=Notice() as notice):
+            # A unit imported during its notice is on the 公示栏 like one published in the system.
+            if isinstance(event, NoticePublished):
+                sheet_id = event.sheet_id
+            else:
+                sheet_id = event.sheets[-1].sheet_id if event.sheets else ""
             ends = notice.ends
             message = pb.NoticePublished(
                 unit=ref,
                 campaign=step.campaign,
                 channel=channel_pb(notice.channel) if notice.channel else None,
-                sheet_id=event.sheet_id,
+                sheet_id=sheet_id,
                 score=float(step.latest_score) if step.latest_score is not None else 0.0,
                 grade=step.latest_grade.value if step.latest_grade else "",
                 # The day after publication is the first day counted (民法典第二百零一条).
