@@ -18,12 +18,9 @@ notice runs, and a notice published weeks ago has run its course the moment it i
 objects to it through the 公示栏's form and the district dismisses the objection; the district then records one it
 received by letter and dismisses that too. Being in notice, the third town is neither drawn nor counted.
 
-A notice runs 5 working days of real time, and a command cannot be dated before its process's last step, so the
-units filed in the story cannot reach their filing in a test that runs for minutes: they are imported (as many
-units were, accepted in 2024–2025) at their notice, published 12 days ago, each with its district-acceptance sheet
-imported into scoring as a signed paper sheet with its evidence; the workflow's timer ends their notice at once.
-The third town goes every step live, from survey to its notice: self-check sheet, sampling plan with verdicts,
-acceptance sheet naming the plan and its panel, notice in a named channel, objections.
+The steps up to the notice are recorded after the fact: each command's `at` a day in the past (never before the
+process's last step, never in the future; StartProcess takes one too), so that a notice published weeks ago has
+run its 5 working days by now and the workflow's timer fires at once. From the filing on, everything happens now.
 
 Along the way: the notifications the district and the city must act on reach their inboxes, the registry counts
 the units as DESIGN rules (from filing; not while a failure is open; not after the re-acceptance order); at the
@@ -90,14 +87,17 @@ def ts(moment: datetime) -> Timestamp:
     return stamp
 
 
-NOTICE_DAYS_AGO = (
-    12  # the imported units' notice: run its 5 working days by now, its 10 to file (备案) still running
-)
+class Backdated:
+    """Days of the story up to the notice, counted from 24 days ago at 10:00 Asia/Shanghai: the notice published
+    on day 7 has run its 5 working days by now, even over a holiday, and the 10 working days to file it (备案)
+    still run, so the district files it now, on time."""
 
+    def __init__(self, days_ago: int = 24) -> None:
+        begin = datetime.now(UTC) - timedelta(days=days_ago)
+        self.begin = begin.replace(hour=2, minute=0, second=0, microsecond=0)
 
-def days_ago(n: int) -> datetime:
-    """10:00 Asia/Shanghai, `n` days ago."""
-    return (datetime.now(UTC) - timedelta(days=n)).replace(hour=2, minute=0, second=0, microsecond=0)
+    def day(self, n: int) -> datetime:
+        return self.begin + timedelta(days=n)
 
 
 @dataclass
@@ -239,8 +239,9 @@ def _finding(subject: Subject, what: str, item: str) -> wf.Finding:
 class Story:
     """The steps of the programme, each by the organisation the documents give it to."""
 
-    def __init__(self, programme: Programme) -> None:
+    def __init__(self, programme: Programme, clock: Backdated) -> None:
         self.p = programme
+        self.clock = clock
         self.district = programme.district_caller(DISTRICT)
         self.city = programme.city
 
@@ -282,79 +283,34 @@ class Story:
     # --- 排查 → 整改: the unit, its tasks verified by the district --------------------------------------------
 
     def to_self_check(self, subject: Subject) -> None:
+        day = self.clock.day
         self.p.call(
             self.p.workflow.StartProcess,
             wf.StartProcessRequest(
                 unit_id=subject.unit.id,
                 campaign=wf.Campaign(name=CAMPAIGN),
                 reason="纳入2026年污水零直排区建设",
+                **_at(day(0)),
             ),
             self.district,
         )
         self.p.call(
             self.p.workflow.CompleteSurvey,
-            wf.CompleteSurveyRequest(process=subject.ref, reason="排查摸底完成，台账已建立"),
+            wf.CompleteSurveyRequest(process=subject.ref, reason="排查摸底完成，台账已建立", **_at(day(1))),
             subject.clerk,
         )
         self.p.call(
             self.p.workflow.SubmitPlan,
-            wf.SubmitPlanRequest(process=subject.ref, reason="一镇一策/一园一策已报送"),
+            wf.SubmitPlanRequest(process=subject.ref, reason="一镇一策/一园一策已报送", **_at(day(2))),
             subject.clerk,
         )
-        self.verify_tasks(subject, _day(None))
+        self.verify_tasks(subject, _day(day(3)))
         process = self.p.call(
             self.p.workflow.DeclareRectificationDone,
-            wf.DeclareRectificationDoneRequest(process=subject.ref, reason="整改任务全部销号"),
+            wf.DeclareRectificationDoneRequest(process=subject.ref, reason="整改任务全部销号", **_at(day(4))),
             subject.clerk,
         ).process
         assert process.stage == wf.STAGE_SELF_CHECK
-
-    def imported_in_notice(self, subject: Subject) -> wf.Process:
-        """A unit accepted by its district on paper 12 days ago and in notice since: the city imports its signed
-        acceptance sheet with its evidence into scoring, then its process at the notice, naming the sheet."""
-        self.verify_tasks(subject, _day(None))
-        since = days_ago(NOTICE_DAYS_AGO)
-        accepted_on = _day(since)
-        subject.application_date = (accepted_on - timedelta(days=30)).isoformat()
-        input_ = _sheet_input(
-            subject,
-            sc.SHEET_KIND_DISTRICT_ACCEPTANCE,
-            accepted_on,
-            "万州区工作专班/李四",
-            _entries(subject, sampled=False),
-            panel=DISTRICT_PANEL,
-        )
-        sheet = self.p.call(
-            self.p.scoring.ImportSignedSheet,
-            sc.ImportSignedSheetRequest(
-                input=input_,
-                signer_organisation="万州区污水零直排区建设工作专班",
-                signer_role="DISTRICT_TASK_FORCE",
-                signer_person="李四",
-                signed_on=accepted_on.isoformat(),
-                evidence=[f"万州区验收评分表（扫描件）-{subject.unit.name}"],
-            ),
-            self.city,
-        ).sheet
-        assert sheet.imported and sheet.state == sc.SHEET_STATE_SIGNED and passing(sheet.result.total)
-        process = self.p.call(
-            self.p.workflow.ImportProcess,
-            wf.ImportProcessRequest(
-                unit_id=subject.unit.id,
-                campaign=wf.Campaign(name=CAMPAIGN),
-                stage=wf.STAGE_PUBLIC_NOTICE,
-                stage_since=ts(since),
-                notice_published_on=accepted_on.isoformat(),
-                sheet_ids=[sheet.id],
-                reason="区县验收已于系统上线前完成，迁入系统",
-                evidence=[sheet.id],
-            ),
-            self.city,
-        ).process
-        self.rests_on(process, sheet, "DISTRICT_ACCEPTANCE")
-        assert process.latest_sheet.imported
-        subject.sheets.append(sheet)
-        return process
 
     def verify_tasks(self, subject: Subject, on: date) -> None:
         """Nobody accepts their own work: each task the unit reported rectified is verified by its district."""
@@ -501,7 +457,7 @@ class Story:
             date.fromisoformat(original.assessed_on),
             original.assessor,
             _entries(subject, sampled=True, discretionary=[(5, "3", "更正：台账详实程度不足")]),
-            plan_id=original.sampling_plan_id or self.sampled_plan(subject).id,
+            plan_id=original.sampling_plan_id,
             panel=DISTRICT_PANEL,
         )
         input_.replaces_sheet_id = original.id
@@ -785,7 +741,8 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
     process, _lines = start(env)
     programme = Programme(env, data)
     try:
-        story = Story(programme)
+        story = Story(programme, Backdated())
+        day = story.clock.day
         district, city = story.district, story.city
         town = story.subject(TOWN, town_rows())
         parks = [story.subject(name, park_rows()) for name in PARKS]
@@ -802,19 +759,20 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
             )
             assert rows.total_size == (10 if subject.town else 2)
 
-        # The third town, live: 排查 → 方案 → 整改 (tasks verified by the district) → 自查评估 (its own sheet) →
-        # 区县验收 (sampling plan with verdicts, the acceptance sheet naming it and its panel).
-        story.to_self_check(bystander)
-        assert story.self_check(bystander, None).stage == wf.STAGE_DISTRICT_ACCEPTANCE
-        story.district_acceptance(bystander, None)
+        # 排查 → 方案 → 整改 (tasks verified by the district) → 自查评估 (the unit's own sheet) → 区县验收 (sampling
+        # plan with verdicts, the acceptance sheet naming it and its panel), recorded after the fact.
+        for subject in (*filed, bystander):
+            story.to_self_check(subject)
+            assert story.self_check(subject, day(5)).stage == wf.STAGE_DISTRICT_ACCEPTANCE
+            story.district_acceptance(subject, day(6))
 
-        # The units filed in the story: accepted on paper 12 days ago, imported at their notice with their sheet.
+        # 公示 in a named channel; these notices ran their course weeks ago.
         for subject in filed:
-            imported = story.imported_in_notice(subject)
-            assert imported.stage == wf.STAGE_PUBLIC_NOTICE
+            published = story.publish(subject, _day(day(7)), day(7))
+            assert published.notice.status in (wf.NOTICE_STATUS_RUNNING, wf.NOTICE_STATUS_ELAPSED)
 
-        # The third town's notice runs now, in a named channel: a member of the public objects on the 公示栏, the
-        # district dismisses it; then the district records an objection it received by letter, and dismisses that.
+        # The third town's notice runs now: a member of the public objects on the 公示栏, the district dismisses it;
+        # then the district records an objection it received by letter, and dismisses that too.
         running = story.publish(bystander, _day(None), None)
         assert running.notice.status == wf.NOTICE_STATUS_RUNNING
         eventually(lambda: _board_showing(programme.board_url, BYSTANDER), "the notice is on the 公示栏")
@@ -954,6 +912,7 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
                 (s.id, Decimal(s.result.total)) for s in subject.sheets
             ]
             assert [s.sheet_kind for s in ordered.sheets] == [
+                "SELF_CHECK",
                 "DISTRICT_ACCEPTANCE",
                 "SPOT_CHECK",
                 "SELF_CHECK",
@@ -965,14 +924,9 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
         every = {s.unit.id for s in (*filed, bystander)}
         filed_ids = {s.unit.id for s in filed}
         drawn_ids = {town.unit.id, park.unit.id}
-        programme.told(
-            district,
-            "zdz.workflow.process.stage_entered",
-            {bystander.unit.id},
-            Stage.DISTRICT_ACCEPTANCE.label,
-        )
-        programme.told(district, "zdz.scoring.sampling_plan.drawn", {bystander.unit.id, spare.unit.id})
-        programme.told(district, "zdz.workflow.notice.published", every)  # imported ones too
+        programme.told(district, "zdz.workflow.process.stage_entered", every, Stage.DISTRICT_ACCEPTANCE.label)
+        programme.told(district, "zdz.scoring.sampling_plan.drawn", every)
+        programme.told(district, "zdz.workflow.notice.published", every)
         programme.told(district, "zdz.workflow.notice.suspended", {bystander.unit.id})
         programme.told(district, "zdz.workflow.objection.raised", {bystander.unit.id})
         programme.told(district, "zdz.workflow.objection.resolved", {bystander.unit.id})

@@ -308,12 +308,21 @@ async def test_a_park_at_92_is_checked_and_listed_and_the_list_is_published_once
 async def test_refusals_come_back_with_the_clerks_message_and_the_right_status(facade: Facade) -> None:
     stub, ref = facade.stub, facade.ref(PARK)
     start = pb.StartProcessRequest(unit_id=PARK.unit_id, campaign=pb.Campaign(name=facade.campaign))
-    await stub.StartProcess(start, metadata=who())
 
     async def refused(call: object) -> grpc.aio.AioRpcError:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await call  # type: ignore[misc]
         return caught.value
+
+    # A start dated tomorrow has not happened yet: INVALID_ARGUMENT, and no process is opened.
+    tomorrow = pb.StartProcessRequest()
+    tomorrow.CopyFrom(start)
+    tomorrow.at.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+    error = await refused(stub.StartProcess(tomorrow, metadata=who()))
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT and "不能登记尚未发生的事" in (
+        error.details() or ""
+    )
+    await stub.StartProcess(start, metadata=who())
 
     # The same unit and campaign again, under another request: ALREADY_EXISTS.
     error = await refused(stub.StartProcess(start, metadata=who()))

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import date
 
 from tests.unit.workflow.factories import CITY, CLOCK, DISTRICT, PORTAL, UnitUnderTest, at
+from tests.unit.workflow.test_workflow_import_and_deadlines import acceptance
 from tests.unit.workflow.test_workflow_notice_and_filing import NOTIFY, RESIDENT
 from tests.unit.workflow.test_workflow_standing_and_demonstration import REPORT, park_at_district
 from zdz.workflow.v1 import events_pb2, workflow_pb2
 from zdz_common.eventstore import NewEvent
-from zdz_common.vocabulary import UnitKind
+from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.commands import (
     AcknowledgeFiling,
     CloseNotice,
     FileResult,
+    ImportProcess,
     ListAsDemonstration,
     PublishNotice,
     RaiseObjection,
@@ -26,7 +28,7 @@ from zdz_workflow.domain.commands import (
 from zdz_workflow.domain.demonstration import DemonstrationList
 from zdz_workflow.domain.process import ProcessState
 from zdz_workflow.domain.units import UnitInfo
-from zdz_workflow.domain.values import ObjectionSource
+from zdz_workflow.domain.values import FIRST_CAMPAIGN, ObjectionSource
 from zdz_workflow.temporal.payloads import StepTaken
 
 PARK = UnitInfo(
@@ -153,3 +155,24 @@ def test_the_published_list_is_one_event_naming_every_park_group():
     assert event.type == "zdz.workflow.demonstration.list_published"
     assert isinstance(event.data, events_pb2.DemonstrationListPublished)
     assert [u.id for u in event.data.units] == [PARK.unit_id] and event.data.commendation == "通报表扬"
+
+
+def test_a_unit_imported_during_its_notice_is_announced_on_the_board_like_one_published():
+    unit = UnitUnderTest()
+    sheet = acceptance("88.00")
+    [event] = unit.do(
+        ImportProcess,
+        CITY,
+        at("2025-01-28"),
+        unit_id="bishan/qinggang",
+        unit_kind=UnitKind.TOWN,
+        campaign=FIRST_CAMPAIGN,
+        stage=Stage.PUBLIC_NOTICE,
+        stage_since=at("2025-01-27"),
+        notice_published_on=date(2025, 1, 27),
+        sheets=(sheet,),
+    )
+    events = event_mapping.step_events(PARK, StepTaken.of(event, None, unit.state))
+    published = of_type(events, event_mapping.NOTICE_PUBLISHED)
+    assert (published.sheet_id, published.score, published.grade) == (sheet.sheet_id, 88.0, "PASS")
+    assert published.period_end.ToDatetime() > published.period_start.ToDatetime()

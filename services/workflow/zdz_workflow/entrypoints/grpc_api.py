@@ -70,6 +70,7 @@ from zdz_workflow.entrypoints.pb_mapping import (
 from zdz_workflow.temporal.payloads import ProcessView
 from zdz_workflow.temporal.processes import ProcessService
 from zdz_workflow.temporal.rounds import SpotCheckRounds
+from zdz_workflow.temporal.workflows import CLOCK_TOLERANCE
 
 Context = grpc.aio.ServicerContext
 
@@ -149,10 +150,16 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         who = command_context(context)
         unit = await self._service.unit(request.unit_id)
         await self._allowed("StartProcess", context, unit_id=unit.unit_id, district_code=unit.district_code)
+        now = self._clock()
+        at = request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else now
+        if at > now + CLOCK_TOLERANCE:
+            raise InvalidArgument(
+                f"时间 {at.isoformat()} 晚于当前时间 {now.isoformat()}，不能登记尚未发生的事", field="at"
+            )
         command = OpenProcess(
             actor=who.actor,
             request_id=_request_id(context),
-            at=self._clock(),
+            at=at,
             reason=request.reason,
             evidence=tuple(request.evidence),
             unit_id=unit.unit_id,
