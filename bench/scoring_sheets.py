@@ -15,6 +15,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import grpc
@@ -120,9 +121,7 @@ def sheet_input(unit_id: str) -> pb.SheetInput:
         assessor="bench",
         assessed_on="2025-05-01",
         entries=pb.AssessorEntries(
-            residential_self_check_pass_rate="100",
             residential_sample_pass_rate="95",
-            non_residential_self_check_pass_rate="100",
             non_residential_sample_pass_rate="90",
             findings=[pb.Finding(item=2, kind=pb.FINDING_KIND_INFO_DEFECT, count=2)],
             discretionary=[pb.DiscretionaryDeduction(item=4, points="1.5", reason="进度安排不够具体")],
@@ -142,7 +141,9 @@ class MemoryRegistry:
     def district_name(self, code: str) -> str:
         return self._district_name
 
-    def ledger(self, unit_id: str) -> LedgerSnapshot:
+    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
+        # A self-check sheet reads the whole ledger; the bench scores no other kind, so `found_since` is None.
+        assert found_since is None, "the bench's in-memory ledger holds no round's findings"
         return self._snapshot
 
     def population(self, unit: UnitRef):  # type: ignore[no-untyped-def]
