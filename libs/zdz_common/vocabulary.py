@@ -21,6 +21,7 @@ from zdz_common.errors import InvalidArgument
 class UnitKind(enum.StrEnum):
     TOWN = "TOWN"  # 镇街: 000 附件3
     PARK_GROUP = "PARK_GROUP"  # 工业园区组团: 000 附件4
+    VILLAGE = "VILLAGE"  # 行政村 (村民委员会): 千村示范, 000 二（三）; no rubric, no acceptance process
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ class UnitKind(enum.StrEnum):
 UNIT_KIND_LABELS: dict[UnitKind, str] = {
     UnitKind.TOWN: "镇街",
     UnitKind.PARK_GROUP: "工业园区组团",
+    UnitKind.VILLAGE: "行政村",
 }
 
 
