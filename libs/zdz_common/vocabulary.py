@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 
-from zdz_common.errors import InvalidArgument
+from zdz_common.errors import FailedPrecondition, InvalidArgument
 
 
 class UnitKind(enum.StrEnum):
@@ -41,6 +41,18 @@ class UnknownUnitKind(InvalidArgument):
     def __init__(self, kind: object, *, where: str) -> None:
         super().__init__(
             f"{where}没有适用于单元类型 {kind!r} 的规定 (no rule for this unit kind)", field="kind"
+        )
+
+
+class NoAcceptanceForVillages(FailedPrecondition):
+    """000 二（三）千村示范: a village is designated and completed by its district and counted by the city; the
+    documents give villages no rubric and no acceptance process, so none is invented."""
+
+    def __init__(self, *, where: str) -> None:
+        super().__init__(
+            f"{where}：行政村（千村示范，000 二（三））没有评分细则和建设验收流程，由区县认定示范村并记录完成 "
+            "(villages have no rubric and no acceptance process)",
+            field="kind",
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from zdz_common.vocabulary import UnitKind, UnknownUnitKind
+from zdz_common.vocabulary import NoAcceptanceForVillages, UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.spot_check import AcceptedUnit, draw_spot_check
 
@@ -82,6 +82,12 @@ def test_a_unit_listed_twice_is_refused() -> None:
 
 
 def test_a_unit_of_a_kind_the_articles_give_no_quota_is_refused_not_left_out() -> None:
-    village = AcceptedUnit("wanzhou-village-1", "wanzhou", "VILLAGE")  # type: ignore[arg-type]
+    hamlet = AcceptedUnit("wanzhou-hamlet-1", "wanzhou", "HAMLET")  # type: ignore[arg-type]
     with pytest.raises(UnknownUnitKind, match="市级抽查"):
+        draw_spot_check([*UNITS, hamlet], seed=7)
+
+
+def test_a_village_is_never_drawn_it_has_no_acceptance_to_check() -> None:
+    village = AcceptedUnit("wanzhou-village-1", "wanzhou", UnitKind.VILLAGE)
+    with pytest.raises(NoAcceptanceForVillages, match="市级抽查"):
         draw_spot_check([*UNITS, village], seed=7)

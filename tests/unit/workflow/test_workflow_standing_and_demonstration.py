@@ -182,7 +182,7 @@ def test_a_town_has_no_demonstration_track():
 def test_an_unknown_unit_kind_is_refused_by_the_track():
     unit = park_at_district("92.00")
     with pytest.raises(UnknownUnitKind, match="001 四 示范园区"):
-        demonstration_of(replace(unit.state, unit_kind="VILLAGE"))
+        demonstration_of(replace(unit.state, unit_kind="HAMLET"))
 
 
 def test_the_report_needs_its_typical_practices_highlights_and_outcomes():

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from zdz_common.vocabulary import UnitKind, UnknownUnitKind
+from zdz_common.vocabulary import NoAcceptanceForVillages, UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
 
 TOWN_RULE = "附件3 三(二)4：每个区县随机抽取2—3个镇街进行复查"
@@ -118,6 +118,8 @@ def _rule(kind: UnitKind) -> str:
             return TOWN_RULE
         case UnitKind.PARK_GROUP:
             return PARK_RULE
+        case UnitKind.VILLAGE:
+            raise NoAcceptanceForVillages(where="市级抽查")
         case _:
             raise UnknownUnitKind(kind, where="市级抽查")
 

@@ -75,7 +75,7 @@ def has_track(kind: UnitKind) -> bool:
     match kind:
         case UnitKind.PARK_GROUP:
             return True
-        case UnitKind.TOWN:
+        case UnitKind.TOWN | UnitKind.VILLAGE:
             return False
         case _:
             raise UnknownUnitKind(kind, where="001 四 示范园区")

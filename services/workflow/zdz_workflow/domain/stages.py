@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from zdz_common.vocabulary import Grade, UnitKind, UnknownUnitKind
+from zdz_common.vocabulary import Grade, NoAcceptanceForVillages, UnitKind, UnknownUnitKind
 
 
 class DeadlineKind(enum.StrEnum):
@@ -41,6 +41,8 @@ def annex(kind: UnitKind) -> str:
             return "附件3"  # 镇街污水零直排区建设验收
         case UnitKind.PARK_GROUP:
             return "附件4"  # 工业园区组团污水零直排区建设验收
+        case UnitKind.VILLAGE:
+            raise NoAcceptanceForVillages(where="建设验收流程")
         case _:
             raise UnknownUnitKind(kind, where="000 的验收附件")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from zdz_common.vocabulary import UnitKind
+from zdz_common.vocabulary import NoAcceptanceForVillages, UnitKind
 from zdz_scoring.domain.errors import UnknownRubric
 from zdz_scoring.domain.rubric import Rubric, load_rubric
 from zdz_scoring.domain.rubrics import park_2024, town_2024
@@ -23,6 +23,8 @@ def all_rubrics() -> tuple[Rubric, ...]:
 
 def get_rubric(unit_kind: UnitKind, version: str = CURRENT_VERSION) -> Rubric:
     """The rubric for a unit kind and version; `UnknownRubric` when there is none."""
+    if unit_kind is UnitKind.VILLAGE:
+        raise NoAcceptanceForVillages(where="评分细则")
     for rubric in all_rubrics():
         if rubric.unit_kind is unit_kind and rubric.version == version:
             return rubric
