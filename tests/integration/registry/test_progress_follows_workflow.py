@@ -126,12 +126,12 @@ class Followed:
 async def followed(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Followed]:
     registry = bootstrap(f"sqlite:///{tmp_path / 'registry.db'}")
     ledger = bootstrap_ledger(registry)
-    load_official_data(registry)
+    load_official_data(registry, villages=False)
     # 万州 has 20 along-river towns in 附件2; take the first and follow it through its process.
     town = next(
         u
         for u in registry.list_units(UnitFilter(district_code="wanzhou"), page_size=100).items
-        if u.kind == "TOWN"
+        if u.kind == "TOWN" and u.along_river
     )
     unit = UnitRef(id=town.id, district_code="wanzhou", kind=UNIT_KIND_TOWN, name=town.name)
     yield Followed(registry, ledger, unit, nats_server.url)

@@ -131,8 +131,8 @@ async def test_audit_trail_records_who_asked_and_the_chain_verifies(registry) ->
 
 async def test_official_listing_per_district_matches_attachments_1_and_2_row_for_row(registry) -> None:
     data = official_data()
-    load_official_data(registry.service)
-    report = load_official_data(registry.service)  # a second start finds everything in place
+    load_official_data(registry.service, villages=False)
+    report = load_official_data(registry.service, villages=False)  # a second start finds everything in place
     assert (report.districts_created, report.units_created) == (0, 0)
 
     districts = await registry.stub.ListDistricts(pb.ListDistrictsRequest(page_size=500))
@@ -162,13 +162,14 @@ async def test_official_listing_per_district_matches_attachments_1_and_2_row_for
 
 
 async def test_list_units_filters_and_pages(registry) -> None:
-    load_official_data(registry.service)
+    load_official_data(registry.service, villages=False)
     along_river_towns = await _all_units(
         registry, kind=refs_pb2.UNIT_KIND_TOWN, along_river=True, page_size=40
     )
     assert len(along_river_towns) == 147
     parks_2025 = await _all_units(registry, kind=refs_pb2.UNIT_KIND_PARK_GROUP, target_year=2025, page_size=7)
-    assert len(parks_2025) == 46 and len({u.id for u in parks_2025}) == 46
+    # DESIGN: 附件1's 46 for 2025, plus 涪陵综合保税区 (national) and 丰都 玉溪组团 (along-river).
+    assert len(parks_2025) == 48 and len({u.id for u in parks_2025}) == 48
     code, details = await _code_of(registry.stub.ListUnits(pb.ListUnitsRequest(page_size=5000)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "page_size" in details
 

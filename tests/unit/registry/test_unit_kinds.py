@@ -47,7 +47,7 @@ def _recorded(event_type: str, data: bytes) -> RecordedEvent:
 def test_a_unit_of_a_kind_without_a_rule_is_refused_not_registered_as_another_kind() -> None:
     with pytest.raises(UnknownUnitKind):
         Unit.register(
-            unit_id="", district_code="wanzhou", kind="VILLAGE", details=UnitDetails("某村", False, 2027)
+            unit_id="", district_code="wanzhou", kind="HAMLET", details=UnitDetails("某村", False, 2027)
         )
 
 
@@ -66,7 +66,7 @@ def test_each_kind_has_its_own_rule_for_park_and_level() -> None:
 
 def test_progress_refuses_a_kind_it_has_no_targets_for() -> None:
     with pytest.raises(UnknownUnitKind):
-        progress([Standing("VILLAGE", False, 2027, None)], (30, 80))
+        progress([Standing("HAMLET", False, 2027, None)], (30, 80))  # type: ignore[arg-type]
 
 
 def test_events_carry_the_kind_as_the_one_wire_enum_and_back() -> None:

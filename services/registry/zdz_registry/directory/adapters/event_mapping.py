@@ -15,9 +15,14 @@ from zdz_common.eventstore import NewEvent, RecordedEvent
 from zdz_common.pb_enums import enum_from_pb, enum_to_pb
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.directory.domain.events import (
+    DemonstrationVillageCompleted,
+    DemonstrationVillageDesignated,
+    DemonstrationVillageWithdrawn,
     DistrictRegistered,
     DistrictUpdated,
     Event,
+    UnitMoved,
+    UnitProfileUpdated,
     UnitRegistered,
     UnitUpdated,
 )
@@ -27,7 +32,26 @@ WIRE: dict[type, tuple[str, type[Message]]] = {
     DistrictUpdated: ("zdz.registry.district.updated", events_pb2.DistrictUpdated),
     UnitRegistered: ("zdz.registry.unit.registered", events_pb2.UnitRegistered),
     UnitUpdated: ("zdz.registry.unit.updated", events_pb2.UnitUpdated),
+    UnitMoved: ("zdz.registry.unit.moved", events_pb2.UnitMoved),
+    UnitProfileUpdated: ("zdz.registry.unit.profile_updated", events_pb2.UnitProfileUpdated),
+    DemonstrationVillageDesignated: (
+        "zdz.registry.village.designated",
+        events_pb2.DemonstrationVillageDesignated,
+    ),
+    DemonstrationVillageWithdrawn: (
+        "zdz.registry.village.withdrawn",
+        events_pb2.DemonstrationVillageWithdrawn,
+    ),
+    DemonstrationVillageCompleted: (
+        "zdz.registry.village.completed",
+        events_pb2.DemonstrationVillageCompleted,
+    ),
 }
+_VILLAGE_EVENTS = (
+    DemonstrationVillageDesignated,
+    DemonstrationVillageWithdrawn,
+    DemonstrationVillageCompleted,
+)
 _DOMAIN_OF_TYPE: dict[str, type] = {event_type: cls for cls, (event_type, _) in WIRE.items()}
 
 LEGACY_KIND_FIELD = (
@@ -52,6 +76,13 @@ class DirectoryCodec:
     def encode(self, event: Event) -> NewEvent:
         event_type, message_class = WIRE[type(event)]
         values: dict[str, Any] = dataclasses.asdict(event)
+        if isinstance(event, _VILLAGE_EVENTS):
+            values["unit"] = refs_pb2.UnitRef(
+                id=values.pop("unit_id"),
+                district_code=values.pop("district_code"),
+                name=values.pop("name"),
+                kind=enum_to_pb(refs_pb2.UnitKind, UnitKind.VILLAGE),
+            )
         if isinstance(event, UnitRegistered):
             values["kind"] = enum_to_pb(refs_pb2.UnitKind, event.kind)
         return NewEvent(type=event_type, data=message_class(**values))
@@ -59,7 +90,16 @@ class DirectoryCodec:
     def decode(self, recorded: RecordedEvent) -> Event:
         cls = _DOMAIN_OF_TYPE[recorded.type]
         message = recorded.payload(WIRE[cls][1])
-        values: dict[str, Any] = {f.name: getattr(message, f.name) for f in dataclasses.fields(cls)}
+        if cls in _VILLAGE_EVENTS:
+            ref = message.unit  # type: ignore[attr-defined]
+            values: dict[str, Any] = {"unit_id": ref.id, "district_code": ref.district_code, "name": ref.name}
+            values |= {
+                f.name: getattr(message, f.name) for f in dataclasses.fields(cls) if f.name not in values
+            }
+        else:
+            values = {f.name: getattr(message, f.name) for f in dataclasses.fields(cls)}
+        if "evidence" in values:
+            values["evidence"] = tuple(values["evidence"])
         if cls is UnitRegistered:
             values["kind"] = unit_kind_of(message, "unit.kind")
         return cls(**values)  # type: ignore[no-any-return]

@@ -20,7 +20,10 @@ class DistrictView(SQLModel, table=True):
 
 class UnitView(SQLModel, table=True):
     __tablename__ = "registry_unit"
-    __table_args__ = (sa.UniqueConstraint("district_code", "kind", "name", name="uq_registry_unit_name"),)
+    # Villages repeat names within a district; a name is unique within its district, kind and town.
+    __table_args__ = (
+        sa.UniqueConstraint("district_code", "kind", "name", "town_id", name="uq_registry_unit_name"),
+    )
 
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
     district_code: str = Field(sa_column=sa.Column(sa.String(40), nullable=False, index=True))
@@ -32,6 +35,24 @@ class UnitView(SQLModel, table=True):
     level: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
     created_at: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
     version: int
+    # Issue 12. An existing database needs them added (no migrations before issue 14: start a new store).
+    official_code: str = Field(default="", sa_column=sa.Column(sa.String(12), nullable=False, index=True))
+    out_of_scope: bool = Field(default=False, index=True)
+    note: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    source: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    town_id: str = Field(default="", sa_column=sa.Column(sa.String(36), nullable=False, index=True))
+    coded_under: str = Field(default="", sa_column=sa.Column(sa.String(6), nullable=False, index=True))
+    demonstration_state: str = Field(
+        default="", sa_column=sa.Column(sa.String(20), nullable=False, index=True)
+    )
+    designated_on: str = Field(default="", sa_column=sa.Column(sa.String(10), nullable=False))
+    completed_on: str = Field(default="", sa_column=sa.Column(sa.String(10), nullable=False))
+    built_up_area_km2: float = 0.0
+    built_up_scope: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    resident_population: int = 0
+    lead_organisation: str = Field(default="", sa_column=sa.Column(sa.String(120), nullable=False))
+    contact_person: str = Field(default="", sa_column=sa.Column(sa.String(60), nullable=False))
+    contact_phone: str = Field(default="", sa_column=sa.Column(sa.String(40), nullable=False))
 
 
 DIRECTORY_TABLES = [DistrictView.__table__, UnitView.__table__]

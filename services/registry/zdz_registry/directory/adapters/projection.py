@@ -6,11 +6,17 @@ from sqlmodel import Session
 
 from zdz_common.eventstore import RecordedEvent
 from zdz_common.eventstore.store import format_time
+from zdz_common.vocabulary import UnitKind
 from zdz_registry.directory.adapters.orm import DistrictView, UnitView
 from zdz_registry.directory.domain.events import (
+    DemonstrationVillageCompleted,
+    DemonstrationVillageDesignated,
+    DemonstrationVillageWithdrawn,
     DistrictRegistered,
     DistrictUpdated,
     Event,
+    UnitMoved,
+    UnitProfileUpdated,
     UnitRegistered,
     UnitUpdated,
 )
@@ -53,6 +59,13 @@ def project(session: Session, event: Event, recorded: RecordedEvent) -> None:
                     level=event.level,
                     created_at=format_time(recorded.recorded_at),
                     version=recorded.version,
+                    official_code=event.official_code,
+                    out_of_scope=event.out_of_scope,
+                    note=event.note,
+                    source=event.source,
+                    town_id=event.town_id,
+                    coded_under=event.official_code[:6],
+                    demonstration_state="NONE" if event.kind is UnitKind.VILLAGE else "",
                 )
             )
         case UnitUpdated():
@@ -63,5 +76,47 @@ def project(session: Session, event: Event, recorded: RecordedEvent) -> None:
             unit.target_year = event.target_year
             unit.park = event.park
             unit.level = event.level
+            unit.official_code = event.official_code
+            unit.coded_under = event.official_code[:6]
+            unit.out_of_scope = event.out_of_scope
+            unit.note = event.note
+            unit.source = event.source
             unit.version = recorded.version
             session.add(unit)
+        case UnitMoved():
+            unit = _unit(session, event.id)
+            unit.district_code = event.to_district_code
+            unit.source = event.source
+            unit.version = recorded.version
+            session.add(unit)
+        case UnitProfileUpdated():
+            unit = _unit(session, event.id)
+            unit.built_up_area_km2 = event.built_up_area_km2
+            unit.built_up_scope = event.built_up_scope
+            unit.resident_population = event.resident_population
+            unit.lead_organisation = event.lead_organisation
+            unit.contact_person = event.contact_person
+            unit.contact_phone = event.contact_phone
+            unit.version = recorded.version
+            session.add(unit)
+        case DemonstrationVillageDesignated():
+            unit = _unit(session, event.unit_id)
+            unit.demonstration_state, unit.designated_on, unit.completed_on = "DESIGNATED", event.on, ""
+            unit.version = recorded.version
+            session.add(unit)
+        case DemonstrationVillageWithdrawn():
+            unit = _unit(session, event.unit_id)
+            unit.demonstration_state, unit.designated_on, unit.completed_on = "NONE", "", ""
+            unit.version = recorded.version
+            session.add(unit)
+        case DemonstrationVillageCompleted():
+            unit = _unit(session, event.unit_id)
+            unit.demonstration_state, unit.completed_on = "COMPLETED", event.on
+            unit.version = recorded.version
+            session.add(unit)
+
+
+def _unit(session: Session, unit_id: str) -> UnitView:
+    unit = session.get(UnitView, unit_id)
+    assert unit is not None, unit_id
+    return unit

@@ -32,6 +32,8 @@ class CreateUnit:
     kind: UnitKind
     details: UnitDetails
     unit_id: str = ""
+    source: str = ""  # the document or data set the official data comes from
+    town_id: str = ""  # villages: the town/street they belong to
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,4 @@ class UpdateUnit:
     unit_id: str
     details: UnitDetails
     expected_version: int | None = None
+    source: str = ""  # required by the domain: the document the change comes from

@@ -161,7 +161,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         ctx = await self._allowed("UpdateUnit", context, await self._unit_target(request.unit.id))
         u = request.unit
         command = UpdateUnit(
-            unit_id=u.id, details=_details(u), expected_version=request.expected_version or None
+            unit_id=u.id,
+            details=_details(u),
+            expected_version=request.expected_version or None,
+            source=request.source,
         )
         view = await asyncio.to_thread(self._service.update_unit, command, ctx)
         return pb.UpdateUnitResponse(unit=unit_to_pb(view))

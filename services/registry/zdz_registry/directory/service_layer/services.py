@@ -109,6 +109,8 @@ class RegistryService:
             district_code=command.district_code,
             kind=command.kind,
             details=command.details,
+            source=command.source,
+            town_id=command.town_id,
         )
         with self._uow(context) as uow:
             if uow.session.get(DistrictView, command.district_code) is None:
@@ -134,11 +136,36 @@ class RegistryService:
             uow.save(unit_stream(unit.id), 0, unit.pending)
             return self._unit_view(uow.session, unit.id)
 
+    def register_units(self, commands: Sequence[CreateUnit], context: CommandContext) -> int:
+        """Register many units in one transaction (the official load: a district's towns and villages); units
+        already registered under the same id are skipped. Returns how many were registered."""
+        units = [
+            Unit.register(
+                unit_id=c.unit_id,
+                district_code=c.district_code,
+                kind=c.kind,
+                details=c.details,
+                source=c.source,
+                town_id=c.town_id,
+            )
+            for c in commands
+        ]
+        with self._uow(context) as uow:
+            known = set(
+                uow.session.exec(
+                    select(UnitView.id).where(UnitView.id.in_([u.id for u in units]))  # type: ignore[attr-defined]
+                ).all()
+            )
+            fresh = [u for u in units if u.id not in known]
+            for unit in fresh:
+                uow.save(unit_stream(unit.id), 0, unit.pending)
+        return len(fresh)
+
     def update_unit(self, command: UpdateUnit, context: CommandContext) -> UnitView:
         with self._uow(context) as uow:
             unit = self._load_unit(uow.load(unit_stream(command.unit_id)), command.unit_id)
             version = command.expected_version if command.expected_version else unit.version
-            unit.update(command.details)
+            unit.update(command.details, source=command.source)
             if unit.pending and unit.details.name != self._unit_view(uow.session, unit.id).name:
                 clash = uow.session.exec(
                     select(UnitView.id).where(

@@ -175,14 +175,51 @@ class Acceptance:
         self.pending.append(event)
 
 
+CITY_VILLAGE_TARGET = 1000  # 000 二（三）千村示范: 1,000 demonstration villages completed by end 2027
+CITY_VILLAGE_TARGET_YEAR = 2027
+
+
+class DemonstrationState(enum.StrEnum):
+    """Where a village stands in 千村示范 (000 二（三）); the directory keeps it on the unit."""
+
+    NONE = "NONE"
+    DESIGNATED = "DESIGNATED"
+    COMPLETED = "COMPLETED"
+
+
 @dataclass(frozen=True)
 class Standing:
-    """What progress needs of a unit."""
+    """What progress needs of a unit, as of the report's day."""
 
     kind: UnitKind
     along_river: bool
     target_year: int
-    accepted_on: date | None
+    accepted_on: date | None  # counted as meeting the standard since (counted_since); None while not counted
+    state: AcceptanceState = AcceptanceState.IN_PROGRESS
+    out_of_scope: bool = False  # park groups without enterprises (001 一): in no denominator
+    designated_on: date | None = None  # villages: designated a demonstration village (千村示范)
+    completed_on: date | None = None  # villages: completed, with evidence
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One AcceptanceStateSet of a unit, in the order recorded."""
+
+    state: str
+    on: date
+
+
+def standing_as_of(history: Sequence[HistoryEntry], as_of: date) -> tuple[AcceptanceState, date | None]:
+    """The unit's acceptance state and since when it was counted, as they stood at the end of `as_of`: the
+    states set on or before that day, replayed in the order recorded (DESIGN "Progress counts")."""
+    state = AcceptanceState.IN_PROGRESS
+    accepted_on: date | None = None
+    for entry in history:
+        if entry.on > as_of:
+            continue
+        state = AcceptanceState(entry.state)
+        accepted_on = accepted_on_after(accepted_on, entry.state, entry.on)
+    return state, counted_since(state, accepted_on)
 
 
 @dataclass(frozen=True)
@@ -198,48 +235,95 @@ class Target:
         return self.done >= self.required
 
 
+NO_TARGETS: tuple[Target, ...] = ()
+
+
 @dataclass(frozen=True)
 class Progress:
-    towns: int  # registered towns/streets: the shares are taken of these
+    towns: int  # registered towns/streets: the shares are taken of these (all towns, not only along-river)
     towns_done: int
     town_targets: tuple[Target, Target]  # 000 附件1 shares of the district (or 000 一 for the city)
     along_river_towns: int
     along_river_towns_done: int
     along_river_targets: tuple[Target, Target]  # 000 一: 80 % by 2025, all by 2027
-    park_groups: int
+    park_groups: int  # in scope only (001 一)
     park_groups_done: int
-    park_targets: tuple[Target, Target]  # 000 附件1: the groups listed for 2025; all groups by 2027
+    park_targets: tuple[Target, Target]  # due 2025: 附件1's 2025 list, along-river, national-level (DESIGN)
+    park_groups_out_of_scope: int = 0
+    villages: int = 0
+    demonstration_villages: int = 0
+    demonstration_villages_done: int = 0
+    demonstration_village_target: Target = Target(CITY_VILLAGE_TARGET_YEAR, 0, 0)
+    district_town_requirements: tuple[Target, ...] = NO_TARGETS  # the city: Σ of the districts' requirements
+    failures_open: int = 0
+    reacceptance_ordered: int = 0
+    as_of: date | None = None
+    name: str = ""
 
 
-def _required(total: int, share_percent: int) -> int:
-    return -(-total * share_percent // 100)  # "以上": round up, so 35 % of 12 towns is 5
+def required(total: int, share_percent: int) -> int:
+    """DESIGN "X%以上": required = ⌈X % × total⌉, so 35 % of 52 towns is 19."""
+    return -(-total * share_percent // 100)
 
 
 def _done_by(units: Sequence[Standing], year: int) -> int:
     return sum(1 for u in units if u.accepted_on is not None and u.accepted_on <= date(year, 12, 31))
 
 
-def progress(units: Sequence[Standing], town_shares: tuple[int, int]) -> Progress:
-    """A district's (or the city's) progress: towns against its shares, along-river towns, park groups due."""
+def progress(
+    units: Sequence[Standing],
+    town_shares: tuple[int, int],
+    *,
+    as_of: date | None = None,
+    name: str = "",
+    city: bool = False,
+    district_requirements: Sequence[Progress] = (),
+) -> Progress:
+    """A district's (or, `city` true, the city's) progress as of `as_of`: towns against its shares, along-river
+    towns, park groups due, demonstration villages. The city's requirements summed over `district_requirements`
+    are shown beside its goals."""
     towns: list[Standing] = []
     parks: list[Standing] = []
+    out_of_scope = 0
+    villages: list[Standing] = []
     for unit in units:
         match unit.kind:
             case UnitKind.TOWN:  # 000 一 and 附件1: the shares are of towns/streets
                 towns.append(unit)
-            case UnitKind.PARK_GROUP:  # 附件1: the groups listed for 2025, all groups by 2027
-                parks.append(unit)
+            case UnitKind.PARK_GROUP:  # 001 一: groups without enterprises are in no denominator
+                if unit.out_of_scope:
+                    out_of_scope += 1
+                else:
+                    parks.append(unit)
+            case UnitKind.VILLAGE:  # 000 二（三）千村示范: no acceptance, designation and completion only
+                villages.append(unit)
             case _:
                 raise UnknownUnitKind(unit.kind, where="区县进度")
     along = [u for u in towns if u.along_river]
     due_2025 = [u for u in parks if u.target_year <= 2025]
+    day = as_of or date.max
+    designated = [v for v in villages if v.designated_on is not None and v.designated_on <= day]
+    completed = [v for v in designated if v.completed_on is not None and v.completed_on <= day]
+    # 000 二（三）: the city counts 1,000 by 2027; a district is held to its own designations.
+    village_required = CITY_VILLAGE_TARGET if city else len(designated)
+    processed = towns + parks
 
     def targets(group: list[Standing], shares: tuple[int, int]) -> tuple[Target, Target]:
         return (
-            Target(2025, _required(len(group), shares[0]), _done_by(group, 2025)),
-            Target(2027, _required(len(group), shares[1]), _done_by(group, 2027)),
+            Target(2025, required(len(group), shares[0]), _done_by(group, 2025)),
+            Target(2027, required(len(group), shares[1]), _done_by(group, 2027)),
         )
 
+    summed = NO_TARGETS
+    if city:
+        summed = tuple(
+            Target(
+                year,
+                sum(d.town_targets[i].required for d in district_requirements),
+                sum(d.town_targets[i].done for d in district_requirements),
+            )
+            for i, year in enumerate((2025, 2027))
+        )
     return Progress(
         towns=len(towns),
         towns_done=_done_by(towns, 9999),
@@ -253,4 +337,85 @@ def progress(units: Sequence[Standing], town_shares: tuple[int, int]) -> Progres
             Target(2025, len(due_2025), _done_by(due_2025, 2025)),
             Target(2027, len(parks), _done_by(parks, 2027)),
         ),
+        park_groups_out_of_scope=out_of_scope,
+        villages=len(villages),
+        demonstration_villages=len(designated),
+        demonstration_villages_done=len(completed),
+        demonstration_village_target=Target(
+            CITY_VILLAGE_TARGET_YEAR,
+            village_required,
+            sum(1 for v in completed if v.completed_on <= date(CITY_VILLAGE_TARGET_YEAR, 12, 31)),  # type: ignore[operator]
+        ),
+        district_town_requirements=summed,
+        failures_open=sum(1 for u in processed if u.state is AcceptanceState.FAILURE_OPEN),
+        reacceptance_ordered=sum(1 for u in processed if u.state is AcceptanceState.REOPENED),
+        as_of=as_of,
+        name=name,
     )
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit's line in a district's 调度表."""
+
+    unit_id: str
+    name: str
+    kind: UnitKind
+    official_code: str
+    along_river: bool
+    target_year: int
+    state: AcceptanceState | None  # villages: None (no acceptance process)
+    counted_since: date | None
+    out_of_scope: bool
+    demonstration_state: DemonstrationState | None
+    completed_on: date | None
+    note: str
+
+
+def report_rows(units: Sequence[tuple[str, str, str, str, Standing]], as_of: date) -> list[UnitRow]:
+    """A district's report lines, from (unit_id, name, official_code, note, standing): every town and park group
+    (out-of-scope ones marked) and every village designated by `as_of`."""
+    rows: list[UnitRow] = []
+    for unit_id, name, code, note, s in units:
+        match s.kind:
+            case UnitKind.TOWN | UnitKind.PARK_GROUP:
+                rows.append(
+                    UnitRow(
+                        unit_id,
+                        name,
+                        s.kind,
+                        code,
+                        s.along_river,
+                        s.target_year,
+                        s.state,
+                        s.accepted_on,
+                        s.out_of_scope,
+                        None,
+                        None,
+                        note,
+                    )
+                )
+            case UnitKind.VILLAGE:
+                if s.designated_on is None or s.designated_on > as_of:
+                    continue
+                done = s.completed_on is not None and s.completed_on <= as_of
+                rows.append(
+                    UnitRow(
+                        unit_id,
+                        name,
+                        s.kind,
+                        code,
+                        False,
+                        CITY_VILLAGE_TARGET_YEAR,
+                        None,
+                        None,
+                        False,
+                        DemonstrationState.COMPLETED if done else DemonstrationState.DESIGNATED,
+                        s.completed_on if done else None,
+                        note,
+                    )
+                )
+            case _:
+                raise UnknownUnitKind(s.kind, where="调度表")
+    order = {UnitKind.TOWN: 0, UnitKind.PARK_GROUP: 1, UnitKind.VILLAGE: 2}
+    return sorted(rows, key=lambda r: (order[r.kind], r.official_code, r.name))
