@@ -14,7 +14,9 @@ from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
 from zdz_local.services import SERVICES, service
 
-OFFICIAL_UNITS = 107 + 147  # park groups of 附件1 + along-river towns of 附件2
+OFFICIAL_UNITS = (
+    107 + 1031 + 7946
+)  # park groups of 附件1, towns/streets and administrative villages of the division codes
 
 
 def _count_units(address: str, token: str) -> int:

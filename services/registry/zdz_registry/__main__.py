@@ -22,7 +22,7 @@ async def serve(config: RegistryConfig) -> None:
     directory = bootstrap(config.database_url)
     ledger = bootstrap_ledger(directory)
     if config.load_official_data:
-        report = await asyncio.to_thread(load_official_data, directory)
+        report = await asyncio.to_thread(load_official_data, directory, villages=config.load_villages)
         log.info(
             "official data loaded: %d districts, %d units new; %d already present",
             report.districts_created,

@@ -13,6 +13,7 @@ class RegistryConfig:
     nats_url: str
     grpc_address: str
     load_official_data: bool
+    load_villages: bool  # the 7,946 administrative villages of 千村示范 with the official data
     shutdown_grace_seconds: int
     auth: AuthSettings
 
@@ -23,6 +24,7 @@ class RegistryConfig:
             nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
             grpc_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
             load_official_data=env_flag("ZDZ_LOAD_OFFICIAL_DATA", default=True),
+            load_villages=env_flag("ZDZ_LOAD_VILLAGES", default=True),
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
         )

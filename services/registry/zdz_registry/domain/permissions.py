@@ -34,6 +34,12 @@ _DIRECTORY = Rule(
     "区县和单元名录由市级工作专班维护 (districts and units are set by the municipal task force)",
     MUNICIPAL | SERVICE | granted(DIRECTORY_WRITE),
 )
+_OWN_DISTRICT_UNITS = Rule(
+    "issue12.own-district-units",
+    "区县工作专班维护本区县单元的基本情况和千村示范村，名录等官方数据由市级工作专班维护 "
+    "(a district keeps its own units' details and demonstration villages; the official data is the city's)",
+    OWN_DISTRICT | MUNICIPAL | SERVICE | granted(DIRECTORY_WRITE),
+)
 _DIRECTORY_READ = Rule(
     "issue7.directory-read",
     "名录供已登录的机构查阅 (the directory is read by signed-in organisations)",
@@ -55,6 +61,13 @@ REGISTRY_POLICY: Policy = {
     "UpdateDistrict": _DIRECTORY,
     "CreateUnit": _DIRECTORY,
     "UpdateUnit": _DIRECTORY,
+    "MoveUnit": _DIRECTORY,
+    # What a district keeps about its own units, and its 千村示范 villages (000 二（三）): its task force, or the
+    # city. The official data (name, code, flags, district) stays the city's (issue 12).
+    "UpdateUnitProfile": _OWN_DISTRICT_UNITS,
+    "DesignateDemonstrationVillage": _OWN_DISTRICT_UNITS,
+    "WithdrawDemonstrationVillage": _OWN_DISTRICT_UNITS,
+    "RecordVillageCompletion": _OWN_DISTRICT_UNITS,
     "GetDistrict": _DIRECTORY_READ,
     "ListDistricts": _DIRECTORY_READ,
     "GetUnit": _DIRECTORY_READ,

@@ -22,7 +22,7 @@ from zdz_common.pb_enums import enum_from_pb, enum_name, enum_to_pb, optional_en
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.directory.adapters.orm import DistrictView, UnitView
 from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
-from zdz_registry.directory.domain.model import DistrictTargets, ParkLevel, UnitDetails
+from zdz_registry.directory.domain.model import DistrictTargets, ParkLevel, UnitDetails, UnitProfile
 from zdz_registry.directory.service_layer.services import RegistryService, UnitFilter, district_of_unit
 from zdz_registry.domain.permissions import REGISTRY_POLICY
 
@@ -53,6 +53,27 @@ def unit_to_pb(view: UnitView) -> pb.Unit:
         level=enum_to_pb(pb.ParkLevel, view.level),  # type: ignore[arg-type]
         version=view.version,
         created_at=created,
+        official_code=view.official_code,
+        out_of_scope=view.out_of_scope,
+        note=view.note,
+        source=view.source,
+        town_id=view.town_id,
+        coded_under=view.coded_under,
+        profile=pb.UnitProfile(
+            built_up_area_km2=view.built_up_area_km2,
+            built_up_scope=view.built_up_scope,
+            resident_population=view.resident_population,
+            lead_organisation=view.lead_organisation,
+            contact_person=view.contact_person,
+            contact_phone=view.contact_phone,
+        ),
+        demonstration=pb.VillageDemonstration(
+            state=enum_to_pb(ledger_pb2.DemonstrationState, view.demonstration_state)  # type: ignore[arg-type]
+            if view.demonstration_state
+            else ledger_pb2.DEMONSTRATION_STATE_UNSPECIFIED,
+            designated_on=view.designated_on,
+            completed_on=view.completed_on,
+        ),
     )
 
 
@@ -67,6 +88,20 @@ def _details(unit: pb.Unit) -> UnitDetails:
         target_year=unit.target_year,
         park=unit.park,
         level=optional_enum_from_pb(pb.ParkLevel, unit.level, ParkLevel, "unit.level"),
+        official_code=unit.official_code.strip(),
+        out_of_scope=unit.out_of_scope,
+        note=unit.note.strip(),
+    )
+
+
+def _profile(profile: pb.UnitProfile) -> UnitProfile:
+    return UnitProfile(
+        built_up_area_km2=profile.built_up_area_km2,
+        built_up_scope=profile.built_up_scope.strip(),
+        resident_population=profile.resident_population,
+        lead_organisation=profile.lead_organisation.strip(),
+        contact_person=profile.contact_person.strip(),
+        contact_phone=profile.contact_phone.strip(),
     )
 
 
@@ -151,6 +186,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             kind=enum_from_pb(refs_pb2.UnitKind, u.kind, UnitKind, "unit.kind"),
             details=_details(u),
             unit_id=u.id,
+            source=u.source.strip(),
+            town_id=u.town_id.strip(),
         )
         view = await asyncio.to_thread(self._service.create_unit, command, ctx)
         return pb.CreateUnitResponse(unit=unit_to_pb(view))
@@ -170,6 +207,86 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         return pb.UpdateUnitResponse(unit=unit_to_pb(view))
 
     @maps_domain_errors
+    @idempotent(pb.MoveUnitResponse)
+    async def MoveUnit(self, request: pb.MoveUnitRequest, context: grpc.aio.ServicerContext):
+        ctx = await self._allowed("MoveUnit", context, await self._unit_target(request.unit_id))
+        view = await asyncio.to_thread(
+            self._service.move_unit,
+            request.unit_id,
+            request.district_code.strip(),
+            request.source,
+            ctx,
+            request.expected_version,
+        )
+        return pb.MoveUnitResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.UpdateUnitProfileResponse)
+    async def UpdateUnitProfile(
+        self, request: pb.UpdateUnitProfileRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed("UpdateUnitProfile", context, await self._unit_target(request.unit_id))
+        profile = _profile(request.profile)
+        view = await asyncio.to_thread(
+            self._service.change_unit,
+            request.unit_id,
+            lambda unit, _today: unit.update_profile(profile),
+            ctx,
+            request.expected_version,
+        )
+        return pb.UpdateUnitProfileResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.DesignateDemonstrationVillageResponse)
+    async def DesignateDemonstrationVillage(
+        self, request: pb.DesignateDemonstrationVillageRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed(
+            "DesignateDemonstrationVillage", context, await self._unit_target(request.unit_id)
+        )
+        view = await asyncio.to_thread(
+            self._service.change_unit,
+            request.unit_id,
+            lambda unit, today: unit.designate(request.designated_on, request.reason, today=today),
+            ctx,
+        )
+        return pb.DesignateDemonstrationVillageResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.WithdrawDemonstrationVillageResponse)
+    async def WithdrawDemonstrationVillage(
+        self, request: pb.WithdrawDemonstrationVillageRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed(
+            "WithdrawDemonstrationVillage", context, await self._unit_target(request.unit_id)
+        )
+        view = await asyncio.to_thread(
+            self._service.change_unit,
+            request.unit_id,
+            lambda unit, today: unit.withdraw(request.withdrawn_on, request.reason, today=today),
+            ctx,
+        )
+        return pb.WithdrawDemonstrationVillageResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
+    @idempotent(pb.RecordVillageCompletionResponse)
+    async def RecordVillageCompletion(
+        self, request: pb.RecordVillageCompletionRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed(
+            "RecordVillageCompletion", context, await self._unit_target(request.unit_id)
+        )
+        view = await asyncio.to_thread(
+            self._service.change_unit,
+            request.unit_id,
+            lambda unit, today: unit.record_completion(
+                request.completed_on, tuple(request.evidence), request.reason, today=today
+            ),
+            ctx,
+        )
+        return pb.RecordVillageCompletionResponse(unit=unit_to_pb(view))
+
+    @maps_domain_errors
     async def GetUnit(self, request: pb.GetUnitRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetUnit", context, await self._unit_target(request.id))
         view = await asyncio.to_thread(self._service.get_unit, request.id)
@@ -184,6 +301,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             along_river=request.along_river if request.HasField("along_river") else None,
             target_year=request.target_year,
             acceptance_states=_acceptance_states(request.acceptance_states),
+            official_code=request.official_code.strip(),
+            town_id=request.town_id.strip(),
+            out_of_scope=request.out_of_scope if request.HasField("out_of_scope") else None,
+            demonstration_state=enum_name(
+                ledger_pb2.DemonstrationState, request.demonstration_state, "demonstration_state"
+            )
+            if request.demonstration_state
+            else "",
         )
         page = await asyncio.to_thread(
             self._service.list_units, unit_filter, request.page_size, request.page_token

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,6 +22,8 @@ from zdz_registry.directory.domain.events import Event
 from zdz_registry.directory.domain.model import District, Unit, district_stream, unit_id_for, unit_stream
 from zdz_registry.directory.service_layer.unit_of_work import DirectoryUnitOfWorkFactory
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 def district_of_unit(engine: Engine, unit_id: str) -> str:
     """The unit's district code, "" for an unknown unit (what the permission rules compare)."""
@@ -35,6 +39,10 @@ class UnitFilter:
     along_river: bool | None = None
     target_year: int = 0
     acceptance_states: frozenset[str] = frozenset()  # AcceptanceState values; IN_PROGRESS includes "none yet"
+    official_code: str = ""
+    town_id: str = ""
+    out_of_scope: bool | None = None
+    demonstration_state: str = ""
 
 
 UnitsInStates = Callable[[frozenset[str]], ColumnElement[bool]]
@@ -179,6 +187,39 @@ class RegistryService:
             uow.save(unit_stream(unit.id), version, unit.pending)
             return self._unit_view(uow.session, unit.id)
 
+    def move_unit(
+        self,
+        unit_id: str,
+        district_code: str,
+        source: str,
+        context: CommandContext,
+        expected_version: int = 0,
+    ) -> UnitView:
+        """An administrative change: the unit to another district or functional zone, with its source."""
+        with self._uow(context) as uow:
+            if uow.session.get(DistrictView, district_code) is None:
+                raise NotFound(f"未知区县 {district_code!r} (unknown district)", field="district_code")
+            unit = self._load_unit(uow.load(unit_stream(unit_id)), unit_id)
+            version = expected_version or unit.version
+            unit.move(district_code, source=source)
+            uow.save(unit_stream(unit.id), version, unit.pending)
+            return self._unit_view(uow.session, unit.id)
+
+    def change_unit(
+        self,
+        unit_id: str,
+        change: Callable[[Unit, date], None],
+        context: CommandContext,
+        expected_version: int = 0,
+    ) -> UnitView:
+        """Load the unit, apply one of its commands (profile, 千村示范) as of today in Asia/Shanghai, save."""
+        with self._uow(context) as uow:
+            unit = self._load_unit(uow.load(unit_stream(unit_id)), unit_id)
+            version = expected_version or unit.version
+            change(unit, datetime.now(SHANGHAI).date())
+            uow.save(unit_stream(unit.id), version, unit.pending)
+            return self._unit_view(uow.session, unit.id)
+
     def get_unit(self, unit_id: str) -> UnitView:
         with Session(self.engine) as session:
             return self._unit_view(session, unit_id)
@@ -194,6 +235,14 @@ class RegistryService:
             conditions.append(UnitView.along_river == unit_filter.along_river)
         if unit_filter.target_year:
             conditions.append(UnitView.target_year == unit_filter.target_year)
+        if unit_filter.official_code:
+            conditions.append(UnitView.official_code == unit_filter.official_code)
+        if unit_filter.town_id:
+            conditions.append(UnitView.town_id == unit_filter.town_id)
+        if unit_filter.out_of_scope is not None:
+            conditions.append(UnitView.out_of_scope == unit_filter.out_of_scope)
+        if unit_filter.demonstration_state:
+            conditions.append(UnitView.demonstration_state == unit_filter.demonstration_state)
         if unit_filter.acceptance_states:
             if self._units_in_states is None:
                 raise FailedPrecondition(

@@ -38,6 +38,9 @@ class HouseholdView(SQLModel, table=True):
     online_monitoring: bool
     surveyed: bool
     self_check: str
+    households: int = 0  # 户数 (residential compounds)
+    medical_wastewater_facility: bool = False  # 医疗废水收集处理设施 (medical institutions)
+    medical_discharge: str = ""  # GB18466—2005: NOT_ASSESSED, COMPLIANT, NON_COMPLIANT
     version: int
 
 

@@ -41,6 +41,9 @@ class SourceHouseholdRecorded:
     online_monitoring: bool
     surveyed: bool
     self_check: str
+    households: int
+    medical_wastewater_facility: bool
+    medical_discharge: str
 
 
 @dataclass(frozen=True)

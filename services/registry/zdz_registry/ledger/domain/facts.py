@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_registry.ledger.domain.problems import ProblemDetails, ProblemType, TaskState, is_major
 from zdz_registry.ledger.domain.rows import (
     Category,
@@ -23,6 +24,7 @@ from zdz_registry.ledger.domain.rows import (
     HouseholdKind,
     InformationDefect,
     InspectionPoint,
+    MedicalDischarge,
     NetworkType,
     Outfall,
     PipeSegment,
@@ -95,6 +97,9 @@ class Ledger:
     outfalls: Sequence[Outfall] = ()
     defects: Sequence[InformationDefect] = ()
     problems: Sequence[ListedProblem] = ()
+    unit_kind: UnitKind | None = (
+        None  # whose ledger: a town's enterprises are cells (key_enterprises_as_cells)
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,16 @@ class Enterprises:
     petrochemical: int  # 石油化工、石油炼制
     permitted: int  # water-related enterprises holding a discharge permit
     monitored: int  # water-related enterprises with online monitoring
+
+
+@dataclass(frozen=True)
+class Medical:
+    """Medical institutions (非生活小区, 医疗机构) and their wastewater facilities (附件3 二（二）2, GB18466—2005)."""
+
+    institutions: int
+    with_facility: int
+    compliant: int
+    non_compliant: int
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,11 @@ class LedgerFacts:
     outfalls_standardised: int  # 规范化建设 (HJ 1309—2023)
     problems_by_type: Mapping[ProblemType, int]
     major_defects: int  # 重大病害 (DESIGN.md)
+    residential_households: int = 0  # 户数 over all residential compounds
+    medical: Medical = Medical(0, 0, 0, 0)
+    key_enterprises_as_cells: int = (
+        0  # towns: 重点涉水企业 as non-residential cells (000 二（一）1; 附件3 一（二））
+    )
 
     @property
     def lists_match(self) -> bool:
@@ -191,6 +211,7 @@ def summarise(ledger: Ledger, *, found_since: date | None = None) -> LedgerFacts
     }
     installations = [*ledger.facilities, *ledger.outfalls]
     tasks = sum(1 for p in ledger.problems if p.task_state is not None)
+    medical = [h for h in ledger.households if h.category is Category.MEDICAL]
     return LedgerFacts(
         household_survey=_ratio(sum(1 for h in ledger.households if h.surveyed), len(ledger.households)),
         pipe_survey=Ratio(
@@ -235,7 +256,30 @@ def summarise(ledger: Ledger, *, found_since: date | None = None) -> LedgerFacts
         major_defects=sum(
             1 for p in ledger.problems if p.details.type and is_major(p.details.type, p.details.grade)
         ),
+        residential_households=sum(
+            h.households for h in ledger.households if h.kind is HouseholdKind.RESIDENTIAL
+        ),
+        medical=Medical(
+            institutions=len(medical),
+            with_facility=sum(1 for h in medical if h.medical_wastewater_facility),
+            compliant=sum(1 for h in medical if h.medical_discharge is MedicalDischarge.COMPLIANT),
+            non_compliant=sum(1 for h in medical if h.medical_discharge is MedicalDischarge.NON_COMPLIANT),
+        ),
+        key_enterprises_as_cells=_key_enterprises_as_cells(ledger.unit_kind, enterprises),
     )
+
+
+def _key_enterprises_as_cells(unit_kind: UnitKind | None, enterprises: Sequence[SourceHousehold]) -> int:
+    """000 二（一）1, 附件3 一（二）: a town accepts its key water-related enterprises outside the parks as
+    non-residential cells (a town's ledger carries no other enterprise: rows.SourceHousehold.fits). A park
+    group's enterprises are its own source households, not cells."""
+    match unit_kind:
+        case UnitKind.TOWN:
+            return sum(1 for e in enterprises if e.key_discharger)
+        case UnitKind.PARK_GROUP | UnitKind.VILLAGE | None:
+            return 0
+        case _:
+            raise UnknownUnitKind(unit_kind, where="镇街重点涉水企业")
 
 
 HUNDRED = Decimal("100.00")

@@ -84,6 +84,9 @@ class ProblemType(enum.StrEnum):
     CQ = "CQ"  # 残墙、坝根
     SG = "SG"  # 树根
     FZ = "FZ"  # 浮渣
+    MEDICAL_WASTEWATER = (
+        "MEDICAL_WASTEWATER"  # 医疗废水设施未建成或出水未稳定达标 GB18466—2005 (附件3 二（二）2)
+    )
     OTHER = "OTHER"  # 其他 (description required)
 
 
@@ -94,7 +97,7 @@ GROUP_OF: dict[ProblemType, ProblemGroup] = {
     **dict.fromkeys([_T.UNCONNECTED, _T.MISSING, _T.LEAKAGE, _T.DAMAGE, _T.BLOCKAGE, _T.COLLAPSE,
                      _T.MISALIGNMENT, _T.DEDICATED_PIPE], ProblemGroup.NETWORK),
     **dict.fromkeys([_T.OVERFLOW, _T.DRY_WEATHER_DISCHARGE, _T.SEPTIC_TANK, _T.HIDDEN_PIPE,
-                     _T.INITIAL_RAINWATER, _T.NO_PERMIT], ProblemGroup.SOURCE),
+                     _T.INITIAL_RAINWATER, _T.NO_PERMIT, _T.MEDICAL_WASTEWATER], ProblemGroup.SOURCE),
     **dict.fromkeys([_T.FACILITY_MALFUNCTION, _T.INSUFFICIENT_CAPACITY, _T.MONITORING,
                      _T.OUTFALL_NOT_STANDARDISED], ProblemGroup.FACILITY),
     **dict.fromkeys([_T.PL, _T.BX, _T.FS, _T.CK, _T.QF, _T.TJ, _T.TL, _T.AJ, _T.CR, _T.SL],
@@ -143,6 +146,14 @@ class ProblemDetails:
                 field=f"{f}.entity_code",
             )
         problem_type = require(self.type, f"{f}.type")
+        if (
+            problem_type is ProblemType.MEDICAL_WASTEWATER
+            and entity_class is not EntityClass.SOURCE_HOUSEHOLD
+        ):
+            raise InvalidArgument(
+                "医疗废水问题须挂在医疗机构（源头排水户）一行上 (a medical wastewater problem is a household's)",
+                field=f"{f}.entity_class",
+            )
         if GROUP_OF[problem_type] in GRADED_GROUPS:
             if not 1 <= self.grade <= 4:
                 raise InvalidArgument(

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from zdz_common.errors import InvalidArgument, NotFound
+from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_registry.directory.domain.validation import require_text
 from zdz_registry.ledger.domain.checks import (
     MAX_TEXT_LENGTH,
@@ -85,6 +86,14 @@ class SelfCheck(enum.StrEnum):
     NOT_DONE = "NOT_DONE"  # 未自查
     PASSED = "PASSED"  # 自查合格
     FAILED = "FAILED"  # 自查不合格
+
+
+class MedicalDischarge(enum.StrEnum):
+    """A medical institution's effluent against 《医疗机构水污染物排放标准》GB18466—2005 (附件3 二（二）2)."""
+
+    NOT_ASSESSED = "NOT_ASSESSED"  # 未检测
+    COMPLIANT = "COMPLIANT"  # 出水稳定达标
+    NON_COMPLIANT = "NON_COMPLIANT"  # 出水未稳定达标
 
 
 class NetworkType(enum.StrEnum):
@@ -157,6 +166,9 @@ class SourceHousehold:
     online_monitoring: bool = False  # 自动监测设备已安装并联网
     surveyed: bool = False  # 已排查
     self_check: SelfCheck | None = SelfCheck.NOT_DONE  # 自查结果 (附件3 附表 items 6–7: 自查合格率)
+    households: int = 0  # 户数 of a 生活小区, 0 when unknown: acceptance samples the largest (附件3 三（三）)
+    medical_wastewater_facility: bool = False  # 医疗机构: 医疗废水收集处理设施已建成 (附件3 二（二）2)
+    medical_discharge: MedicalDischarge | None = None  # 医疗机构: GB18466—2005 出水达标情况
 
     def __post_init__(self) -> None:
         coerce_enums(
@@ -167,6 +179,7 @@ class SourceHousehold:
             category=Category,
             drainage_complexity=DrainageComplexity,
             self_check=SelfCheck,
+            medical_discharge=MedicalDischarge,
         )
         if self.self_check is None:
             object.__setattr__(self, "self_check", SelfCheck.NOT_DONE)
@@ -196,6 +209,16 @@ class SourceHousehold:
                 "online_monitoring",
             ):
                 require_absent(getattr(self, flag), f"{f}.{flag}", "仅工业企业填写")
+        if self.households < 0:
+            raise InvalidArgument(
+                f"户数不能为负数 (not negative)，收到 {self.households}", field=f"{f}.households"
+            )
+        if kind is not HouseholdKind.RESIDENTIAL:
+            # 户数 counts the homes of a 生活小区; a 非生活小区 or an enterprise is one 排水户 itself.
+            require_absent(self.households, f"{f}.households", "户数仅生活小区填写")
+        if self.category is not Category.MEDICAL:
+            for medical in ("medical_wastewater_facility", "medical_discharge"):
+                require_absent(getattr(self, medical), f"{f}.{medical}", "仅医疗机构填写")
         require_amount(self.floor_area_m2, f"{f}.floor_area_m2")
         if self.year_built and not 1900 <= self.year_built <= 2100:
             raise InvalidArgument(
@@ -204,6 +227,23 @@ class SourceHousehold:
         return replace(
             self, code=require_code(self.code, f"{f}.code"), name=require_text(self.name, f"{f}.name")
         )
+
+    def fits(self, unit_kind: UnitKind) -> None:
+        """In a town's ledger an enterprise is a key water-related discharger outside the parks, accepted as a
+        non-residential cell with the park criteria (000 二（一）1; 附件3 一（二））; ordinary enterprises belong to
+        a park group's ledger or are not 重点涉水."""
+        match unit_kind:
+            case UnitKind.TOWN:
+                if self.kind is HouseholdKind.ENTERPRISE and not self.key_discharger:
+                    raise InvalidArgument(
+                        "镇街台账只收重点涉水企业（作为非生活小区排水单位按园区标准验收）；其他企业属园区台账或非重点涉水 "
+                        "(a town's ledger carries only key water-related enterprises)",
+                        field="source_household.key_discharger",
+                    )
+            case UnitKind.PARK_GROUP | UnitKind.VILLAGE:
+                pass
+            case _:
+                raise UnknownUnitKind(unit_kind, where="源头排水户")
 
 
 @dataclass(frozen=True)
@@ -403,6 +443,8 @@ class LedgerEntry:
     def record(self, unit: UnitRef, row: LedgerRow, exists: Exists) -> None:
         """State the row (first time or revised); an unchanged row records nothing, so re-imports are harmless."""
         row = row.checked(exists)
+        if isinstance(row, SourceHousehold):
+            row.fits(unit.kind)
         if row != self.row:
             self._record(_EVENT_OF[type(row)](unit=unit, id=self.id, **wire_fields(row)))
 

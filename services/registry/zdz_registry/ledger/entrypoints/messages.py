@@ -189,6 +189,9 @@ def facts_to_pb(unit_id: str, facts: LedgerFacts) -> pb.UnitFacts:
         outfalls_standardised=facts.outfalls_standardised,
         problems_by_type={k.value: v for k, v in facts.problems_by_type.items()},
         major_defects=facts.major_defects,
+        residential_households=facts.residential_households,
+        medical=pb.MedicalFacts(**vars(facts.medical)),
+        key_enterprises_as_cells=facts.key_enterprises_as_cells,
         figures=pb.ScoreFigures(
             **{
                 spec.name: _decimal(value) if isinstance(value, Decimal | None) else value

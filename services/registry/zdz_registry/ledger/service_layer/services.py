@@ -262,7 +262,9 @@ class LedgerService:
             def rows(view_class: type[SQLModel]) -> list[SQLModel]:
                 return list(session.exec(select(view_class).where(view_class.unit_id == unit_id)).all())  # type: ignore[attr-defined]
 
+            unit = session.get(UnitView, unit_id)
             ledger = Ledger(
+                unit_kind=UnitKind(unit.kind) if unit is not None else None,
                 households=[_values(SourceHousehold, v) for v in rows(HouseholdView)],  # type: ignore[misc]
                 pipes=[_values(PipeSegment, v) for v in rows(PipeView)],  # type: ignore[misc]
                 points=[_values(InspectionPoint, v) for v in rows(PointView)],  # type: ignore[misc]
