@@ -84,6 +84,12 @@ REGISTRY_POLICY: Policy = {
     ),
 }
 
+_DISTRICT_READ = Rule(
+    "issue7.district-read",
+    "区县进度由本区县专班、市级专班及集成系统查阅 (a district's progress is read by its task force and above)",
+    READS_DISTRICT,
+)
+
 LEDGER_POLICY: Policy = {
     "RecordLedgerRow": _OWN_LEDGER,
     "ImportLedgerRows": _OWN_LEDGER,
@@ -107,9 +113,6 @@ LEDGER_POLICY: Policy = {
         "验收状态随流程推进，或由市级专班登记 (the acceptance state follows the workflow or the city)",
         MUNICIPAL | SERVICE | granted(ACCEPTANCE_WRITE),
     ),
-    "GetDistrictProgress": Rule(
-        "issue7.district-read",
-        "区县进度由本区县专班、市级专班及集成系统查阅 (a district's progress is read by its task force and above)",
-        READS_DISTRICT,
-    ),
+    "GetDistrictProgress": _DISTRICT_READ,
+    "GetProgressReport": _DISTRICT_READ,  # the 调度表 is the same figures as a report (issue 12)
 }
