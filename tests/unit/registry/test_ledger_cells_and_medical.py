@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.registry.ledger_factories import TOWN, LedgerIndex, compound, enterprise, recorded_entry, shop
-from zdz_common.errors import InvalidArgument
+from zdz_common.errors import FailedPrecondition, InvalidArgument
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.ledger.domain.events import SourceHouseholdRecorded, UnitRef
 from zdz_registry.ledger.domain.rows import LedgerEntry
@@ -57,3 +57,9 @@ def test_medical_fields_are_refused_on_other_households() -> None:
     assert _refused_field(compound("H-001", medical_discharge="COMPLIANT")).startswith(
         "source_household.medical"
     )
+
+
+def test_a_village_has_no_ledger_to_record_rows_in() -> None:
+    village = UnitRef(id="village-1", district_code="wanzhou", kind=UnitKind.VILLAGE, name="某村民委员会")
+    with pytest.raises(FailedPrecondition, match="千村示范"):
+        LedgerEntry(id="x").record(village, compound("H-001"), LedgerIndex())

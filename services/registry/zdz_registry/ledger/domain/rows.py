@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, ClassVar
 
-from zdz_common.errors import InvalidArgument, NotFound
+from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_registry.directory.domain.validation import require_text
 from zdz_registry.ledger.domain.checks import (
@@ -240,8 +240,15 @@ class SourceHousehold:
                         "(a town's ledger carries only key water-related enterprises)",
                         field="source_household.key_discharger",
                     )
-            case UnitKind.PARK_GROUP | UnitKind.VILLAGE:
+            case UnitKind.PARK_GROUP:
                 pass
+            case (
+                UnitKind.VILLAGE
+            ):  # 000 二（三）: a village is designated and completed, not surveyed or scored
+                raise FailedPrecondition(
+                    "行政村（千村示范）没有源网厂口台账：由区县认定示范村并记录完成 (a village has no ledger)",
+                    field="unit_id",
+                )
             case _:
                 raise UnknownUnitKind(unit_kind, where="源头排水户")
 
