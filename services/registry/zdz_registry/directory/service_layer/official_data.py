@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -67,6 +68,7 @@ def division() -> dict[str, Any]:
     return json.loads(_text("division_2023.json"))  # type: ignore[no-any-return]
 
 
+@cache  # named on every town and village of the load: read the provenance file once
 def division_source() -> str:
     meta = division()
     return f"{meta['source']}（截至{meta['codes_as_of']}；{meta['package']} {meta['version']}）"
