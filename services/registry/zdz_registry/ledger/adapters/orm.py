@@ -172,6 +172,18 @@ class AcceptanceView(SQLModel, table=True):
     version: int
 
 
+class AcceptanceHistoryView(SQLModel, table=True):
+    """Every state a unit's acceptance was set to, keyed by its event, so progress can be read as of a past day."""
+
+    __tablename__ = "registry_acceptance_history"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    unit_id: str = Field(index=True, max_length=36)
+    position: int
+    state: str
+    effective_on: str
+
+
 def units_in_states(states: frozenset[str]) -> ColumnElement[bool]:
     """The directory's ListUnits filter: units whose acceptance state is one of `states`; a unit without one yet
     is IN_PROGRESS."""
@@ -201,4 +213,5 @@ LEDGER_TABLES = [
     ProblemView.__table__,
     TaskStepView.__table__,
     AcceptanceView.__table__,
+    AcceptanceHistoryView.__table__,
 ]

@@ -8,6 +8,7 @@ from sqlmodel import Session, SQLModel
 
 from zdz_common.eventstore import RecordedEvent
 from zdz_registry.ledger.adapters.orm import (
+    AcceptanceHistoryView,
     AcceptanceView,
     DefectView,
     FacilityView,
@@ -80,6 +81,15 @@ def project(session: Session, event: ev.LedgerEvent, recorded: RecordedEvent) ->
                 for name, value in standing.items():
                     setattr(view, name, value)
                 session.add(view)
+            session.add(
+                AcceptanceHistoryView(
+                    event_id=recorded.event_id,
+                    unit_id=event.unit.id,
+                    position=recorded.position,
+                    state=event.state,
+                    effective_on=event.on,
+                )
+            )
         case _ if type(event) in _VIEW_OF:
             values = {f.name: getattr(event, f.name) for f in dataclasses.fields(event) if f.name != "unit"}  # type: ignore[arg-type]
             _upsert(session, _VIEW_OF[type(event)], recorded, {**values, "unit_id": event.unit.id})  # type: ignore[attr-defined]

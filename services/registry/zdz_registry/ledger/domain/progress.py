@@ -33,6 +33,21 @@ class AcceptanceState(enum.StrEnum):
     MEETS_STANDARD = "MEETS_STANDARD"  # 已备案并经市级抽查（或本轮未被抽中）
     FAILURE_OPEN = "FAILURE_OPEN"  # 抽查、复核或回头看不合格，限期整改中
 
+    @property
+    def label(self) -> str:
+        return ACCEPTANCE_STATE_LABELS[self]
+
+
+ACCEPTANCE_STATE_LABELS: dict[AcceptanceState, str] = {
+    AcceptanceState.IN_PROGRESS: "建设中",
+    AcceptanceState.ACCEPTED: "区县验收通过（公示、备案中）",
+    AcceptanceState.FILED: "已备案，待市级抽查",
+    AcceptanceState.REOPENED: "须重新验收",
+    AcceptanceState.UNDER_SPOT_CHECK: "市级抽查中",
+    AcceptanceState.MEETS_STANDARD: "已达标",
+    AcceptanceState.FAILURE_OPEN: "限期整改中",
+}
+
 
 class ProcessStanding(enum.StrEnum):
     """Whether the workflow counts the unit as meeting the standard after a step (zdz.workflow.v1.Standing)."""
@@ -186,6 +201,17 @@ class DemonstrationState(enum.StrEnum):
     DESIGNATED = "DESIGNATED"
     COMPLETED = "COMPLETED"
 
+    @property
+    def label(self) -> str:
+        return DEMONSTRATION_STATE_LABELS[self]
+
+
+DEMONSTRATION_STATE_LABELS: dict[DemonstrationState, str] = {
+    DemonstrationState.NONE: "未确定",
+    DemonstrationState.DESIGNATED: "示范村（建设中）",
+    DemonstrationState.COMPLETED: "示范村（已完成）",
+}
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -259,6 +285,7 @@ class Progress:
     reacceptance_ordered: int = 0
     as_of: date | None = None
     name: str = ""
+    code: str = ""  # the district's code; "" for the city
 
 
 def required(total: int, share_percent: int) -> int:
@@ -276,6 +303,7 @@ def progress(
     *,
     as_of: date | None = None,
     name: str = "",
+    code: str = "",
     city: bool = False,
     district_requirements: Sequence[Progress] = (),
 ) -> Progress:
@@ -351,6 +379,7 @@ def progress(
         reacceptance_ordered=sum(1 for u in processed if u.state is AcceptanceState.REOPENED),
         as_of=as_of,
         name=name,
+        code=code,
     )
 
 
@@ -419,3 +448,20 @@ def report_rows(units: Sequence[tuple[str, str, str, str, Standing]], as_of: dat
                 raise UnknownUnitKind(s.kind, where="调度表")
     order = {UnitKind.TOWN: 0, UnitKind.PARK_GROUP: 1, UnitKind.VILLAGE: 2}
     return sorted(rows, key=lambda r: (order[r.kind], r.official_code, r.name))
+
+
+CITY_NAME = "重庆市"
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """A 调度表 as of a day: generated from the registry, never typed. The city's lists its districts in 附件1's
+    order; a district's lists its units."""
+
+    summary: Progress
+    districts: tuple[Progress, ...] = ()
+    units: tuple[UnitRow, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"{self.summary.name}污水零直排区建设进度调度表（截至{self.summary.as_of}）"

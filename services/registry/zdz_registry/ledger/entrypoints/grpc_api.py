@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 from sqlmodel import Session, select
@@ -17,6 +17,7 @@ from zdz_common.grpc_server import command_context, maps_domain_errors, status_o
 from zdz_common.idempotency import idempotent
 from zdz_registry.directory.service_layer.services import district_of_unit
 from zdz_registry.domain.permissions import LEDGER_POLICY
+from zdz_registry.ledger.adapters import report_files
 from zdz_registry.ledger.adapters.orm import ProblemView
 from zdz_registry.ledger.domain.checks import as_date
 from zdz_registry.ledger.domain.commands import (
@@ -29,6 +30,7 @@ from zdz_registry.ledger.domain.commands import (
     VerifyTask,
 )
 from zdz_registry.ledger.domain.problems import TaskState
+from zdz_registry.ledger.domain.progress import ProgressReport
 from zdz_registry.ledger.domain.rows import EntityClass
 from zdz_registry.ledger.entrypoints.messages import (
     enum_arg,
@@ -36,11 +38,18 @@ from zdz_registry.ledger.entrypoints.messages import (
     ledger_row,
     problem_to_pb,
     progress_to_pb,
+    report_to_pb,
     row_command,
     standing_to_pb,
     step_of,
 )
 from zdz_registry.ledger.service_layer.services import MAX_IMPORT_ROWS, ImportReport, LedgerService
+
+# ReportFormat → (writer, file extension, media type)
+REPORT_FILES: dict[int, tuple[Callable[[ProgressReport], bytes], str, str]] = {
+    pb.REPORT_FORMAT_XLSX: (report_files.to_xlsx, "xlsx", report_files.XLSX_MEDIA_TYPE),
+    pb.REPORT_FORMAT_CSV: (report_files.to_csv, "csv", report_files.CSV_MEDIA_TYPE),
+}
 
 
 def _parsed(unit_id: str, row: pb.LedgerRow) -> RowCommand | DomainError:
@@ -238,5 +247,25 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ):
         ctx = command_context(context)
         await self._guard.check("GetDistrictProgress", Target(district_code=request.district_code), ctx)
-        progress = await asyncio.to_thread(self._service.district_progress, request.district_code)
-        return pb.GetDistrictProgressResponse(progress=progress_to_pb(request.district_code, progress))
+        as_of = as_date(request.as_of, "as_of")
+        progress = await asyncio.to_thread(self._service.district_progress, request.district_code, as_of)
+        return pb.GetDistrictProgressResponse(progress=progress_to_pb(progress))
+
+    @maps_domain_errors
+    async def GetProgressReport(
+        self, request: pb.GetProgressReportRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = command_context(context)
+        await self._guard.check("GetProgressReport", Target(district_code=request.district_code), ctx)
+        as_of = as_date(request.as_of, "as_of")
+        report_format = request.format
+        if report_format not in REPORT_FILES and report_format != pb.REPORT_FORMAT_UNSPECIFIED:
+            raise InvalidArgument(f"未知的导出格式 {report_format} (unknown report format)", field="format")
+        report = await asyncio.to_thread(self._service.progress_report, request.district_code, as_of)
+        response = pb.GetProgressReportResponse(report=report_to_pb(report))
+        if report_format in REPORT_FILES:
+            write, extension, media_type = REPORT_FILES[report_format]
+            response.content = await asyncio.to_thread(write, report)
+            response.filename = report_files.filename(report, extension)
+            response.media_type = media_type
+        return response

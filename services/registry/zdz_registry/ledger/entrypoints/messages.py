@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from datetime import date
 from decimal import Decimal
 
 from google.protobuf.message import Message
 from sqlmodel import SQLModel
 
+from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2 as pb
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_name, enum_to_pb
@@ -17,7 +19,7 @@ from zdz_registry.ledger.adapters.orm import AcceptanceView
 from zdz_registry.ledger.domain.commands import AssignTask, OpenTask, RectifyTask, RowCommand, VerifyTask
 from zdz_registry.ledger.domain.facts import FactClass, LedgerFacts, Ratio, score_figures
 from zdz_registry.ledger.domain.problems import ProblemDetails, Step
-from zdz_registry.ledger.domain.progress import Progress, Target, counted_since
+from zdz_registry.ledger.domain.progress import Progress, ProgressReport, Target, UnitRow, counted_since
 from zdz_registry.ledger.domain.rows import (
     EntityClass,
     FoundBy,
@@ -212,13 +214,17 @@ def standing_to_pb(view: AcceptanceView) -> pb.AcceptanceStanding:
     )
 
 
-def _targets(targets: tuple[Target, Target]) -> list[pb.Target]:
-    return [pb.Target(year=t.year, required=t.required, done=t.done, met=t.met) for t in targets]
+def _target(t: Target) -> pb.Target:
+    return pb.Target(year=t.year, required=t.required, done=t.done, met=t.met)
 
 
-def progress_to_pb(district_code: str, progress: Progress) -> pb.DistrictProgress:
+def _targets(targets: tuple[Target, ...]) -> list[pb.Target]:
+    return [_target(t) for t in targets]
+
+
+def progress_to_pb(progress: Progress) -> pb.DistrictProgress:
     return pb.DistrictProgress(
-        district_code=district_code,
+        district_code=progress.code,
         towns=progress.towns,
         towns_done=progress.towns_done,
         town_targets=_targets(progress.town_targets),
@@ -228,4 +234,46 @@ def progress_to_pb(district_code: str, progress: Progress) -> pb.DistrictProgres
         park_groups=progress.park_groups,
         park_groups_done=progress.park_groups_done,
         park_targets=_targets(progress.park_targets),
+        park_groups_out_of_scope=progress.park_groups_out_of_scope,
+        villages=progress.villages,
+        demonstration_villages=progress.demonstration_villages,
+        demonstration_villages_done=progress.demonstration_villages_done,
+        demonstration_village_target=_target(progress.demonstration_village_target),
+        district_town_requirements=_targets(progress.district_town_requirements),
+        as_of=progress.as_of.isoformat() if progress.as_of else "",
+        name=progress.name,
+        failures_open=progress.failures_open,
+        reacceptance_ordered=progress.reacceptance_ordered,
+    )
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def unit_row_to_pb(row: UnitRow) -> pb.UnitProgressRow:
+    return pb.UnitProgressRow(
+        unit_id=row.unit_id,
+        name=row.name,
+        kind=enum_to_pb(refs_pb2.UnitKind, row.kind),  # type: ignore[arg-type]
+        official_code=row.official_code,
+        along_river=row.along_river,
+        target_year=row.target_year,
+        state=enum_to_pb(pb.AcceptanceState, row.state),  # type: ignore[arg-type]
+        counted_since=_day(row.counted_since),
+        out_of_scope=row.out_of_scope,
+        demonstration_state=enum_to_pb(pb.DemonstrationState, row.demonstration_state),  # type: ignore[arg-type]
+        completed_on=_day(row.completed_on),
+        note=row.note,
+    )
+
+
+def report_to_pb(report: ProgressReport) -> pb.ProgressReport:
+    return pb.ProgressReport(
+        district_code=report.summary.code,
+        title=report.title,
+        as_of=_day(report.summary.as_of),
+        summary=progress_to_pb(report.summary),
+        districts=[progress_to_pb(d) for d in report.districts],
+        units=[unit_row_to_pb(r) for r in report.units],
     )

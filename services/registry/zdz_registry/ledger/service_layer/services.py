@@ -16,7 +16,7 @@ from zdz_common.errors import DomainError, InvalidArgument, NotFound
 from zdz_common.eventstore import EventStore
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_common.vocabulary import UnitKind
-from zdz_registry.directory.adapters.orm import DistrictView, UnitView
+from zdz_registry.directory.adapters.orm import UnitView
 from zdz_registry.ledger.adapters.orm import (
     ENTRY_VIEWS,
     AcceptanceView,
@@ -33,15 +33,12 @@ from zdz_registry.ledger.domain.commands import RowCommand, SetAcceptanceState, 
 from zdz_registry.ledger.domain.facts import Ledger, LedgerFacts, ListedProblem, summarise
 from zdz_registry.ledger.domain.problems import ProblemDetails, Step, TaskState
 from zdz_registry.ledger.domain.progress import (
-    CITY_TOWN_SHARES,
     Acceptance,
     AcceptanceState,
     ProcessStep,
     Progress,
-    Standing,
+    ProgressReport,
     acceptance_stream,
-    counted_since,
-    progress,
     state_after_step,
 )
 from zdz_registry.ledger.domain.rows import (
@@ -53,7 +50,9 @@ from zdz_registry.ledger.domain.rows import (
     SourceHousehold,
     TreatmentFacility,
 )
+from zdz_registry.ledger.service_layer import progress_queries
 from zdz_registry.ledger.service_layer.batch import LedgerBatch, unit_ref
+from zdz_registry.ledger.service_layer.progress_queries import checked_as_of
 from zdz_registry.ledger.service_layer.unit_of_work import (
     LedgerUnitOfWork,
     LedgerUnitOfWorkFactory,
@@ -93,13 +92,6 @@ class ImportReport:
 class ProblemListing:
     problem: ProblemView
     steps: list[TaskStepView]
-
-
-def _counted_since(view: AcceptanceView | None) -> date | None:
-    if view is None:
-        return None
-    since = counted_since(view.state, view.accepted_on or None)
-    return date.fromisoformat(since) if since else None
 
 
 def _values(value_class: type, view: SQLModel) -> object:
@@ -281,32 +273,16 @@ class LedgerService:
             )
         return summarise(ledger, found_since=found_since)
 
-    def district_progress(self, district_code: str) -> Progress:
-        """A district's progress against its 附件1 shares; with an empty code, the city's against 000 一."""
-        with Session(self.engine) as session:
-            query = select(UnitView, AcceptanceView).join(
-                AcceptanceView,
-                AcceptanceView.unit_id == UnitView.id,  # type: ignore[arg-type]
-                isouter=True,
-            )
-            if district_code:
-                district = session.get(DistrictView, district_code)
-                if district is None:
-                    raise NotFound(f"未知区县 {district_code!r} (unknown district)", field="district_code")
-                shares = (district.town_share_2025, district.town_share_2027)
-                query = query.where(UnitView.district_code == district_code)
-            else:
-                shares = CITY_TOWN_SHARES
-            standings = [
-                Standing(
-                    kind=UnitKind(unit.kind),
-                    along_river=unit.along_river,
-                    target_year=unit.target_year,
-                    accepted_on=_counted_since(acc),
-                )
-                for unit, acc in session.exec(query).all()
-            ]
-        return progress(standings, shares)
+    def district_progress(self, district_code: str, as_of: date | None = None) -> Progress:
+        """A district's progress against its 附件1 shares as of `as_of` (today if not given); with an empty
+        code, the city's against 000 一."""
+        return self.progress_report(district_code, as_of).summary
+
+    def progress_report(self, district_code: str, as_of: date | None = None) -> ProgressReport:
+        """The 调度表 of a district, or with an empty code of the city, as of `as_of` (today if not given)."""
+        return progress_queries.progress_report(
+            self.engine, district_code, checked_as_of(as_of, self._today())
+        )
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
