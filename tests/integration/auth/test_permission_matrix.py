@@ -191,6 +191,20 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         )
         for w in ("own", "other")
     ],
+    *[
+        (
+            f"GetProgressReport {w}",
+            (
+                lambda w: (
+                    lambda s, r, w=w: s.ledger.GetProgressReport(
+                        lpb.GetProgressReportRequest(district_code=DISTRICT[w]), metadata=bearer(r)
+                    )
+                )
+            )(w),
+            ({"district"} if w == "own" else set()) | CITY_ETC,
+        )
+        for w in ("own", "other")
+    ],
     (
         "SetAcceptanceState",
         lambda s, r: s.ledger.SetAcceptanceState(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from openpyxl import Workbook
@@ -139,8 +139,11 @@ def table(report: ProgressReport) -> Table:
     if report.summary.code:
         rows = [_unit_row(n, r) for n, r in enumerate(report.units, start=1)]
         return Table(report.title, summary, UNIT_HEADERS, rows)
+    city = report.summary
     rows = [_city_row(n, d.name, d) for n, d in enumerate(report.districts, start=1)]
-    rows.append(_city_row("", "全市合计", report.summary))
+    # The districts' own requirements summed, then the city's goals over all towns (000 一), side by side.
+    rows.append(_city_row("", "各区县合计", replace(city, town_targets=city.district_town_requirements)))
+    rows.append(_city_row("", "全市目标（000 一：30%、80%）", city))
     return Table(report.title, summary, CITY_HEADERS, rows)
 
 
