@@ -31,13 +31,14 @@ class Survey:
 SURVEY_2025 = Survey("2025-01-10", "2025-02-01", "2025-06-30", "2025-02-05", "2025-04-01")
 
 
-def _compound(code: str, area: float, year: int, complexity: int) -> pb.LedgerRow:
+def _compound(code: str, households: int, area: float, year: int, complexity: int) -> pb.LedgerRow:
     return pb.LedgerRow(
         source_household=pb.SourceHousehold(
             code=code,
             name=f"小区{code}",
             kind=pb.HOUSEHOLD_KIND_RESIDENTIAL,
             building=pb.BUILDING_NON_SINGLE,
+            households=households,  # 户数: the sample's "最大" has the most
             floor_area_m2=area,
             year_built=year,
             drainage_complexity=complexity,
@@ -153,12 +154,12 @@ def _problem(
 
 def town_rows(survey: Survey = SURVEY_2025) -> list[pb.LedgerRow]:
     return [
-        _compound("H-01", 52000, 1995, pb.DRAINAGE_COMPLEXITY_COMPLEX),  # the largest and most complex
-        _compound("H-02", 18000, 1988, pb.DRAINAGE_COMPLEXITY_MODERATE),  # the oldest
-        _compound("H-03", 21000, 2003, pb.DRAINAGE_COMPLEXITY_SIMPLE),
-        _compound("H-04", 16000, 2010, pb.DRAINAGE_COMPLEXITY_SIMPLE),
-        _compound("H-05", 30000, 2015, pb.DRAINAGE_COMPLEXITY_MODERATE),
-        _compound("H-06", 9000, 2019, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-01", 620, 52000, 1995, pb.DRAINAGE_COMPLEXITY_COMPLEX),  # the largest and most complex
+        _compound("H-02", 210, 18000, 1988, pb.DRAINAGE_COMPLEXITY_MODERATE),  # the oldest
+        _compound("H-03", 240, 21000, 2003, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-04", 180, 16000, 2010, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-05", 330, 30000, 2015, pb.DRAINAGE_COMPLEXITY_MODERATE),
+        _compound("H-06", 96, 9000, 2019, pb.DRAINAGE_COMPLEXITY_SIMPLE),
         _household("N-01", pb.CATEGORY_MALL),
         _household("N-02", pb.CATEGORY_SCHOOL),
         _household("N-03", pb.CATEGORY_MEDICAL),

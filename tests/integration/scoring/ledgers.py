@@ -57,13 +57,14 @@ async def create_units(units) -> tuple[str, str]:  # type: ignore[no-untyped-def
     return town.unit.id, park.unit.id
 
 
-def _compound(code: str, area: float, year: int, complexity: int) -> pb.LedgerRow:
+def _compound(code: str, households: int, area: float, year: int, complexity: int) -> pb.LedgerRow:
     return pb.LedgerRow(
         source_household=pb.SourceHousehold(
             code=code,
             name=f"小区{code}",
             kind=pb.HOUSEHOLD_KIND_RESIDENTIAL,
             building=pb.BUILDING_NON_SINGLE,
+            households=households,  # 户数: the sample's "最大" has the most
             floor_area_m2=area,
             year_built=year,
             drainage_complexity=complexity,
@@ -125,12 +126,12 @@ def _steps(problem_code: str, *, verified: bool = True) -> list[pb.LedgerRow]:
 
 def town_rows() -> list[pb.LedgerRow]:
     compounds = [
-        _compound("H-01", 52000, 1995, pb.DRAINAGE_COMPLEXITY_COMPLEX),  # the largest and most complex
-        _compound("H-02", 18000, 1988, pb.DRAINAGE_COMPLEXITY_MODERATE),  # the oldest
-        _compound("H-03", 21000, 2003, pb.DRAINAGE_COMPLEXITY_SIMPLE),
-        _compound("H-04", 16000, 2010, pb.DRAINAGE_COMPLEXITY_SIMPLE),
-        _compound("H-05", 30000, 2015, pb.DRAINAGE_COMPLEXITY_MODERATE),
-        _compound("H-06", 9000, 2019, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-01", 620, 52000, 1995, pb.DRAINAGE_COMPLEXITY_COMPLEX),  # the largest and most complex
+        _compound("H-02", 210, 18000, 1988, pb.DRAINAGE_COMPLEXITY_MODERATE),  # the oldest
+        _compound("H-03", 240, 21000, 2003, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-04", 180, 16000, 2010, pb.DRAINAGE_COMPLEXITY_SIMPLE),
+        _compound("H-05", 330, 30000, 2015, pb.DRAINAGE_COMPLEXITY_MODERATE),
+        _compound("H-06", 96, 9000, 2019, pb.DRAINAGE_COMPLEXITY_SIMPLE),
     ]
     shops = [
         _shop("N-01", pb.CATEGORY_MALL),

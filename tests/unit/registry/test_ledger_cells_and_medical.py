@@ -10,6 +10,7 @@ from tests.unit.registry.ledger_factories import TOWN, LedgerIndex, compound, en
 from zdz_common.errors import FailedPrecondition, InvalidArgument
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.ledger.domain.events import SourceHouseholdRecorded, UnitRef
+from zdz_registry.ledger.domain.facts import Ledger, LedgerFacts, Medical, summarise
 from zdz_registry.ledger.domain.rows import LedgerEntry
 
 PARK = UnitRef(id="park-1", district_code="wanzhou", kind=UnitKind.PARK_GROUP, name="九龙园")
@@ -63,3 +64,30 @@ def test_a_village_has_no_ledger_to_record_rows_in() -> None:
     village = UnitRef(id="village-1", district_code="wanzhou", kind=UnitKind.VILLAGE, name="某村民委员会")
     with pytest.raises(FailedPrecondition, match="千村示范"):
         LedgerEntry(id="x").record(village, compound("H-001"), LedgerIndex())
+
+
+def _facts(*households, unit_kind: UnitKind = UnitKind.TOWN) -> LedgerFacts:  # type: ignore[no-untyped-def]
+    return summarise(Ledger(households=households, unit_kind=unit_kind))
+
+
+def test_the_facts_sum_households_over_residential_compounds_only() -> None:
+    facts = _facts(compound("H-001", households=620), compound("H-002", households=96), shop("N-001"))
+    assert facts.residential_households == 716
+
+
+def test_the_facts_count_medical_institutions_their_facilities_and_gb18466_compliance() -> None:
+    facts = _facts(
+        shop("M-001", category="MEDICAL", medical_wastewater_facility=True, medical_discharge="COMPLIANT"),
+        shop(
+            "M-002", category="MEDICAL", medical_wastewater_facility=True, medical_discharge="NON_COMPLIANT"
+        ),
+        shop("M-003", category="MEDICAL"),  # not yet checked
+        shop("N-001"),
+    )
+    assert facts.medical == Medical(institutions=3, with_facility=2, compliant=1, non_compliant=1)
+
+
+def test_a_towns_key_enterprises_are_its_cells_and_a_parks_enterprises_are_not() -> None:
+    key = enterprise("E-001", water_related=True, key_discharger=True)
+    assert _facts(key).key_enterprises_as_cells == 1
+    assert _facts(key, enterprise("E-002"), unit_kind=UnitKind.PARK_GROUP).key_enterprises_as_cells == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import grpc
@@ -25,6 +25,7 @@ from zdz_scoring.adapters.wire import unit_kind_from_pb
 from zdz_scoring.domain.records import UnitRef
 from zdz_scoring.domain.sampling import (
     HOUSEHOLD_SAMPLE,
+    KEY_ENTERPRISE,
     Candidate,
     Community,
     Facility,
@@ -368,7 +369,6 @@ _CATEGORY_LABELS = {
     ledger_pb2.CATEGORY_PUBLIC_INSTITUTION: "公共机构",
     ledger_pb2.CATEGORY_PASSENGER_STATION: "交通客运场站",
 }
-_ENTERPRISE_CATEGORY = "工业企业"  # 附件3 一(二): 园区外重点涉水企业 accepted as non-residential
 _UNCATEGORISED = "其他"
 _PIPE_CLASSES = (ledger_pb2.ENTITY_CLASS_PIPE_SEGMENT, ledger_pb2.ENTITY_CLASS_INSPECTION_POINT)
 
@@ -376,11 +376,12 @@ _PIPE_CLASSES = (ledger_pb2.ENTITY_CLASS_PIPE_SEGMENT, ledger_pb2.ENTITY_CLASS_I
 def town_population(rows: LedgerRows) -> TownPopulation:
     """A town's sampling population (000 附件3 三(三)).
 
-    Residential compounds are communities: "最大" by floor area (the ledger's only size), "最老" by year built,
-    "最复杂" by drainage complexity (simple 1, moderate 2, complex 3). With more than 5 compounds the article
-    requires those three, so a compound without floor area, year or complexity stops the draw
-    (FAILED_PRECONDITION naming it) rather than be silently passed over. Non-residential households are drawn by
-    category; enterprises count as non-residential (附件3 一(二)). The task records are the pipe network's tasks.
+    Residential compounds are communities: "最大" by households (户数), "最老" by year built, "最复杂" by drainage
+    complexity (simple 1, moderate 2, complex 3). With more than 5 compounds the article requires those three, so
+    a compound without 户数, year or complexity stops the draw (FAILED_PRECONDITION naming it) rather than be
+    silently passed over. Non-residential households are drawn by category; a town's enterprises are its key
+    water-related enterprises, non-residential cells checked to the park standard (000 二（一）1, 附件3 一（二）).
+    The task records are the pipe network's tasks.
     """
     residential = [h for h in rows.households if h.kind == ledger_pb2.HOUSEHOLD_KIND_RESIDENTIAL]
     if len(residential) > HOUSEHOLD_SAMPLE:
@@ -388,7 +389,7 @@ def town_population(rows: LedgerRows) -> TownPopulation:
     communities = tuple(
         Community(
             h.code,
-            int(Decimal(str(h.floor_area_m2)).to_integral_value(ROUND_HALF_UP)),
+            h.households,
             h.year_built,
             h.drainage_complexity,
         )
@@ -397,7 +398,7 @@ def town_population(rows: LedgerRows) -> TownPopulation:
     non_residential = tuple(
         NonResidential(
             h.code,
-            _ENTERPRISE_CATEGORY
+            KEY_ENTERPRISE
             if h.kind == ledger_pb2.HOUSEHOLD_KIND_ENTERPRISE
             else _CATEGORY_LABELS.get(h.category, _UNCATEGORISED),
         )
@@ -461,7 +462,7 @@ def _require_sampling_data(compounds: Sequence[ledger_pb2.SourceHousehold]) -> N
         gaps = [
             label
             for label, absent in (
-                ("建筑面积", h.floor_area_m2 <= 0),
+                ("户数", h.households <= 0),
                 ("建成年份", h.year_built <= 0),
                 ("排水系统复杂程度", h.drainage_complexity == ledger_pb2.DRAINAGE_COMPLEXITY_UNSPECIFIED),
             )

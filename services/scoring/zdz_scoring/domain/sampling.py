@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -101,6 +101,12 @@ class Community:
     def __post_init__(self) -> None:
         for name in ("size", "year_built", "drainage_complexity"):
             _require_count(getattr(self, name), f"community[{self.id}].{name}")
+
+
+# 000 二（一）1 and 附件3 一（二）: key water-related enterprises in a town's built-up area, outside the parks, are
+# non-residential cells of the town, built and checked to the park standard (附件4).
+KEY_ENTERPRISE = "重点涉水企业"
+KEY_ENTERPRISE_CRITERIA = "参照《重庆市工业园区“污水零直排区”建设验收技术要点》（附件4）的企业标准核查"
 
 
 @dataclass(frozen=True)
@@ -271,19 +277,21 @@ def _non_residential(units: Sequence[NonResidential], seed: int) -> SampleGroup:
     # 000 附件3 三(三): 不足10个全部核查；超过10个随机抽查不少于10个，且各类别抽查样本量不少于1个
     pool = _sorted_by_id(units, "non_residential")
     if len(pool) <= NON_RESIDENTIAL_SAMPLE:
-        return _all(SampleObject.NON_RESIDENTIAL, pool, TOWN_NON_RESIDENTIAL_ALL, NON_RESIDENTIAL_SAMPLE)
+        group = _all(SampleObject.NON_RESIDENTIAL, pool, TOWN_NON_RESIDENTIAL_ALL, NON_RESIDENTIAL_SAMPLE)
+        draws = tuple(replace(d, detail=_category_detail(u)) for d, u in zip(group.draws, pool, strict=True))
+        return replace(group, draws=draws)
     rng = _rng(seed, SampleObject.NON_RESIDENTIAL)
     categories = sorted({unit.category for unit in pool})
     covering = [rng.choice([u for u in pool if u.category == category]) for category in categories]
     draws = [
-        Draw(u.id, (DrawReason.CATEGORY,), TOWN_NON_RESIDENTIAL_CATEGORY, f"类别：{u.category}")
+        Draw(u.id, (DrawReason.CATEGORY,), TOWN_NON_RESIDENTIAL_CATEGORY, _category_detail(u))
         for u in covering
     ]
     chosen = {u.id for u in covering}
     rest = [u for u in pool if u.id not in chosen]
     picked = rng.sample(rest, max(0, NON_RESIDENTIAL_SAMPLE - len(covering)))
     draws += [
-        Draw(u.id, (DrawReason.RANDOM,), TOWN_NON_RESIDENTIAL_RANDOM, f"类别：{u.category}")
+        Draw(u.id, (DrawReason.RANDOM,), TOWN_NON_RESIDENTIAL_RANDOM, _category_detail(u))
         for u in _by_id(picked)
     ]
     note = (
@@ -292,6 +300,12 @@ def _non_residential(units: Sequence[NonResidential], seed: int) -> SampleGroup:
         else ""
     )
     return SampleGroup(SampleObject.NON_RESIDENTIAL, len(pool), len(draws), tuple(draws), note=note)
+
+
+def _category_detail(unit: NonResidential) -> str:
+    if unit.category == KEY_ENTERPRISE:
+        return f"类别：{unit.category}；{KEY_ENTERPRISE_CRITERIA}"
+    return f"类别：{unit.category}"
 
 
 def _source_households(households: Sequence[Candidate], seed: int) -> SampleGroup:
