@@ -9,9 +9,15 @@ STAMP := $(VENV)/.installed
 # pyproject.toml by scripts/gen_protos.py), the shared libraries, and every service folder under services/
 # (found, not listed: the one list of services is zdz_local.services.SERVICES).
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
-PACKAGES := gen libs $(SERVICE_DIRS)
+# The `zdz` command line (cli/, a gRPC client of the services, not a service).
+CLI_DIR := $(patsubst %/pyproject.toml,%,$(wildcard cli/pyproject.toml))
+PACKAGES := gen libs $(SERVICE_DIRS) $(CLI_DIR)
+# The console's browser assets (Apache ECharts and the map data), pinned in its package-lock.json and installed
+# with `npm ci` into services/console/node_modules, served from there: never a CDN.
+CONSOLE_LOCK := $(wildcard services/console/package-lock.json)
+CONSOLE_ASSETS := $(if $(CONSOLE_LOCK),services/console/node_modules/.package-lock.json)
 
-.PHONY: division run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
+.PHONY: demo division run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
 
 # Third-party packages, pinned; setuptools (the build backend of our packages) among them.
 $(REQUIREMENTS): requirements.txt constraints.txt
@@ -27,22 +33,32 @@ gen/pyproject.toml: | $(REQUIREMENTS)
 # Our packages, editable (source folders on the path, console scripts zdz-<service> in .venv/bin), built with
 # the pinned setuptools already installed and without dependency resolution: constraints.txt has them all,
 # and `pip check` proves it.
-$(STAMP): $(REQUIREMENTS) libs/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICE_DIRS)) | gen/pyproject.toml
+$(STAMP): $(REQUIREMENTS) libs/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICE_DIRS) $(CLI_DIR)) | gen/pyproject.toml
 	@rm -f $(VENV)/lib/python3.11/site-packages/zdz.pth  # the path file of older checkouts
 	$(PIP) install --quiet --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
 	$(PIP) check
 	@touch $@
 
-install: $(STAMP)
+ifneq ($(CONSOLE_LOCK),)
+$(CONSOLE_ASSETS): $(CONSOLE_LOCK)
+	cd services/console && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+endif
+
+install: $(STAMP) $(CONSOLE_ASSETS)
 
 system-deps:
 	@bash scripts/system_deps.sh
 
-proto: $(STAMP)
+proto: $(STAMP) $(CONSOLE_ASSETS)
 	@$(PY) scripts/gen_protos.py
 
 run: proto
 	@$(PY) -m zdz_local.run
+
+# The demo campaign (issue 13) loaded into a running system (`make run` in another terminal), or again.
+demo: proto
+	@$(PY) -m zdz_local.demo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
