@@ -179,29 +179,16 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
     ],
     *[
         (
-            f"GetDistrictProgress {w}",
-            (
-                lambda w: (
-                    lambda s, r, w=w: s.ledger.GetDistrictProgress(
-                        lpb.GetDistrictProgressRequest(district_code=DISTRICT[w]), metadata=bearer(r)
-                    )
-                )
-            )(w),
+            f"{rpc} {w}",
+            lambda s, r, rpc=rpc, request=request, w=w: getattr(s.ledger, rpc)(
+                request(district_code=DISTRICT[w]), metadata=bearer(r)
+            ),
             ({"district"} if w == "own" else set()) | CITY_ETC,
         )
-        for w in ("own", "other")
-    ],
-    *[
-        (
-            f"GetProgressReport {w}",
-            (
-                lambda w: (
-                    lambda s, r, w=w: s.ledger.GetProgressReport(
-                        lpb.GetProgressReportRequest(district_code=DISTRICT[w]), metadata=bearer(r)
-                    )
-                )
-            )(w),
-            ({"district"} if w == "own" else set()) | CITY_ETC,
+        # the 调度表 is read like the progress it reports
+        for rpc, request in (
+            ("GetDistrictProgress", lpb.GetDistrictProgressRequest),
+            ("GetProgressReport", lpb.GetProgressReportRequest),
         )
         for w in ("own", "other")
     ],
