@@ -30,6 +30,7 @@ from zdz.events.v1.envelope_pb2 import Envelope
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, utc_now
 from zdz_common.eventstore.tables import TrackingRecord
+from zdz_common.telemetry import consuming
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +182,10 @@ class EventConsumer:
         envelope = Envelope()
         try:
             envelope.ParseFromString(message.data)
-            ran = await asyncio.to_thread(
-                process_once, self._engine, self._settings.name, envelope, self._handler
-            )
+            with consuming(self._settings.durable, message.subject, message.headers):
+                ran = await asyncio.to_thread(
+                    process_once, self._engine, self._settings.name, envelope, self._handler
+                )
         except Exception as exc:
             attempt = message.metadata.num_delivered
             if attempt >= self._settings.max_deliver:

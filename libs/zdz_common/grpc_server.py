@@ -18,6 +18,7 @@ from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import DomainError, status_name
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
+from zdz_common.telemetry import current_traceparent, grpc_server_interceptors
 from zdz_common.tls import TlsFiles, check_plaintext_allowed
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
     return CommandContext(
         actor=actor,
         request_id=metadata.get("x-request-id") or str(uuid.uuid4()),
-        traceparent=metadata.get("traceparent", ""),
+        traceparent=current_traceparent(metadata.get("traceparent", "")),
         idempotency=current_claim(),
     )
 
@@ -86,7 +87,7 @@ class GrpcServer:
         """`max_message_bytes` bounds every request and answer (RESOURCE_EXHAUSTED beyond it); with `tls` the
         server speaks mutual TLS only, without it plaintext, which only loopback may use unless allowed."""
         self._server = grpc.aio.server(
-            interceptors=list(interceptors),
+            interceptors=[*grpc_server_interceptors(), *interceptors],
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),

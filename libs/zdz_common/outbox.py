@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from zdz_common.envelope import nats_headers, to_envelope
 from zdz_common.eventstore.store import RecordedEvent, format_time, utc_now
 from zdz_common.eventstore.tables import EventRecord, OutboxRecord
+from zdz_common.telemetry import publishing, untraced
 
 log = logging.getLogger(__name__)
 
@@ -71,35 +72,35 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent events; return how many were published."""
-        batch = await asyncio.to_thread(self._load_unsent)
+        with untraced():
+            batch = await asyncio.to_thread(self._load_unsent)
         if not batch:
             return 0
-        envelopes = [to_envelope(event) for event in batch]
-        acks = await asyncio.gather(
-            *(
-                self._js.publish(
-                    event.type,
-                    envelope.SerializeToString(),
-                    timeout=self._publish_timeout,
-                    headers=nats_headers(envelope),
-                )
-                for event, envelope in zip(batch, envelopes, strict=True)
-            ),
-            return_exceptions=True,
-        )
+        acks = await asyncio.gather(*(self._publish(event) for event in batch), return_exceptions=True)
         sent = [
             event.position
             for event, ack in zip(batch, acks, strict=True)
             if not isinstance(ack, BaseException)
         ]
         if sent:
-            await asyncio.to_thread(self._mark_sent, sent)
+            with untraced():
+                await asyncio.to_thread(self._mark_sent, sent)
             if self._on_published:
                 self._on_published(len(sent))
         failures = [ack for ack in acks if isinstance(ack, BaseException)]
         if failures:
             raise failures[0]
         return len(sent)
+
+    async def _publish(self, event: RecordedEvent) -> object:
+        envelope = to_envelope(event)
+        with publishing(event.type, envelope.traceparent) as traceparent:
+            headers = nats_headers(envelope)
+            if traceparent:
+                headers["traceparent"] = traceparent  # the publish span's: the consumer's span is its child
+            return await self._js.publish(
+                event.type, envelope.SerializeToString(), timeout=self._publish_timeout, headers=headers
+            )
 
     def _load_unsent(self) -> list[RecordedEvent]:
         with Session(self._engine) as session:

@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 
 from zdz_common.config import env_flag, env_str
+from zdz_common.telemetry import grpc_client_interceptors
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def channel(address: str, tls: TlsFiles | None) -> grpc.Channel:
 
 def aio_channel(address: str, tls: TlsFiles | None) -> grpc.aio.Channel:
     """An asyncio channel to another service, over mutual TLS when configured."""
+    interceptors = grpc_client_interceptors()
     if tls is None:
-        return grpc.aio.insecure_channel(address)
-    return grpc.aio.secure_channel(address, tls.channel_credentials())
+        return grpc.aio.insecure_channel(address, interceptors=interceptors)
+    return grpc.aio.secure_channel(address, tls.channel_credentials(), interceptors=interceptors)

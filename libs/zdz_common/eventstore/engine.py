@@ -10,10 +10,19 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from zdz_common.telemetry import instrument_engine
+
 
 def create_store_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`. SQLite gets WAL, a busy timeout and write transactions that lock at BEGIN
-    (so two writers never deadlock on a lock upgrade); PostgreSQL gets a pre-pinged pool."""
+    """An engine for `url`, with SQL spans while tracing is on."""
+    engine = _engine(url, echo=echo)
+    instrument_engine(engine)
+    return engine
+
+
+def _engine(url: str, *, echo: bool) -> Engine:
+    """SQLite gets WAL, a busy timeout and write transactions that lock at BEGIN (so two writers never deadlock
+    on a lock upgrade); PostgreSQL gets a pre-pinged pool."""
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
