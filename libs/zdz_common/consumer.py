@@ -30,6 +30,7 @@ from zdz.events.v1.envelope_pb2 import Envelope
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, utc_now
 from zdz_common.eventstore.tables import TrackingRecord
+from zdz_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED, REDELIVERIES, add_gauge, remove_gauge
 from zdz_common.telemetry import consuming
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,20 @@ class EventConsumer:
         self._resubscribe = asyncio.Event()
         self.processed = 0
         self.dead_lettered = 0
+        self.lag = 0  # messages pending for the durable consumer, as of the last fetch
+        self._attributes = {"messaging.consumer.group.name": settings.durable}
+
+    def _lag(self) -> list[tuple[float, dict[str, str]]]:
+        return [(float(self.lag), self._attributes)]
 
     async def run(self, nats_url: str, stop: asyncio.Event) -> None:
+        add_gauge("zdz.consumer.lag", self._lag)
+        try:
+            await self._run(nats_url, stop)
+        finally:
+            remove_gauge("zdz.consumer.lag", self._lag)
+
+    async def _run(self, nats_url: str, stop: asyncio.Event) -> None:
         async def reconnected() -> None:
             self._resubscribe.set()
 
@@ -168,6 +181,7 @@ class EventConsumer:
                         return
                     continue
                 quiet_fetches = 0
+                self.lag = messages[-1].metadata.num_pending
                 for message in messages:
                     await self._handle(js, message)
         finally:
@@ -182,6 +196,8 @@ class EventConsumer:
         envelope = Envelope()
         try:
             envelope.ParseFromString(message.data)
+            if message.metadata.num_delivered > 1:
+                REDELIVERIES.add(1, self._attributes)
             with consuming(self._settings.durable, message.subject, message.headers):
                 ran = await asyncio.to_thread(
                     process_once, self._engine, self._settings.name, envelope, self._handler
@@ -200,6 +216,7 @@ class EventConsumer:
                 )
                 await message.term()
                 self.dead_lettered += 1
+                DEAD_LETTERS.add(1, self._attributes)
                 log.error(
                     "%s: event %s dead-lettered after %d attempts: %s",
                     self._settings.durable,
@@ -222,3 +239,4 @@ class EventConsumer:
         await message.ack()
         if ran:
             self.processed += 1
+            EVENTS_CONSUMED.add(1, self._attributes)

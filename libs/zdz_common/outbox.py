@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from nats.js import JetStreamContext
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from zdz_common.envelope import nats_headers, to_envelope
-from zdz_common.eventstore.store import RecordedEvent, format_time, utc_now
+from zdz_common.eventstore.store import RecordedEvent, format_time, parse_time, utc_now
 from zdz_common.eventstore.tables import EventRecord, OutboxRecord
+from zdz_common.metrics import EVENTS_PUBLISHED, add_gauge, remove_gauge
 from zdz_common.telemetry import publishing, untraced
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,33 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; back off while NATS is unreachable."""
+        add_gauge("zdz.outbox.backlog", self._backlog)
+        add_gauge("zdz.outbox.oldest_age", self._oldest_age)
+        try:
+            await self._relay(stop)
+        finally:
+            remove_gauge("zdz.outbox.backlog", self._backlog)
+            remove_gauge("zdz.outbox.oldest_age", self._oldest_age)
+
+    def _unsent_summary(self) -> tuple[int, str | None]:
+        with untraced(), Session(self._engine) as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(EventRecord.recorded_at))
+                .select_from(OutboxRecord)
+                .join(EventRecord, EventRecord.position == OutboxRecord.position)  # type: ignore[arg-type]
+                .where(OutboxRecord.sent_at.is_(None))  # type: ignore[union-attr]
+            ).one()
+        return int(count), oldest
+
+    def _backlog(self) -> list[tuple[float, dict[str, str]]]:
+        return [(float(self._unsent_summary()[0]), {"db.name": str(self._engine.url.database or "")})]
+
+    def _oldest_age(self) -> list[tuple[float, dict[str, str]]]:
+        _, oldest = self._unsent_summary()
+        age = (utc_now() - parse_time(oldest)).total_seconds() if oldest else 0.0
+        return [(age, {"db.name": str(self._engine.url.database or "")})]
+
+    async def _relay(self, stop: asyncio.Event) -> None:
         backoff = self._poll_interval
         while not stop.is_set():
             try:
@@ -85,6 +114,10 @@ class OutboxRelay:
         if sent:
             with untraced():
                 await asyncio.to_thread(self._mark_sent, sent)
+            for subject, count in Counter(
+                event.type for event in batch if event.position in set(sent)
+            ).items():
+                EVENTS_PUBLISHED.add(count, {"messaging.destination.name": subject})
             if self._on_published:
                 self._on_published(len(sent))
         failures = [ack for ack in acks if isinstance(ack, BaseException)]

@@ -37,6 +37,7 @@ from opentelemetry.trace import Span, SpanKind
 from sqlalchemy.engine import Engine
 
 from zdz_common.config import env_flag, env_str
+from zdz_common.metrics import RpcMetricsInterceptor, configure_metrics, metrics_enabled
 
 TRACER_NAME = "zdz"
 
@@ -90,13 +91,23 @@ def configure_tracing(service_name: str, *, exporter: SpanExporter | None = None
     return True
 
 
-def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
-    """A server span per call, child of the caller's traceparent; none while tracing is off."""
-    if not tracing_enabled():
-        return []
-    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+def configure_telemetry(service_name: str) -> None:
+    """Traces and metrics for a service process, from the environment (both off by default)."""
+    configure_tracing(service_name)
+    configure_metrics(service_name)
 
-    return [aio_server_interceptor()]
+
+def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """A server span per call, child of the caller's traceparent, and the call's count and latency; none of
+    either while it is off."""
+    interceptors: list[grpc.aio.ServerInterceptor] = []
+    if tracing_enabled():
+        from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+        interceptors.append(aio_server_interceptor())
+    if metrics_enabled():
+        interceptors.append(RpcMetricsInterceptor())
+    return interceptors
 
 
 def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:

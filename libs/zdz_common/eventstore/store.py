@@ -17,6 +17,7 @@ from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import ConcurrencyConflict
 from zdz_common.eventstore.hashing import event_hash
 from zdz_common.eventstore.tables import EventRecord, IdempotencyRecord, OutboxRecord, StreamRecord
+from zdz_common.metrics import EVENTS_APPENDED
 
 
 def utc_now() -> datetime:
@@ -265,6 +266,7 @@ class EventStore:
             head = session.identity_map.get(session.identity_key(StreamRecord, append.stream_id))  # type: ignore[arg-type]
             if head is not None:
                 session.expire(head)
+        EVENTS_APPENDED.add(len(rows), {"zdz.source": self.source})  # counted when written, before the commit
         return [RecordedEvent.from_row(r) for r in rows]
 
     @staticmethod

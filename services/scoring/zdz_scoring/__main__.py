@@ -7,7 +7,7 @@ import logging
 
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from zdz_common.runtime import ServiceRuntime
-from zdz_common.telemetry import configure_tracing
+from zdz_common.telemetry import configure_telemetry
 from zdz_scoring.adapters.registry import GrpcRegistry
 from zdz_scoring.bootstrap import bootstrap
 from zdz_scoring.config import ScoringConfig
@@ -34,7 +34,7 @@ async def serve(config: ScoringConfig) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    configure_tracing("scoring")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
+    configure_telemetry("scoring")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     asyncio.run(serve(ScoringConfig.from_env()))
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from zdz_common.consumer import EventConsumer
 from zdz_common.runtime import ServiceRuntime
-from zdz_common.telemetry import configure_tracing
+from zdz_common.telemetry import configure_telemetry
 from zdz_common.tls import aio_channel
 from zdz_workflow.adapters.announcements import StoreAnnouncer
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
@@ -97,7 +97,7 @@ async def serve(config: WorkflowConfig) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    configure_tracing("workflow")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
+    configure_telemetry("workflow")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     asyncio.run(serve(WorkflowConfig.from_env()))
 
 

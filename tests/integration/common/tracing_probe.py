@@ -1,20 +1,27 @@
-"""Run in a process of its own by test_tracing.py (a tracer provider is process-global): one registry command over
-real gRPC, its event relayed through a real nats-server to a real consumer, with an in-memory span exporter. Prints
-the finished spans as JSON lines on stdout."""
+"""Run in a process of its own by test_tracing.py and test_metrics.py (tracer and meter providers are
+process-global): registry commands over real gRPC, their events relayed through a real nats-server to a real
+consumer (which gives up on district updates after one retry), with an in-memory span exporter and metric reader.
+Prints the finished spans as JSON lines on stdout, then the metrics as one line `METRICS {...}`."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from pathlib import Path
 
+import grpc
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from zdz_common.metrics import configure_metrics
 from zdz_common.telemetry import configure_tracing
 
 EXPORTER = InMemorySpanExporter()
+READER = InMemoryMetricReader()
 configure_tracing("probe", exporter=EXPORTER)  # before any engine or channel is made
+configure_metrics("probe", reader=READER)
 
 from zdz.registry.v1 import registry_pb2, registry_pb2_grpc  # noqa: E402
 from zdz_common.consumer import ConsumerSettings, EventConsumer  # noqa: E402
@@ -48,10 +55,13 @@ async def main(folder: Path) -> None:
     consumed = asyncio.Event()
 
     def handler(_session, envelope) -> None:  # type: ignore[no-untyped-def]
+        if envelope.type == "zdz.registry.district.updated":
+            raise RuntimeError("the probe's consumer refuses district updates")
         if envelope.type == "zdz.registry.district.registered":
             loop.call_soon_threadsafe(consumed.set)
 
-    consumer = EventConsumer(registry.engine, ConsumerSettings(name="probe", stream="ZDZ_REGISTRY"), handler)
+    settings = ConsumerSettings(name="probe", stream="ZDZ_REGISTRY", retry_delays=(0.2,))
+    consumer = EventConsumer(registry.engine, settings, handler)
     tasks = [
         asyncio.create_task(
             publish_outbox_forever(
@@ -61,15 +71,24 @@ async def main(folder: Path) -> None:
         asyncio.create_task(consumer.run(nats.url, stop)),
     ]
     channel = aio_channel(server.address, None)
-    await registry_pb2_grpc.RegistryServiceStub(channel).CreateDistrict(
-        registry_pb2.CreateDistrictRequest(
-            district=registry_pb2.District(
-                code="wanzhou", name="万州区", gb_code="500101", town_share_2025=35, town_share_2027=80
-            )
-        ),
-        metadata=CITY,
+    stub = registry_pb2_grpc.RegistryServiceStub(channel)
+    district = registry_pb2.District(
+        code="wanzhou", name="万州区", gb_code="500101", town_share_2025=35, town_share_2027=80
     )
+    await stub.CreateDistrict(registry_pb2.CreateDistrictRequest(district=district), metadata=CITY)
     await asyncio.wait_for(consumed.wait(), timeout=30)
+    try:  # refused: the district exists
+        await stub.CreateDistrict(registry_pb2.CreateDistrictRequest(district=district), metadata=CITY)
+    except grpc.aio.AioRpcError:
+        pass
+    district.town_share_2025 = 40
+    district.version = 1
+    await stub.UpdateDistrict(registry_pb2.UpdateDistrictRequest(district=district), metadata=CITY)
+    for _ in range(100):  # tried, retried once, then dead-lettered
+        if consumer.dead_lettered:
+            break
+        await asyncio.sleep(0.1)
+    metrics = json.loads(READER.get_metrics_data().to_json(indent=None))
     stop.set()
     await asyncio.gather(*tasks)
     await channel.close()
@@ -78,6 +97,7 @@ async def main(folder: Path) -> None:
     nats.stop()
     for span in EXPORTER.get_finished_spans():
         print(span.to_json(indent=None))
+    print("METRICS " + json.dumps(metrics))
 
 
 if __name__ == "__main__":
