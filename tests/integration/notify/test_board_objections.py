@@ -16,10 +16,12 @@ import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from http.cookiejar import CookieJar
 from urllib.parse import urlencode
 
 import grpc
+import httpx
 import pytest
 
 from tests.integration.notify.conftest import RunningNotify, StartNotify
@@ -91,7 +93,7 @@ class Browser:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        self.headers: dict[str, str] = {}  # of the last answer
+        self.headers = Message()  # of the last answer (names case-insensitive, as HTTP has them)
 
     def _open(
         self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
@@ -99,10 +101,10 @@ class Browser:
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, headers=headers or {})
         try:
             with self._opener.open(request, timeout=20) as response:
-                self.headers = dict(response.headers)
+                self.headers = response.headers
                 return response.status, response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
-            self.headers = dict(error.headers)
+            self.headers = error.headers
             return error.code, error.read().decode("utf-8")
 
     async def get(self, path: str) -> tuple[int, str]:
@@ -485,3 +487,69 @@ async def test_an_ended_notice_takes_no_objection_on_the_board(notify: RunningNo
     await until(lambda: notify.app.service.notice(event.id) is not None, what="the notice on the board")
     status, page = await Browser(notify.app.board_url).get(f"/board/notices/{event.id}/objection")
     assert status == 409 and "公示期已结束" in page and 'name="token"' not in page
+
+
+async def test_the_objection_form_and_its_answers_may_not_be_framed_or_cached_while_the_board_may_be_framed(
+    start_notify: StartNotify, recording_workflow: Workflow
+) -> None:
+    notify = await _start(start_notify, recording_workflow)
+    board = await _running_notice(notify)
+    browser = Browser(notify.app.board_url)
+    path = f"/board/notices/{board.notice_id}/objection"
+    _, form = await browser.get(path)
+    framing = (browser.headers["Content-Security-Policy"], browser.headers["X-Frame-Options"])
+    assert framing == ("frame-ancestors 'none'", "DENY") and browser.headers["Cache-Control"] == "no-store"
+    cookie = browser.headers["Set-Cookie"]
+    assert f"Path=/board/notices/{board.notice_id}/" in cookie and "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
+    status, _ = await browser.post(path, _objection_fields(form_token(form)))
+    assert status == 200 and browser.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert browser.headers["X-Frame-Options"] == "DENY" and browser.headers["Cache-Control"] == "no-store"
+    await browser.get("/board")  # a portal's iframe may show the board itself
+    assert browser.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert browser.headers["X-Frame-Options"] is None
+
+
+async def test_a_posted_form_over_32_kib_is_refused_unread_with_413_whether_or_not_it_says_its_length(
+    start_notify: StartNotify, recording_workflow: Workflow
+) -> None:
+    notify = await _start(start_notify, recording_workflow)
+    board = await _running_notice(notify)
+    browser = Browser(notify.app.board_url)
+    path = f"/board/notices/{board.notice_id}/objection"
+    _, form = await browser.get(path)
+    fields = _objection_fields(form_token(form), text="很长的异议" * 3000)
+    status, page = await browser.post(path, fields)  # with Content-Length
+    assert (status, page) == (413, "提交内容过长\n")
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent chunked
+        body = urlencode(fields).encode()
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    async with httpx.AsyncClient(base_url=notify.app.board_url) as client:
+        chunked = await client.post(
+            path, content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+    assert chunked.request.headers["Transfer-Encoding"] == "chunked"
+    assert (chunked.status_code, chunked.text) == (413, "提交内容过长\n")
+    assert recording_workflow.recorder.received == []
+
+
+async def test_unknown_pages_are_answered_in_chinese_and_the_site_root_leads_to_the_board(
+    notify: RunningNotify,
+) -> None:
+    async with httpx.AsyncClient(base_url=notify.app.board_url) as client:
+        missing = await client.get("/board/nothing-here")
+        assert (missing.status_code, missing.text) == (404, "未找到该页面\n")
+        not_a_notice = await client.get("/board/notices/not-a-notice-id/objection")
+        assert not_a_notice.status_code == 404
+        wrong_method = await client.post("/board")
+        assert (wrong_method.status_code, wrong_method.text) == (405, "不支持该请求方法\n")
+        root = await client.get("/")
+        assert (root.status_code, root.headers["Location"]) == (302, "/board")
+        head = await client.head("/board")
+        assert head.status_code == 200 and head.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert head.content == b""
+        health = await client.get("/healthz")
+        assert (health.status_code, health.text) == (200, "ok\n")

@@ -8,6 +8,7 @@ import shutil
 import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,10 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CONTACT = "璧山区污水零直排区建设工作专班办公室，电话 023-41412345，地址：璧山区璧泉路1号"
 
 
-def _get(url: str) -> tuple[str, dict[str, str], bytes]:
+def _get(url: str) -> tuple[str, Message, bytes]:
+    """Content type, headers (names case-insensitive, as HTTP has them) and body."""
     with urllib.request.urlopen(url, timeout=10) as response:
-        return response.headers.get_content_type(), dict(response.headers), response.read()
+        return response.headers.get_content_type(), response.headers, response.read()
 
 
 async def _put_notices_on_the_board(notify: RunningNotify) -> None:
@@ -134,6 +136,39 @@ async def test_the_atom_feed_has_one_entry_per_notice_newest_first(notify: Runni
     summary = entries[0].findtext(f"{ATOM}summary") or ""
     assert "区县验收得分92.50分，等级优秀" in summary and CONTACT in summary
     assert all(e.findtext(f"{ATOM}id", "").startswith("urn:uuid:") for e in entries)
+
+
+async def test_one_districts_atom_feed_links_itself_and_its_board_and_lists_only_that_districts_notices(
+    notify: RunningNotify,
+) -> None:
+    await _put_notices_on_the_board(notify)
+    board = notify.app.board_url
+    content_type, headers, body = await asyncio.to_thread(_get, f"{board}/board/feed.atom?district=wanzhou")
+    assert (
+        content_type == "application/atom+xml" and headers["Content-Security-Policy"] == "frame-ancestors *"
+    )
+    feed = ET.fromstring(body)
+    assert body.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-CN"
+    assert feed.findtext(f"{ATOM}title") == "万州区重庆市“污水零直排区”建设验收结果公示"
+    assert feed.findtext(f"{ATOM}id") == f"{board}/board/feed.atom?district=wanzhou"
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links == {
+        "self": f"{board}/board/feed.atom?district=wanzhou",
+        "alternate": f"{board}/board?district=wanzhou",
+    }
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "重庆市“污水零直排区”建设工作专班"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "【公示期满】万州区万州经开区高峰园组团验收结果公示"
+    category = entry.find(f"{ATOM}category")
+    assert category is not None and (category.get("term"), category.get("label")) == ("wanzhou", "万州区")
+    link = entry.find(f"{ATOM}link")  # rel "alternate" by default (RFC 4287 4.2.7.2)
+    assert link is not None and link.get("rel") in {None, "alternate"}
+    assert (link.get("href") or "").startswith(f"{board}/board?district=wanzhou#notice-")
+    published = datetime.fromisoformat(entry.findtext(f"{ATOM}published") or "")
+    updated = datetime.fromisoformat(entry.findtext(f"{ATOM}updated") or "")
+    assert published.utcoffset() == timedelta(0) and updated >= published
+    assert feed.findtext(f"{ATOM}updated") == entry.findtext(f"{ATOM}updated")  # the latest change
 
 
 async def test_the_board_rendered_in_headless_chromium_shows_a_unit_in_its_notice_period(

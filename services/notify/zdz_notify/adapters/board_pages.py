@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
+from feedgen.feed import FeedGenerator
 
 from zdz_notify.domain.messages import Moment
 from zdz_notify.domain.notices import (
@@ -22,7 +22,7 @@ from zdz_notify.domain.notices import (
 from zdz_notify.domain.objections import ObjectionLimits
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-ATOM = "http://www.w3.org/2005/Atom"
+GENERATOR = "zdz-notify 公示栏"
 BOARD_TITLE = "重庆市“污水零直排区”建设验收结果公示"
 PUBLISHER = "重庆市“污水零直排区”建设工作专班"
 
@@ -229,55 +229,50 @@ class BoardPages:
         district_code: str = "",
         district_name: str = "",
     ) -> bytes:
-        """An Atom 1.0 feed (RFC 4287): one entry per notice, updated when it is suspended or resumed."""
+        """An Atom 1.0 feed (RFC 4287, built by feedgen): one entry per notice in the order given (newest
+        first), updated when it is suspended or resumed."""
         query = f"?{urlencode({'district': district_code})}" if district_code else ""
-        feed = ET.Element("feed", {"xmlns": ATOM, "{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
-        ET.SubElement(feed, "id").text = f"{base_url}/board/feed.atom{query}"
-        ET.SubElement(feed, "title").text = heading(district_name)
-        latest = max((n.updated_at for n in notices), default=now)
-        ET.SubElement(feed, "updated").text = _rfc3339(latest)
-        ET.SubElement(feed, "link", {"rel": "self", "href": f"{base_url}/board/feed.atom{query}"})
-        ET.SubElement(
-            feed, "link", {"rel": "alternate", "type": "text/html", "href": f"{base_url}/board{query}"}
-        )
-        author = ET.SubElement(feed, "author")
-        ET.SubElement(author, "name").text = PUBLISHER
+        feed_url = f"{base_url}/board/feed.atom{query}"
+        feed = FeedGenerator()
+        feed.id(feed_url)
+        feed.title(heading(district_name))
+        feed.updated(_utc(max((n.updated_at for n in notices), default=now)))
+        feed.link(href=feed_url, rel="self")
+        feed.link(href=f"{base_url}/board{query}", rel="alternate", type="text/html")
+        feed.author(name=PUBLISHER)
+        feed.language("zh-CN")  # the feed's xml:lang
+        feed.generator(GENERATOR)
         for notice in notices:
             row = notice_row(notice, now, self._labels)
-            entry = ET.SubElement(feed, "entry")
-            ET.SubElement(entry, "id").text = f"urn:uuid:{notice.id}"
-            ET.SubElement(
-                entry, "title"
-            ).text = f"【{row.status}】{row.district_name}{row.unit_name}验收结果公示"
-            ET.SubElement(entry, "published").text = _rfc3339(notice.published_at)
-            ET.SubElement(entry, "updated").text = _rfc3339(notice.updated_at)
-            ET.SubElement(
-                entry,
-                "link",
-                {
-                    "rel": "alternate",
-                    "type": "text/html",
-                    "href": f"{base_url}/board{query}#notice-{notice.id}",
-                },
-            )
-            ET.SubElement(entry, "category", {"term": notice.district_code, "label": row.district_name})
-            summary = (
-                f"{row.district_name}{row.unit_name}（{row.kind}）区县验收得分{row.score}分，等级{row.grade}。"
-                f"公示期：{row.period}。状态：{row.status}。异议受理：{row.objection_contact}"
-            )
-            if row.channel_kind:
-                summary += f"。公示渠道：{row.channel_kind} {row.channel_name} {row.channel_url}".rstrip()
-            if row.objection:
-                summary += f"。已收到异议，正在核查：{row.objection}"
-            for o in row.objections:
-                summary += f"。异议（{o.objector}）：{o.outcome}" + (
-                    f"，区县答复：{o.answer}" if o.answer else ""
-                )
-            if row.filing:
-                summary += f"。备案：{row.filing}"
-            ET.SubElement(entry, "summary", {"type": "text"}).text = summary
-        return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+            entry = feed.add_entry(order="append")
+            entry.id(f"urn:uuid:{notice.id}")
+            entry.title(f"【{row.status}】{row.district_name}{row.unit_name}验收结果公示")
+            entry.published(_utc(notice.published_at))
+            entry.updated(_utc(notice.updated_at))
+            # feedgen 1.0.0 writes an entry's link with its href only: rel defaults to "alternate" (RFC 4287).
+            entry.link(href=f"{base_url}/board{query}#notice-{notice.id}", rel="alternate", type="text/html")
+            if notice.district_code:
+                entry.category(term=notice.district_code, label=row.district_name)
+            entry.summary(_summary(row), type="text")
+        return feed.atom_str(pretty=False)
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _summary(row: NoticeRow) -> str:
+    summary = (
+        f"{row.district_name}{row.unit_name}（{row.kind}）区县验收得分{row.score}分，等级{row.grade}。"
+        f"公示期：{row.period}。状态：{row.status}。异议受理：{row.objection_contact}"
+    )
+    if row.channel_kind:
+        summary += f"。公示渠道：{row.channel_kind} {row.channel_name} {row.channel_url}".rstrip()
+    if row.objection:
+        summary += f"。已收到异议，正在核查：{row.objection}"
+    for o in row.objections:
+        summary += f"。异议（{o.objector}）：{o.outcome}" + (f"，区县答复：{o.answer}" if o.answer else "")
+    if row.filing:
+        summary += f"。备案：{row.filing}"
+    return summary
+
+
+def _utc(moment: datetime) -> datetime:
+    """RFC 3339 in UTC, to the second."""
+    return moment.astimezone(UTC).replace(microsecond=0)

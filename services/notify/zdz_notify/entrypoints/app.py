@@ -1,6 +1,6 @@
 """The running notify service: one durable consumer per service stream, the delivery worker, the outbox relay
-of its own audit events, the gRPC inbox API and the notice board's HTTP server, on the shared service runtime.
-`zdz-notify` runs it; tests run it in-process."""
+of its own audit events, the gRPC inbox API and the notice board's HTTP server (Starlette on uvicorn, in this
+event loop), on the shared service runtime. `zdz-notify` runs it; tests run it in-process."""
 
 from __future__ import annotations
 
@@ -114,12 +114,14 @@ class NotifyApp:
             public_base_url=config.board_public_url,
             frame_ancestors=config.board_frame_ancestors,
             trust_forwarded_for=settings.trust_forwarded_for,
+            shutdown_grace_seconds=config.shutdown_grace_seconds,
         )
+        # Stopped after the gRPC server, before the workflow channel its objections use is closed.
+        runtime.run_task("notify board", self._board.run, stop=self._board.stop)
         runtime.on_shutdown(self.service.engine.dispose)
         runtime.on_shutdown(lambda: executor.shutdown(wait=True))
-        runtime.on_shutdown(self._board.stop)
         runtime.on_shutdown(desk.close)
-        self._board.start()
+        await self._board.start()
         await runtime.start()
 
     @property

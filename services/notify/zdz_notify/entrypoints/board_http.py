@@ -1,4 +1,5 @@
-"""The public notice board over HTTP (standard library server, one thread per request).
+"""The public notice board (公示栏) over HTTP: a Starlette app, served by uvicorn in the notify process's own
+event loop (its signal handling left to the service runtime, which stops it together with the gRPC server).
 
 GET /board              the page (HTML); ?district=<code> one district's notices; ?embed=1 compact, for iframes
 GET /board/feed.atom    the Atom feed, same filter
@@ -6,22 +7,35 @@ GET /board/demonstration            the published 示范园区清单 and its com
 GET /board/notices/<id>/objection   the objection form of a running notice (sets the form's same-site cookie)
 POST /board/notices/<id>/objection  raise the objection: forwarded to the workflow service; the page says what
                                     happened (received, or refused: 400 invalid, 403 stale form, 404/409 no
-                                    running notice, 409 duplicate, 429 too many from this address, 503 unavailable)
+                                    running notice, 409 duplicate, 413 too long, 429 too many from this address,
+                                    503 unavailable)
 GET /healthz            200 when serving
-Portals may frame the page (Content-Security-Policy frame-ancestors, configurable).
+Portals may frame the board and feed pages (Content-Security-Policy frame-ancestors, configurable); the objection
+form and its answers may not be framed by anyone (frame-ancestors 'none', X-Frame-Options DENY).
+
+Reading the store and calling the workflow block, so every handler's work runs in Starlette's thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 import re
-import threading
-from collections.abc import Callable
+import socket
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from zdz_common.errors import (
     AlreadyExists,
@@ -41,7 +55,7 @@ log = logging.getLogger(__name__)
 
 FORM_COOKIE = "zdz_objection_form"
 MAX_FORM_BYTES = 32 * 1024
-_OBJECTION_PATH = re.compile(r"^/board/notices/([0-9a-f-]{36})/objection$")
+_NOTICE_ID = re.compile(r"[0-9a-f-]{36}")  # a notice id is a UUID
 _HTTP_STATUS: tuple[tuple[type[DomainError], HTTPStatus], ...] = (
     (InvalidArgument, HTTPStatus.BAD_REQUEST),
     (PermissionDenied, HTTPStatus.FORBIDDEN),
@@ -51,26 +65,263 @@ _HTTP_STATUS: tuple[tuple[type[DomainError], HTTPStatus], ...] = (
     (RateLimited, HTTPStatus.TOO_MANY_REQUESTS),
     (DeskUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
-
-
-def _form_cookie(notice_id: str, form_id: str) -> str:
-    """The form's same-site cookie, scoped to its notice's form (two notices' forms open at once both work)."""
-    return f"{FORM_COOKIE}={form_id}; Path=/board/notices/{notice_id}/; HttpOnly; SameSite=Strict"
+_HTML = "text/html; charset=utf-8"
+_TEXT = "text/plain; charset=utf-8"
+_PLAIN_ANSWERS = {
+    HTTPStatus.NOT_FOUND: "未找到该页面\n",
+    HTTPStatus.METHOD_NOT_ALLOWED: "不支持该请求方法\n",
+}
+_UNAVAILABLE = "服务暂时不可用\n"
+_Handler = Callable[[Request], Response]  # blocking: run in the thread pool
+_Endpoint = Callable[[Request], Awaitable[Response]]
+_TOO_LONG = "提交内容过长\n"
 
 
 def http_status(error: DomainError) -> HTTPStatus:
     return next((status for cls, status in _HTTP_STATUS if isinstance(error, cls)), HTTPStatus.CONFLICT)
 
 
-_HTML = "text/html; charset=utf-8"
+class _Answers:
+    """The board's responses with its headers: never-cached, never-framed form pages; cacheable, framable
+    board pages."""
+
+    def __init__(self, frame_ancestors: str) -> None:
+        self._frame_ancestors = frame_ancestors
+
+    def __call__(
+        self,
+        body: str | bytes,
+        status: int = HTTPStatus.OK,
+        *,
+        media_type: str = _HTML,
+        form_page: bool = False,
+        form_cookie: tuple[str, str] | None = None,  # (notice id, form id)
+        retry_after: str = "",
+    ) -> Response:
+        response = Response(body, status_code=int(status), media_type=media_type)
+        headers = response.headers
+        # The objection form and its answers are never cached, nor framed: its cookie is same-site, and no
+        # page elsewhere may overlay it.
+        headers["Cache-Control"] = "no-store" if form_page else "public, max-age=60"
+        ancestors = "'none'" if form_page else self._frame_ancestors
+        headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        if form_page:
+            headers["X-Frame-Options"] = "DENY"
+        headers["X-Content-Type-Options"] = "nosniff"
+        if retry_after:
+            headers["Retry-After"] = retry_after
+        if form_cookie is not None:
+            notice_id, form_id = form_cookie
+            # Scoped to its notice's form: two notices' forms open at once both work.
+            response.set_cookie(
+                FORM_COOKIE, form_id, path=f"/board/notices/{notice_id}/", httponly=True, samesite="strict"
+            )
+        return response
 
 
-class _BoardHTTPServer(ThreadingHTTPServer):
-    request_queue_size = 128  # the standard library's backlog of 5 drops connections under a portal's traffic
-    daemon_threads = True
+def board_app(
+    service: NotifyService,
+    pages: BoardPages,
+    objections: PublicObjections,
+    *,
+    clock: Callable[[], datetime],
+    public_base_url: str = "",
+    frame_ancestors: str = "*",
+    trust_forwarded_for: bool = False,
+) -> Starlette:
+    """The board as an ASGI app. `trust_forwarded_for`: a reverse proxy in front appends the client's address
+    to X-Forwarded-For, which the objection form's rate limit then counts."""
+    answer = _Answers(frame_ancestors)
+    public_base_url = public_base_url.rstrip("/")
+
+    def guarded(*, form_page: bool) -> Callable[[_Handler], _Endpoint]:
+        """Run the handler in the thread pool; an unexpected failure is logged and answered in Chinese."""
+
+        def wrap(handler: _Handler) -> _Endpoint:
+            @functools.wraps(handler)
+            async def endpoint(request: Request) -> Response:
+                try:
+                    return await run_in_threadpool(handler, request)
+                except Exception:
+                    log.exception("board: %s %s failed", request.method, request.url.path)
+                    return answer(
+                        _UNAVAILABLE, HTTPStatus.INTERNAL_SERVER_ERROR, media_type=_TEXT, form_page=form_page
+                    )
+
+            return endpoint
+
+        return wrap
+
+    def base_url(request: Request) -> str:
+        if public_base_url:
+            return public_base_url
+        server = request.scope.get("server") or ("127.0.0.1", None)
+        return f"http://{request.headers.get('host') or server[0]}"
+
+    def client(request: Request) -> str:
+        forwarded = request.headers.get("x-forwarded-for", "") if trust_forwarded_for else ""
+        direct = request.client.host if request.client else ""
+        return forwarded.rsplit(",", 1)[-1].strip() or direct
+
+    @guarded(form_page=False)
+    def board(request: Request) -> Response:
+        district_code = request.query_params.get("district", "")
+        notices = service.notices(district_code)
+        district_name = service.district_name(district_code) if district_code else ""
+        lists = service.demonstration_lists()
+        page = pages.html(
+            notices,
+            now=clock(),
+            base_url=base_url(request),
+            district_code=district_code,
+            district_name=district_name,
+            embed=request.query_params.get("embed") in {"1", "true"},
+            demonstration=lists[0] if lists else None,
+        )
+        return answer(page)
+
+    @guarded(form_page=False)
+    def feed(request: Request) -> Response:
+        district_code = request.query_params.get("district", "")
+        atom = pages.atom(
+            service.notices(district_code),
+            now=clock(),
+            base_url=base_url(request),
+            district_code=district_code,
+            district_name=service.district_name(district_code) if district_code else "",
+        )
+        return answer(atom, media_type="application/atom+xml; charset=utf-8")
+
+    @guarded(form_page=False)
+    def demonstration(request: Request) -> Response:
+        return answer(pages.demonstration_page(service.demonstration_lists(), now=clock()))
+
+    @guarded(form_page=True)
+    def objection_form(request: Request) -> Response:
+        notice_id = request.path_params["notice_id"]
+        if not _NOTICE_ID.fullmatch(notice_id):
+            return answer(_PLAIN_ANSWERS[HTTPStatus.NOT_FOUND], HTTPStatus.NOT_FOUND, media_type=_TEXT)
+        now = clock()
+        try:
+            notice = objections.open_notice(notice_id)
+        except DomainError as error:
+            page = pages.objection_page(
+                service.notice(notice_id), now=now, limits=objections.limits, error=error.message
+            )
+            return answer(page, http_status(error), form_page=True)
+        issued = objections.tokens.issue(notice_id)
+        page = pages.objection_page(notice, now=now, limits=objections.limits, token=issued.token)
+        return answer(page, form_page=True, form_cookie=(notice_id, issued.form_id))
+
+    def submit(request: Request, fields: dict[str, str]) -> Response:
+        notice_id = request.path_params["notice_id"]
+        form = ObjectionForm(
+            name=fields.get("name", ""),
+            contact=fields.get("contact", ""),
+            text=fields.get("text", ""),
+            website=fields.get("website", ""),
+        )
+        now = clock()
+        try:
+            forwarded = objections.submit(
+                notice_id,
+                form,
+                token=fields.get("token", ""),
+                cookie_form_id=request.cookies.get(FORM_COOKIE, ""),
+                client=client(request),
+            )
+        except DomainError as error:
+            status = http_status(error)
+            notice = service.notice(notice_id)
+            token = ""
+            cookie = None
+            if status in {HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN} and notice is not None:
+                issued = objections.tokens.issue(notice_id)  # a fresh form, filled in as sent
+                token = issued.token
+                cookie = (notice_id, issued.form_id)
+            values = {"name": form.name, "contact": form.contact, "text": form.text}
+            page = pages.objection_page(
+                notice, now=now, limits=objections.limits, token=token, values=values, error=error.message
+            )
+            retry = str(objections.retry_after_seconds) if status is HTTPStatus.TOO_MANY_REQUESTS else ""
+            return answer(page, status, form_page=True, form_cookie=cookie, retry_after=retry)
+        page = pages.objection_page(
+            service.notice(notice_id), now=now, limits=objections.limits, received=forwarded.objection_id
+        )
+        return answer(page, form_page=True)
+
+    async def raise_objection(request: Request) -> Response:
+        if not _NOTICE_ID.fullmatch(request.path_params["notice_id"]):
+            return answer(_PLAIN_ANSWERS[HTTPStatus.NOT_FOUND], HTTPStatus.NOT_FOUND, media_type=_TEXT)
+        try:
+            fields = await _form_fields(request)
+        except _TooLong:
+            return answer(_TOO_LONG, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, media_type=_TEXT, form_page=True)
+        try:
+            return await run_in_threadpool(submit, request, fields)
+        except Exception:
+            log.exception("board: objection to %s failed", request.path_params["notice_id"])
+            return answer(_UNAVAILABLE, HTTPStatus.INTERNAL_SERVER_ERROR, media_type=_TEXT, form_page=True)
+
+    async def healthz(_request: Request) -> Response:
+        return answer("ok\n", media_type=_TEXT)
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/board", status_code=HTTPStatus.FOUND)
+
+    async def plain_error(_request: Request, exc: Exception) -> Response:
+        status = HTTPStatus(exc.status_code) if isinstance(exc, HTTPException) else HTTPStatus.NOT_FOUND
+        response = answer(_PLAIN_ANSWERS.get(status, status.phrase + "\n"), status, media_type=_TEXT)
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)  # Allow, on 405
+        return response
+
+    objection_path = "/board/notices/{notice_id}/objection"
+    return Starlette(
+        routes=[
+            Route("/board", board, methods=["GET"]),
+            Route("/board/", board, methods=["GET"]),
+            Route("/board/feed.atom", feed, methods=["GET"]),
+            Route("/board/demonstration", demonstration, methods=["GET"]),
+            Route(objection_path, objection_form, methods=["GET"]),
+            Route(objection_path, raise_objection, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/", home, methods=["GET"]),
+        ],
+        exception_handlers={404: plain_error, 405: plain_error},
+    )
+
+
+class _TooLong(Exception):
+    pass
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The posted form (application/x-www-form-urlencoded, UTF-8; the last of repeated fields), read up to
+    MAX_FORM_BYTES whether or not Content-Length says so; _TooLong beyond."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise _TooLong
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise _TooLong
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[-1] for name, values in fields.items()}
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the service runtime owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class BoardServer:
+    """The board's uvicorn server on `address` (port 0: one the OS chooses), bound when built."""
+
     def __init__(
         self,
         address: str,
@@ -82,246 +333,63 @@ class BoardServer:
         public_base_url: str = "",
         frame_ancestors: str = "*",
         trust_forwarded_for: bool = False,
+        shutdown_grace_seconds: float = 5.0,
     ) -> None:
-        """`trust_forwarded_for`: a reverse proxy in front appends the client's address to X-Forwarded-For,
-        which the objection form's rate limit then counts."""
         host, _, port = address.rpartition(":")
-        handler = _handler_class(
+        host = host.strip("[]")
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            self._socket = socket.create_server((host, int(port)), family=family, backlog=128)
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"cannot serve the notice board on {address}: {exc}") from exc
+        bound = self._socket.getsockname()[1]
+        self.address = f"[{host}]:{bound}" if family == socket.AF_INET6 else f"{host}:{bound}"
+        app = board_app(
             service,
             pages,
             objections,
-            clock,
-            public_base_url.rstrip("/"),
-            frame_ancestors,
-            trust_forwarded_for,
+            clock=clock,
+            public_base_url=public_base_url,
+            frame_ancestors=frame_ancestors,
+            trust_forwarded_for=trust_forwarded_for,
         )
-        try:
-            self._server = _BoardHTTPServer((host, int(port)), handler)
-        except OSError as exc:
-            raise SystemExit(f"cannot serve the notice board on {address}: {exc}") from exc
-        self.address = f"{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="board-http", daemon=True)
+        self._server = _Server(
+            uvicorn.Config(
+                app,
+                lifespan="off",
+                log_config=None,  # the process's logging stays as the service set it up
+                access_log=False,
+                proxy_headers=False,  # X-Forwarded-For counts only when trusted (board_app)
+                server_header=False,
+                ws="none",
+                backlog=128,
+                timeout_graceful_shutdown=max(shutdown_grace_seconds, 1.0),
+            )
+        )
+        self._serving: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.address}"
 
-    def start(self) -> None:
-        self._thread.start()
+    async def start(self) -> None:
+        """Serve in the running event loop; return once connections are accepted."""
+        self._serving = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="notify board")
+        while not self._server.started:
+            if self._serving.done():
+                await self._serving  # its failure, if any
+                raise RuntimeError(f"the notice board on {self.address} stopped while starting")
+            await asyncio.sleep(0.01)
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    async def run(self, _stop: asyncio.Event) -> None:
+        """Until the board stops (the runtime supervises it: a board that ends on its own ends the service)."""
+        if self._serving is not None:
+            await self._serving
 
-
-def _handler_class(
-    service: NotifyService,
-    pages: BoardPages,
-    objections: PublicObjections,
-    clock: Callable[[], datetime],
-    public_base_url: str,
-    frame_ancestors: str,
-    trust_forwarded_for: bool,
-) -> type[BaseHTTPRequestHandler]:
-    class BoardHandler(BaseHTTPRequestHandler):
-        server_version = "zdz-notify-board"
-
-        def do_GET(self) -> None:
-            self._serve(head=False)
-
-        def do_HEAD(self) -> None:
-            self._serve(head=True)
-
-        def do_POST(self) -> None:
-            match = _OBJECTION_PATH.match(urlsplit(self.path).path)
-            if match is None:
-                self._send(
-                    HTTPStatus.NOT_FOUND, "未找到该页面\n".encode(), "text/plain; charset=utf-8", False
-                )
-                return
-            try:
-                self._submit_objection(match.group(1))
-            except Exception:
-                log.exception("board: objection to %s failed", match.group(1))
-                self._send(
-                    HTTPStatus.INTERNAL_SERVER_ERROR,
-                    "服务暂时不可用\n".encode(),
-                    "text/plain; charset=utf-8",
-                    False,
-                    form_page=True,
-                )
-
-        def _client(self) -> str:
-            forwarded = self.headers.get("X-Forwarded-For", "") if trust_forwarded_for else ""
-            return forwarded.rsplit(",", 1)[-1].strip() or self.client_address[0]
-
-        def _cookie(self, name: str) -> str:
-            try:
-                morsel = SimpleCookie(self.headers.get("Cookie", "")).get(name)
-            except CookieError:
-                return ""
-            return morsel.value if morsel else ""
-
-        def _objection_form(self, notice_id: str, *, head: bool) -> None:
-            now = clock()
-            try:
-                notice = objections.open_notice(notice_id)
-            except DomainError as error:
-                page = pages.objection_page(
-                    service.notice(notice_id), now=now, limits=objections.limits, error=error.message
-                )
-                self._send(http_status(error), page.encode(), _HTML, head, form_page=True)
-                return
-            issued = objections.tokens.issue(notice_id)
-            page = pages.objection_page(notice, now=now, limits=objections.limits, token=issued.token)
-            cookie = _form_cookie(notice_id, issued.form_id)
-            self._send(HTTPStatus.OK, page.encode(), _HTML, head, form_page=True, cookie=cookie)
-
-        def _submit_objection(self, notice_id: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_FORM_BYTES:
-                self._send(
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "提交内容过长\n".encode(),
-                    "text/plain; charset=utf-8",
-                    False,
-                    form_page=True,
-                )
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
-            form = ObjectionForm(
-                name=fields.get("name", ""),
-                contact=fields.get("contact", ""),
-                text=fields.get("text", ""),
-                website=fields.get("website", ""),
-            )
-            now = clock()
-            try:
-                forwarded = objections.submit(
-                    notice_id,
-                    form,
-                    token=fields.get("token", ""),
-                    cookie_form_id=self._cookie(FORM_COOKIE),
-                    client=self._client(),
-                )
-            except DomainError as error:
-                status = http_status(error)
-                notice = service.notice(notice_id)
-                token = ""
-                cookie = ""
-                if status in {HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN} and notice is not None:
-                    issued = objections.tokens.issue(notice_id)  # a fresh form, filled in as sent
-                    token = issued.token
-                    cookie = _form_cookie(notice_id, issued.form_id)
-                values = {"name": form.name, "contact": form.contact, "text": form.text}
-                page = pages.objection_page(
-                    notice, now=now, limits=objections.limits, token=token, values=values, error=error.message
-                )
-                retry = str(objections.retry_after_seconds) if status is HTTPStatus.TOO_MANY_REQUESTS else ""
-                self._send(
-                    status, page.encode(), _HTML, False, form_page=True, cookie=cookie, retry_after=retry
-                )
-                return
-            page = pages.objection_page(
-                service.notice(notice_id), now=now, limits=objections.limits, received=forwarded.objection_id
-            )
-            self._send(HTTPStatus.OK, page.encode(), _HTML, False, form_page=True)
-
-        def _serve(self, *, head: bool) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            try:
-                if parts.path in {"/board", "/board/"}:
-                    body, content_type = self._board(query, feed=False), "text/html; charset=utf-8"
-                elif parts.path == "/board/feed.atom":
-                    body, content_type = self._board(query, feed=True), "application/atom+xml; charset=utf-8"
-                elif parts.path == "/board/demonstration":
-                    page = pages.demonstration_page(service.demonstration_lists(), now=clock())
-                    body, content_type = page.encode("utf-8"), _HTML
-                elif (match := _OBJECTION_PATH.match(parts.path)) is not None:
-                    self._objection_form(match.group(1), head=head)
-                    return
-                elif parts.path == "/healthz":
-                    body, content_type = b"ok\n", "text/plain; charset=utf-8"
-                elif parts.path == "/":
-                    self._send(HTTPStatus.FOUND, b"", "text/plain", head, location="/board")
-                    return
-                else:
-                    self._send(
-                        HTTPStatus.NOT_FOUND, "未找到该页面\n".encode(), "text/plain; charset=utf-8", head
-                    )
-                    return
-            except Exception:
-                log.exception("board: %s failed", self.path)
-                self._send(
-                    HTTPStatus.INTERNAL_SERVER_ERROR,
-                    "服务暂时不可用\n".encode(),
-                    "text/plain; charset=utf-8",
-                    head,
-                )
-                return
-            self._send(HTTPStatus.OK, body, content_type, head)
-
-        def _board(self, query: dict[str, str], *, feed: bool) -> bytes:
-            district_code = query.get("district", "")
-            notices = service.notices(district_code)
-            district_name = service.district_name(district_code) if district_code else ""
-            base_url = (
-                public_base_url or f"http://{self.headers.get('Host') or self.server.server_address[0]}"
-            )
-            now = clock()
-            if feed:
-                return pages.atom(
-                    notices,
-                    now=now,
-                    base_url=base_url,
-                    district_code=district_code,
-                    district_name=district_name,
-                )
-            lists = service.demonstration_lists()
-            return pages.html(
-                notices,
-                now=now,
-                base_url=base_url,
-                district_code=district_code,
-                district_name=district_name,
-                embed=query.get("embed") in {"1", "true"},
-                demonstration=lists[0] if lists else None,
-            ).encode("utf-8")
-
-        def _send(
-            self,
-            status: HTTPStatus,
-            body: bytes,
-            content_type: str,
-            head: bool,
-            location: str = "",
-            *,
-            form_page: bool = False,
-            cookie: str = "",
-            retry_after: str = "",
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            # The objection form and its answers are never cached, nor framed: its cookie is same-site, and no
-            # page elsewhere may overlay it.
-            self.send_header("Cache-Control", "no-store" if form_page else "public, max-age=60")
-            if cookie:
-                self.send_header("Set-Cookie", cookie)
-            if retry_after:
-                self.send_header("Retry-After", retry_after)
-            ancestors = "'none'" if form_page else frame_ancestors
-            self.send_header("Content-Security-Policy", f"frame-ancestors {ancestors}")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            if location:
-                self.send_header("Location", location)
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("board: " + format, *args)
-
-    return BoardHandler
+    async def stop(self) -> None:
+        """Stop accepting, let requests in flight finish (up to the grace period), close the socket."""
+        self._server.should_exit = True
+        if self._serving is not None:
+            await asyncio.wait([self._serving])  # a failure is the runtime's to report, through run()
+        else:
+            self._socket.close()
