@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from zdz_common.grpc_server import stop_on_signals
+from zdz_common.logs import configure_logging
 from zdz_common.telemetry import configure_telemetry
 from zdz_notify.config import NotifyConfig
 from zdz_notify.domain.routing import RoutingTableError
@@ -25,7 +26,7 @@ async def serve(config: NotifyConfig) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("notify")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("notify")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     try:
         asyncio.run(serve(NotifyConfig.from_env()))

@@ -7,6 +7,7 @@ import logging
 
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz_common.consumer import EventConsumer
+from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.telemetry import configure_telemetry
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
@@ -52,7 +53,7 @@ async def serve(config: RegistryConfig) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("registry")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("registry")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     asyncio.run(serve(RegistryConfig.from_env()))
 

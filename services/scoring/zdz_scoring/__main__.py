@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.telemetry import configure_telemetry
 from zdz_scoring.adapters.registry import GrpcRegistry
@@ -33,7 +33,7 @@ async def serve(config: ScoringConfig) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("scoring")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("scoring")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     asyncio.run(serve(ScoringConfig.from_env()))
 

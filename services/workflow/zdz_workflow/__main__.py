@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from zdz_common.consumer import EventConsumer
+from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.telemetry import configure_telemetry
 from zdz_common.tls import aio_channel
@@ -96,7 +97,7 @@ async def serve(config: WorkflowConfig) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("workflow")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("workflow")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     asyncio.run(serve(WorkflowConfig.from_env()))
 
