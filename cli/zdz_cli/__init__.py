@@ -1,0 +1,1 @@
+"""零直排 (zdz) command line: `zdz --help`."""
