@@ -19,6 +19,8 @@ SEARCH_ATTRIBUTES = {
     "ZdzNextDeadline": "Datetime",
     "ZdzUnitId": "Keyword",
     "ZdzCampaign": "Keyword",
+    "ZdzUnitName": "Keyword",  # issue 13: find a unit by its name (ZdzUnitName='高笋塘街道') …
+    "ZdzOfficialCode": "Keyword",  # … or its 统计用区划代码 (ZdzOfficialCode='500101001')
 }
 
 

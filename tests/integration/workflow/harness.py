@@ -67,6 +67,7 @@ TOWN = UnitInfo(
     name="高笋塘街道",
     along_river=True,
     target_year=2025,
+    official_code="500101001",  # 统计用区划代码
 )
 PARK = UnitInfo(
     unit_id="f495abe3-cb18-5ace-8341-1f4fdcf598e4",

@@ -9,6 +9,8 @@ to record only those (`… record_histories town_accepted_over_national_day`).
 
 histories/before-issue-11/ holds the histories recorded before verdicts were sheets (typed scores, the notice
 without its channel): never re-recorded, they stand for the processes that were running when the change shipped.
+histories/before-issue-13/ likewise holds those recorded before the unit's name and official code joined the search
+attributes (workflows.UNIT_ATTRIBUTES_PATCH).
 """
 
 from __future__ import annotations

@@ -113,7 +113,9 @@ async def test_a_unit_is_started_driven_read_and_listed_through_the_facade(facad
     opened = (await stub.StartProcess(start, metadata=who(request_id="start-1"))).process
     again = (await stub.StartProcess(start, metadata=who(request_id="start-1"))).process
     assert opened.stage == again.stage == pb.STAGE_SURVEY
-    assert opened.process_id == f"zdz-process/wanzhou/{TOWN.unit_id}/{facade.campaign}"
+    # A new process's id carries the town's official code (issue 13).
+    assert opened.process_id == f"zdz-process/wanzhou/500101001/{TOWN.unit_id}/{facade.campaign}"
+    assert (opened.ref.unit_id, opened.ref.district_code) == (TOWN.unit_id, "wanzhou")
     assert (opened.unit.name, opened.ref.campaign) == ("高笋塘街道", facade.campaign)
 
     # Stage commands, each by whoever the metadata names.

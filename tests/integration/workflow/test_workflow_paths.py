@@ -84,8 +84,15 @@ async def test_town_passes_every_stage_with_its_notice_over_national_day_ending_
         "ZdzTargetYear": 2025,
         "ZdzLatestScore": 88.0,
         "ZdzGrade": "PASS",
-        # Temporal's own: the patches this run took (workflows.SHEETS_PATCH, NOTICE_PATCH).
-        "TemporalChangeVersion": ["notice-channel-and-filing", "verdicts-are-sheets"],
+        # Issue 13: operators find the unit by its name and official code.
+        "ZdzUnitName": "高笋塘街道",
+        "ZdzOfficialCode": "500101001",
+        # Temporal's own: the patches this run took (workflows.SHEETS_PATCH, NOTICE_PATCH, UNIT_ATTRIBUTES_PATCH).
+        "TemporalChangeVersion": [
+            "notice-channel-and-filing",
+            "unit-name-and-code-attributes",
+            "verdicts-are-sheets",
+        ],
     }
 
     # The current details say where the unit stands, in Chinese.

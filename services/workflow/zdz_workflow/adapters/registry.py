@@ -71,6 +71,7 @@ class RegistryUnits:
             name=unit.name,
             along_river=unit.along_river,
             target_year=unit.target_year,
+            official_code=unit.official_code,
         )
 
 

@@ -35,7 +35,7 @@ from zdz_workflow.domain.values import (
     Objector,
     ReacceptanceFlag,
 )
-from zdz_workflow.temporal.payloads import WORKFLOW_ID_PREFIX, ProcessView
+from zdz_workflow.temporal.payloads import ProcessView, ref_parts
 from zdz_workflow.temporal.processes import ProcessRef, ProcessSummary
 
 
@@ -107,10 +107,10 @@ def findings_of(messages: Iterable[pb.Finding]) -> tuple[Finding, ...]:
 
 
 def _ref_pb(workflow_id: str) -> pb.ProcessRef | None:
-    parts = workflow_id.split("/")
-    if len(parts) != 4 or parts[0] != WORKFLOW_ID_PREFIX:
+    parts = ref_parts(workflow_id)
+    if parts is None:
         return None
-    return pb.ProcessRef(district_code=parts[1], unit_id=parts[2], campaign=parts[3])
+    return pb.ProcessRef(district_code=parts[0], unit_id=parts[1], campaign=parts[2])
 
 
 def _campaign_pb(campaign: Campaign) -> pb.Campaign:

@@ -9,15 +9,22 @@ from sqlmodel import Session
 from zdz_common.eventstore import EventRecord
 
 
-def current_process_id(engine: Engine, prefix: str) -> str | None:
+def current_process_id(engine: Engine, district_code: str, unit_id: str) -> str | None:
     """The workflow id of the unit's current process: every process appends to a stream named by its workflow id
-    ("zdz-process/<district>/<unit>/<campaign>", `prefix` up to the unit), and the current campaign's is the one
-    written last (a re-acceptance's process starts after its predecessor's last step). None: no process."""
-    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    ("zdz-process/<district>/<unit>/<campaign>" before issue 13, "zdz-process/<district>/<code>/<unit>/<campaign>"
+    since), and the current campaign's is the one written last (a re-acceptance's process starts after its
+    predecessor's last step). None: no process."""
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    district, unit = escaped(district_code), escaped(unit_id)
     stream_id = sa.inspect(EventRecord).c.stream_id
     position = sa.inspect(EventRecord).c.position
-    query = (
-        sa.select(stream_id).where(stream_id.like(pattern, escape="\\")).order_by(position.desc()).limit(1)
+    either = sa.or_(
+        stream_id.like(f"zdz-process/{district}/{unit}/%", escape="\\"),
+        stream_id.like(f"zdz-process/{district}/%/{unit}/%", escape="\\"),
     )
+    query = sa.select(stream_id).where(either).order_by(position.desc()).limit(1)
     with Session(engine) as session:
         return session.execute(query).scalar_one_or_none()

@@ -39,8 +39,36 @@ WORKFLOW_ID_PREFIX = "zdz-process"
 
 
 def process_id(district_code: str, unit_id: str, campaign: str) -> str:
-    """The readable workflow id of a unit's process in a campaign, e.g. "zdz-process/wanzhou/<unit>/2024"."""
+    """The workflow id processes were started with before issue 13, e.g. "zdz-process/wanzhou/<unit>/2024"; they
+    keep it while they run, and look-ups try it after the unit's current form (`unit_process_id`)."""
     return f"{WORKFLOW_ID_PREFIX}/{district_code}/{unit_id}/{campaign}"
+
+
+def unit_process_id(unit: UnitInfo, campaign: str) -> str:
+    """The workflow id a new process starts with: the unit's official code (统计用区划代码; a park group's
+    official name, having none) before its id, so an operator finds it by the code,
+    e.g. "zdz-process/wanzhou/500101001/<unit>/2026" or "zdz-process/wanzhou/九龙园/<unit>/2026"."""
+    return f"{WORKFLOW_ID_PREFIX}/{unit.district_code}/{unit.id_key}/{unit.unit_id}/{campaign}"
+
+
+def successor_id(own_id: str, unit: UnitInfo, campaign: str) -> str:
+    """The id of the process that continues `own_id` in `campaign`: in the form `own_id` has (a history recorded
+    before issue 13 replays with the id it started then)."""
+    if len(own_id.split("/")) == 5:
+        return unit_process_id(unit, campaign)
+    return process_id(unit.district_code, unit.unit_id, campaign)
+
+
+def ref_parts(workflow_id: str) -> tuple[str, str, str] | None:
+    """(district code, unit id, campaign) of a process's workflow id in either form; None for another id."""
+    parts = workflow_id.split("/")
+    if parts[0] != WORKFLOW_ID_PREFIX:
+        return None
+    if len(parts) == 4:
+        return parts[1], parts[2], parts[3]
+    if len(parts) == 5:
+        return parts[1], parts[3], parts[4]
+    return None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ from zdz_workflow.domain.settings import ProcessSettings
 from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import HistoryEntry
 from zdz_workflow.temporal import search_attributes
-from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id
+from zdz_workflow.temporal.payloads import ProcessInput, ProcessView, process_id, unit_process_id
 from zdz_workflow.temporal.refusals import domain_error_of
 from zdz_workflow.temporal.summaries import static_details, static_summary
 from zdz_workflow.temporal.workflows import ProcessWorkflow
@@ -123,6 +123,8 @@ class ProcessRef:
 
     @property
     def workflow_id(self) -> str:
+        """The id the ref names in the form processes had before issue 13 (validated; see `ProcessService.handle`
+        for the id a look-up uses)."""
         return process_id(
             _code(self.district_code, "process.district_code"),
             _code(self.unit_id, "process.unit_id"),
@@ -170,6 +172,7 @@ class ProcessService:
         self._task_queue = task_queue
         self._settings = settings
         self._announcer = announcer  # None: tests of single processes, without the service's event store
+        self._located: dict[str, str] = {}  # ProcessRef.workflow_id → the id the process runs under
 
     async def unit(self, unit_id: str) -> UnitInfo:
         """The unit as the registry knows it (NotFound when it does not)."""
@@ -184,10 +187,13 @@ class ProcessService:
         # The pure domain refuses a malformed start before any workflow exists.
         decide(None, command, self._settings.rules(self._schedules.load()))
         is_open = isinstance(command, OpenProcess)
-        workflow_id = process_id(
-            unit.district_code, unit.unit_id, _code(command.campaign.name, "campaign.name")
-        )
+        campaign = _code(command.campaign.name, "campaign.name")
+        workflow_id = unit_process_id(unit, campaign)
+        legacy_id = process_id(unit.district_code, unit.unit_id, campaign)
         try:
+            if await self._exists(legacy_id):  # opened before issue 13: the unit has its process already
+                workflow_id = legacy_id
+                raise WorkflowAlreadyStartedError(legacy_id, "ZdzProcess")
             handle = await self._client.start_workflow(
                 ProcessWorkflow.run,
                 ProcessInput(
@@ -201,6 +207,7 @@ class ProcessService:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 static_summary=static_summary(unit, command.campaign.name),
                 static_details=static_details(unit),
+                search_attributes=search_attributes.at_start(unit, campaign),
             )
         except WorkflowAlreadyStartedError:
             existing = await self._view(self._client.get_workflow_handle(workflow_id))
@@ -217,7 +224,7 @@ class ProcessService:
 
     async def send(self, ref: ProcessRef, command: Command) -> ProcessView:
         """Carry a stage command to the unit's workflow; the request id makes a retry harmless."""
-        handle = self._client.get_workflow_handle(ref.workflow_id)
+        handle = await self.handle(ref)
         if isinstance(command, StartReacceptance):
             _code(command.campaign.name, "campaign")  # it names the process that continues this one
         update = _UPDATES[type(command)]
@@ -296,7 +303,54 @@ class ProcessService:
         return listed
 
     async def get(self, ref: ProcessRef) -> ProcessView:
-        return await self._view(self._client.get_workflow_handle(ref.workflow_id))
+        return await self._view(await self.handle(ref))
+
+    async def handle(self, ref: ProcessRef) -> WorkflowHandle[Any, Any]:
+        """The handle of the process `ref` names, under whichever id it runs: since issue 13 a new process's id
+        carries the unit's official code (`unit_process_id`); one started before keeps the id it has
+        (`process_id`). Found once per service run, then remembered (a process never changes its id)."""
+        legacy_id = ref.workflow_id  # validates the ref's parts
+        known = self._located.get(legacy_id)
+        if known is None:
+            known = legacy_id
+            try:
+                unit = await self._units.unit(ref.unit_id)
+            except NotFound:
+                unit = None  # not in the registry (any more): only the old form can name it
+            except Exception as error:  # the registry is down: the visibility store knows the id too
+                log.warning(
+                    "registry unreachable (%s); looking %s up in the visibility store", error, legacy_id
+                )
+                found = await self._listed(ref)
+                return self._client.get_workflow_handle(found or legacy_id)
+            if unit is not None and unit.district_code == ref.district_code:
+                current = unit_process_id(unit, ref.campaign)
+                if await self._exists(current):
+                    known = current
+                elif not await self._exists(legacy_id):
+                    return self._client.get_workflow_handle(current)  # neither yet: not remembered
+            self._located[legacy_id] = known
+        return self._client.get_workflow_handle(known)
+
+    async def _listed(self, ref: ProcessRef) -> str | None:
+        """The id of the unit's process in the campaign as the visibility store lists it (None: not listed)."""
+        query = (
+            f"WorkflowType='ZdzProcess' AND {search_attributes.UNIT_ID.name}='{ref.unit_id}' AND "
+            f"{search_attributes.CAMPAIGN.name}='{ref.campaign}'"
+        )
+        async for execution in self._client.list_workflows(query, limit=1):
+            return str(execution.id)
+        return None
+
+    async def _exists(self, workflow_id: str) -> bool:
+        """Whether Temporal knows a workflow of that id (running or closed)."""
+        try:
+            await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
 
     async def history(self, ref: ProcessRef) -> tuple[HistoryEntry, ...]:
         view = await self.get(ref)

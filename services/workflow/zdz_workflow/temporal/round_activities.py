@@ -19,7 +19,6 @@ from zdz_workflow.domain.spot_check_rounds import SpotCheckRound
 from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.service_layer import effects
 from zdz_workflow.service_layer.rounds import current_process_id
-from zdz_workflow.temporal.payloads import process_id
 from zdz_workflow.temporal.refusals import domain_error_of
 from zdz_workflow.temporal.workflows import ProcessWorkflow
 
@@ -51,10 +50,7 @@ class SpotCheckRoundActivities:
         """Each unit's current process id, "" where it has none."""
 
         def locate() -> tuple[str, ...]:
-            return tuple(
-                current_process_id(self._engine, process_id(u.district_code, u.unit_id, "")) or ""
-                for u in units
-            )
+            return tuple(current_process_id(self._engine, u.district_code, u.unit_id) or "" for u in units)
 
         return await asyncio.to_thread(locate)
 

@@ -128,7 +128,7 @@ with workflow.unsafe.imports_passed_through():
         PublishBatch,
         ReminderDue,
         StepTaken,
-        process_id,
+        successor_id,
     )
     from zdz_workflow.temporal.refusals import domain_error_of, refusal
 
@@ -146,6 +146,9 @@ NOTICE_PATCH = "notice-channel-and-filing"
 # Issue 11: a verdict names its signed sheet, which the handler reads through the ReadSheets activity. Updates
 # recorded before carry a typed `score` and read nothing; their replay decides on the score (see the docstring).
 SHEETS_PATCH = "verdicts-are-sheets"
+# Issue 13: the search attributes carry the unit's name and official code (ZdzUnitName, ZdzOfficialCode). Histories
+# recorded before upsert without them and replay so; a run that takes the marker upserts them at its next step.
+UNIT_ATTRIBUTES_PATCH = "unit-name-and-code-attributes"
 _Verdict = TypeVar(
     "_Verdict", SubmitSelfCheck, RecordDistrictVerdict, RecordSpotCheckVerdict, RecordReReviewVerdict
 )
@@ -692,7 +695,7 @@ class ProcessWorkflow:
     def _show(self) -> None:
         """Keep the search attributes and the current details in step with the state."""
         state = self._current()
-        wanted = search_attributes.visible(self._unit, state)
+        wanted = search_attributes.visible(self._unit, state, named=workflow.patched(UNIT_ATTRIBUTES_PATCH))
         updates = search_attributes.changes(self._visible, wanted)
         if updates:
             workflow.upsert_search_attributes(updates)
@@ -734,7 +737,7 @@ class ProcessWorkflow:
         """000 三（五）重新实施建设验收: the new campaign continues in its own process; this one closes."""
         await workflow.wait_condition(self._effects_done)
         state = self._current()
-        successor = process_id(self._unit.district_code, self._unit.unit_id, state.campaign.name)
+        successor = successor_id(workflow.info().workflow_id, self._unit, state.campaign.name)
         await workflow.start_child_workflow(
             ProcessWorkflow.run,
             ProcessInput(
