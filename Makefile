@@ -17,7 +17,7 @@ PACKAGES := gen libs $(SERVICE_DIRS) $(CLI_DIR)
 CONSOLE_LOCK := $(wildcard services/console/package-lock.json)
 CONSOLE_ASSETS := $(if $(CONSOLE_LOCK),services/console/node_modules/.package-lock.json)
 
-.PHONY: demo division run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
+.PHONY: demo division migrate run test install system-deps proto lint format buf-lint contracts unit integration e2e bench clean
 
 # Third-party packages, pinned; setuptools (the build backend of our packages) among them.
 $(REQUIREMENTS): requirements.txt constraints.txt
@@ -55,6 +55,11 @@ proto: $(STAMP) $(CONSOLE_ASSETS)
 
 run: proto
 	@$(PY) -m zdz_local.run
+
+# Schema migrations (Alembic, issue 14): every service's store to the head (ZDZ_<SERVICE>_DATABASE_URL, or the
+# SQLite files under ZDZ_DATA_DIR). `make run` does this itself before it starts the services.
+migrate: proto
+	@for s in registry scoring workflow notify; do $(PY) -m zdz_$$s migrate || exit 1; done
 
 # The demo campaign (issue 13) loaded into a running system (`make run` in another terminal), or again.
 demo: proto

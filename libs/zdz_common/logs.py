@@ -17,7 +17,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [trace=%(otelTraceID)s span=%(
 
 
 def configure_logging(service_name: str) -> None:
-    LoggingInstrumentor().instrument(set_logging_format=False, inject_trace_context=True)  # otelTraceID, otelSpanID
+    LoggingInstrumentor().instrument(
+        set_logging_format=False, inject_trace_context=True
+    )  # otelTraceID, otelSpanID
     handler = logging.StreamHandler()
     match env_str("ZDZ_LOG_FORMAT", "json").lower():
         case "json":

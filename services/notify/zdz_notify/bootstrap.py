@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import SQLModel
-
+from zdz_common import migrations
 from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
 from zdz_common.eventstore.store import utc_now
 from zdz_common.unit_of_work import UnitOfWorkFactory, no_projection
 from zdz_notify.adapters.event_mapping import AuditCodec
-from zdz_notify.adapters.orm import NOTIFY_TABLES, add_missing_columns
+from zdz_notify.adapters.orm import NOTIFY_TABLES
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE, load_routing_table
 from zdz_notify.domain.recipients import Channel
 from zdz_notify.service_layer.handlers import EventHandler
@@ -22,6 +21,8 @@ from zdz_notify.service_layer.services import NotifyService
 
 SOURCE = "zdz/notify"
 CONSUMER = "notify"  # durable consumer name and tracking key
+# The store's tables as the models define them; the migrations (zdz_notify/migrations) create them.
+TABLES = [*STORE_TABLES, *NOTIFY_TABLES]
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,15 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     on_notified: Callable[[frozenset[Channel]], None] = lambda _channels: None,
     on_deliveries_due: Callable[[], None] = lambda: None,
+    migrate: bool = True,
 ) -> Notify:
     """`on_notified`: notifications on these
-    channels were committed (wake inbox feeds, the delivery worker); `on_deliveries_due`: dead letters replayed."""
+    channels were committed (wake inbox feeds, the delivery worker); `on_deliveries_due`: dead letters replayed.
+    `migrate`: upgrade the store to the head first (tests, embedded callers); the service at start passes False
+    and only checks it (SystemExit with what to run when it is unmigrated, behind or newer)."""
     table = load_routing_table(routing_file)
     engine = create_store_engine(database_url)
-    SQLModel.metadata.create_all(engine, tables=[*STORE_TABLES, *NOTIFY_TABLES])
-    add_missing_columns(engine)
+    migrations.prepare(engine, "zdz_notify", migrate=migrate)
     service = NotifyService(
         UnitOfWorkFactory(engine, EventStore(SOURCE), AuditCodec(), no_projection),
         table,

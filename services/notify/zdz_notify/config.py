@@ -57,6 +57,11 @@ class ObjectionSettings:
         )
 
 
+def database_url_from_env() -> str:
+    """The store's URL (ZDZ_NOTIFY_DATABASE_URL, default SQLite under the data folder): all that `migrate` needs."""
+    return env_str("ZDZ_NOTIFY_DATABASE_URL", "") or sqlite_url("notify")
+
+
 @dataclass(frozen=True)
 class NotifyConfig:
     database_url: str
@@ -83,7 +88,7 @@ class NotifyConfig:
     def from_env(cls) -> NotifyConfig:
         smtp_host = env_str("ZDZ_SMTP_HOST", "")
         return cls(
-            database_url=env_str("ZDZ_NOTIFY_DATABASE_URL", "") or sqlite_url("notify"),
+            database_url=database_url_from_env(),
             nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
             grpc_address=env_str("ZDZ_NOTIFY_GRPC_ADDRESS", "127.0.0.1:50054"),
             board_address=env_str("ZDZ_NOTIFY_HTTP_ADDRESS", "127.0.0.1:8054"),

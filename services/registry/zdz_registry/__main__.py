@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
+from zdz_common import migrations
 from zdz_common.consumer import EventConsumer
 from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.telemetry import configure_telemetry
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
-from zdz_registry.config import RegistryConfig
+from zdz_registry.config import RegistryConfig, database_url_from_env
 from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
 from zdz_registry.directory.service_layer.official_data import load_official_data
 from zdz_registry.ledger.entrypoints import workflow_events
@@ -21,7 +23,7 @@ log = logging.getLogger("zdz_registry")
 
 
 async def serve(config: RegistryConfig) -> None:
-    directory = bootstrap(config.database_url)
+    directory = bootstrap(config.database_url, migrate=False)
     ledger = bootstrap_ledger(directory)
     if config.load_official_data:
         report = await asyncio.to_thread(load_official_data, directory, villages=config.load_villages)
@@ -55,6 +57,8 @@ async def serve(config: RegistryConfig) -> None:
 def main() -> None:
     configure_logging("registry")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("registry")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
+    # `migrate` upgrades the store and exits; otherwise an unmigrated, behind or newer store stops it here.
+    migrations.main_with_migrate("zdz_registry", database_url_from_env, sys.argv[1:])
     asyncio.run(serve(RegistryConfig.from_env()))
 
 

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from zdz_common.config import AuthSettings, env_flag, env_int, env_str, sqlite_url
 
 
+def database_url_from_env() -> str:
+    """The store's URL (ZDZ_REGISTRY_DATABASE_URL, default SQLite under the data folder): all that `migrate` needs."""
+    return env_str("ZDZ_REGISTRY_DATABASE_URL", "") or sqlite_url("registry")
+
+
 @dataclass(frozen=True)
 class RegistryConfig:
     database_url: str
@@ -20,7 +25,7 @@ class RegistryConfig:
     @classmethod
     def from_env(cls) -> RegistryConfig:
         return cls(
-            database_url=env_str("ZDZ_REGISTRY_DATABASE_URL", "") or sqlite_url("registry"),
+            database_url=database_url_from_env(),
             nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
             grpc_address=env_str("ZDZ_REGISTRY_GRPC_ADDRESS", "127.0.0.1:50051"),
             load_official_data=env_flag("ZDZ_LOAD_OFFICIAL_DATA", default=True),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from datetime import timedelta
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
+from zdz_common import migrations
 from zdz_common.consumer import EventConsumer
 from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
@@ -21,7 +23,7 @@ from zdz_workflow.adapters.announcements import StoreAnnouncer
 from zdz_workflow.adapters.registry import RegistryLedger, RegistryUnits
 from zdz_workflow.adapters.scoring import ScoringSheets
 from zdz_workflow.bootstrap import bootstrap
-from zdz_workflow.config import WorkflowConfig
+from zdz_workflow.config import WorkflowConfig, database_url_from_env
 from zdz_workflow.domain.settings import ProcessSettings
 from zdz_workflow.entrypoints import sheet_corrections, spot_check_draws
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
@@ -50,6 +52,7 @@ async def serve(config: WorkflowConfig) -> None:
         holidays_dir=config.holidays_dir,
         ledger=RegistryLedger(registry, token=config.auth.service_token),
         sheets=sheets,
+        migrate=False,
     )
     processes = ProcessService(
         client,
@@ -99,6 +102,8 @@ async def serve(config: WorkflowConfig) -> None:
 def main() -> None:
     configure_logging("workflow")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
     configure_telemetry("workflow")  # before any engine or channel: OTEL_* / ZDZ_TRACES_FILE, off by default
+    # `migrate` upgrades the store and exits; otherwise an unmigrated, behind or newer store stops it here.
+    migrations.main_with_migrate("zdz_workflow", database_url_from_env, sys.argv[1:])
     asyncio.run(serve(WorkflowConfig.from_env()))
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
+from zdz_common import migrations
 from zdz_common.authorisation import Guard
 from zdz_common.eventstore import STORE_TABLES, EventStore, create_store_engine
 from zdz_workflow.adapters.holidays import HolidayScheduleFiles
@@ -20,6 +20,8 @@ from zdz_workflow.temporal.activities import ProcessActivities
 from zdz_workflow.temporal.round_activities import SpotCheckRoundActivities
 
 SOURCE = "zdz/workflow"
+# The store's tables (the event store alone); the migrations (zdz_workflow/migrations) create them.
+TABLES = STORE_TABLES
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,12 @@ def bootstrap(
     holidays_dir: Path,
     ledger: ProblemLedger,
     sheets: SheetSource,
+    migrate: bool = True,
 ) -> WorkflowApp:
+    """`migrate`: upgrade the store to the head first (tests, embedded callers); the service at start passes
+    False and only checks it (SystemExit with what to run when it is unmigrated, behind or newer)."""
     engine = create_store_engine(database_url)
-    SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
+    migrations.prepare(engine, "zdz_workflow", migrate=migrate)
     schedules = HolidayScheduleFiles(holidays_dir)
     store = EventStore(SOURCE)
     activities = ProcessActivities(

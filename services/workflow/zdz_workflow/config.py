@@ -8,6 +8,11 @@ from pathlib import Path
 from zdz_common.config import AuthSettings, data_dir, env_int, env_str, sqlite_url
 
 
+def database_url_from_env() -> str:
+    """The store's URL (ZDZ_WORKFLOW_DATABASE_URL, default SQLite under the data folder): all that `migrate` needs."""
+    return env_str("ZDZ_WORKFLOW_DATABASE_URL", "") or sqlite_url("workflow")
+
+
 @dataclass(frozen=True)
 class WorkflowConfig:
     database_url: str
@@ -25,7 +30,7 @@ class WorkflowConfig:
     def from_env(cls) -> WorkflowConfig:
         holidays = env_str("ZDZ_HOLIDAYS_DIR", "")
         return cls(
-            database_url=env_str("ZDZ_WORKFLOW_DATABASE_URL", "") or sqlite_url("workflow"),
+            database_url=database_url_from_env(),
             nats_url=env_str("ZDZ_NATS_URL", "nats://127.0.0.1:4222"),
             grpc_address=env_str("ZDZ_WORKFLOW_GRPC_ADDRESS", "127.0.0.1:50053"),
             temporal_address=env_str("ZDZ_TEMPORAL_ADDRESS", "127.0.0.1:7233"),

@@ -23,6 +23,7 @@ from zdz.notify.v1 import notify_pb2 as pb
 from zdz.notify.v1 import notify_pb2_grpc
 from zdz.scoring.v1 import events_pb2 as scoring
 from zdz.workflow.v1 import events_pb2 as workflow
+from zdz_common import migrations
 from zdz_common.nats_streams import ensure_stream
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import free_port, stop_process
@@ -106,6 +107,7 @@ class NotifyProcess:
             # Deliveries a killed process had leased are sent again after 2 s (default 60 s).
             "ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS": "2",
         }
+        migrations.upgrade(f"sqlite:///{data / 'notify.db'}", "zdz_notify")  # it refuses an unmigrated store
         self.process: subprocess.Popen[bytes] | None = None
 
     def _spawn(self) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from zdz_common import migrations
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import free_port, wait_until_serving
 
@@ -22,6 +23,9 @@ def test_registry_serves_health_and_exits_zero_on_sigterm(tmp_path: Path, nats_s
         "ZDZ_LOAD_OFFICIAL_DATA": "0",
         "ZDZ_AUTH_DISABLED": "1",  # authentication is tested in tests/integration/auth
     }
+    migrations.upgrade(
+        f"sqlite:///{tmp_path / 'registry.db'}", "zdz_registry"
+    )  # the service refuses an unmigrated store
     process = subprocess.Popen(
         [sys.executable, "-m", "zdz_registry"], env=env, stdout=subprocess.PIPE, text=True
     )

@@ -17,6 +17,7 @@ from tests.integration.scoring.conftest import start_registry
 from zdz.events.v1 import envelope_pb2, refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import events_pb2, scoring_pb2, scoring_pb2_grpc
+from zdz_common import migrations
 from zdz_common.nats_streams import stream_name
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import free_port, wait_until_serving
@@ -96,6 +97,9 @@ async def test_scoring_serves_publishes_its_events_and_exits_zero_on_sigterm(
         "ZDZ_AUTH_DISABLED": "1",  # authentication is tested in tests/integration/auth
         "ZDZ_REGISTRY_GRPC_ADDRESS": registry.address,  # the draw asks it which units are filed
     }
+    migrations.upgrade(
+        f"sqlite:///{tmp_path / 'scoring.db'}", "zdz_scoring"
+    )  # the service refuses an unmigrated store
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "zdz_scoring", env=env, stdout=asyncio.subprocess.DEVNULL
     )

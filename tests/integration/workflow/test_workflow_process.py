@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from zdz_common import migrations
 from zdz_local.nats_server import NatsServer
 from zdz_local.processes import free_port, wait_until_serving
 from zdz_local.temporal_dev import TemporalDevServer
@@ -26,6 +27,9 @@ def test_workflow_service_serves_health_and_exits_zero_on_sigterm(
         "ZDZ_REGISTRY_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",  # not called until a process starts
         "ZDZ_AUTH_DISABLED": "1",
     }
+    migrations.upgrade(
+        f"sqlite:///{tmp_path / 'workflow.db'}", "zdz_workflow"
+    )  # the service refuses an unmigrated store
     process = subprocess.Popen(
         [sys.executable, "-m", "zdz_workflow"], env=env, stdout=subprocess.PIPE, text=True
     )
