@@ -1,7 +1,8 @@
 """The services, written once: `make run` starts them in this order, the tests and the k8s check read them.
 
 Each is a package `zdz_<name>` in services/<name>/ (its own pyproject.toml, installed by `make install`), run as
-`python -m zdz_<name>` or its console script `zdz-<name>`, listening on ZDZ_<NAME>_GRPC_ADDRESS.
+`python -m zdz_<name>` or its console script `zdz-<name>`, listening on ZDZ_<NAME>_GRPC_ADDRESS; the web console
+serves HTTP instead (`http`), on ZDZ_CONSOLE_HTTP_ADDRESS, and is a gRPC client of the others.
 The Makefile and the Dockerfile find them as services/*/pyproject.toml; the import-linter contracts in
 pyproject.toml, deploy/k8s/base and this list are checked against each other by tests/unit/deploy.
 """
@@ -18,6 +19,7 @@ from zdz_common.config import env_str
 class ServiceSpec:
     name: str
     default_port: int
+    http: bool = False  # serves HTTP for browsers (the console), not gRPC: no health service, no event store
 
     @property
     def module(self) -> str:
@@ -38,7 +40,7 @@ class ServiceSpec:
 
     @property
     def address_variable(self) -> str:
-        return f"ZDZ_{self.name.upper()}_GRPC_ADDRESS"
+        return f"ZDZ_{self.name.upper()}_{'HTTP' if self.http else 'GRPC'}_ADDRESS"
 
     @property
     def address(self) -> str:
@@ -50,13 +52,17 @@ class ServiceSpec:
         return importlib.util.find_spec(f"{self.module}.__main__") is not None
 
 
-# In start order: the registry first (the others read it), notify last (it follows everyone's events).
+# In start order: the registry first (the others read it), notify after them (it follows everyone's events), the
+# console last (a client of all four).
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("registry", 50051),
     ServiceSpec("scoring", 50052),
     ServiceSpec("workflow", 50053),
     ServiceSpec("notify", 50054),
+    ServiceSpec("console", 8080, http=True),
 )
+# The services with a gRPC API and an event store of their own.
+GRPC_SERVICES: tuple[ServiceSpec, ...] = tuple(spec for spec in SERVICES if not spec.http)
 
 
 def service(name: str) -> ServiceSpec:

@@ -24,6 +24,7 @@ def environment(data: Path) -> dict[str, str]:
         "ZDZ_TEMPORAL_UI_PORT": str(free_port()),
         **{spec.address_variable: f"127.0.0.1:{free_port()}" for spec in SERVICES},
         "ZDZ_NOTIFY_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ZDZ_DEMO": "0",  # the demo city has its own test (tests/integration/demo)
     }
 
 

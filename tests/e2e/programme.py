@@ -27,7 +27,7 @@ from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.auth import Principal, Role
 from zdz_common.consumer import DEAD_LETTER_STREAM
 from zdz_common.eventstore import EventStore, VerifyResult
-from zdz_local.services import SERVICES
+from zdz_local.services import GRPC_SERVICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the programme's days (deadlines end at 24:00 Asia/Shanghai)
 T = TypeVar("T")
@@ -71,7 +71,9 @@ class Programme:
         self.env = env
         self.data = data
         self._issuer = token_issuer(data)
-        self._channels = {spec.name: grpc.insecure_channel(env[spec.address_variable]) for spec in SERVICES}
+        self._channels = {
+            spec.name: grpc.insecure_channel(env[spec.address_variable]) for spec in GRPC_SERVICES
+        }
         self.registry = registry_pb2_grpc.RegistryServiceStub(self._channels["registry"])
         self.ledger = ledger_pb2_grpc.LedgerServiceStub(self._channels["registry"])
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(self._channels["scoring"])
@@ -201,7 +203,7 @@ class Programme:
         over_grpc = self.call(self.registry.VerifyChain, registry_pb2.VerifyChainRequest(), self.city)
         assert over_grpc.ok, over_grpc.first_broken_link
         results = {}
-        for spec in SERVICES:
+        for spec in GRPC_SERVICES:
             engine = create_engine(f"sqlite:///{self.data / spec.name}.db")
             try:
                 with Session(engine) as session:

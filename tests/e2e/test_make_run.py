@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.e2e.make_run import environment, start, stop, tokens
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
-from zdz_local.services import SERVICES, service
+from zdz_local.services import GRPC_SERVICES, service
 
 OFFICIAL_UNITS = (
     107 + 1031 + 7946
@@ -36,8 +36,10 @@ def test_make_run_starts_everything_prints_addresses_and_finds_its_data_again(tm
         assert any(line.startswith("nats ") and "nats://127.0.0.1:" in line for line in lines)
         assert any(line.startswith("temporal ") and f"http://127.0.0.1:{ui_port}" in line for line in lines)
         assert f"registry  grpc://{registry_address}" in lines
-        for spec in SERVICES:  # every service, each on the address it was given
+        for spec in GRPC_SERVICES:  # every service, each on the address it was given
             assert f"{spec.name:<9} grpc://{env[spec.address_variable]}" in lines
+        console = f"console   http://{env[service('console').address_variable]}"
+        assert any(line.startswith(console) for line in lines)  # the web console, started last
         with grpc.insecure_channel(registry_address) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             assert (

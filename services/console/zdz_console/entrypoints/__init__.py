@@ -1,0 +1,1 @@
+"""HTTP for browsers: the FastAPI application, its templates and its own static files."""
