@@ -10,6 +10,8 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from zdz_common.config import env_int
+
 log = logging.getLogger(__name__)
 
 # Long enough that a publisher retrying after a broker restart is still de-duplicated by Nats-Msg-Id.
@@ -43,13 +45,15 @@ def stream_name(service: str) -> str:
 
 
 async def ensure_stream(js: JetStreamContext, service: str) -> str:
-    """Create (or keep) the file-backed stream for `zdz.<service>.>` and return its name."""
+    """Create (or keep) the file-backed stream for `zdz.<service>.>` and return its name; replicated on
+    `ZDZ_NATS_STREAM_REPLICAS` nodes (1 on a laptop, 3 on the production cluster: an existing stream is scaled)."""
     name = stream_name(service)
     config = StreamConfig(
         name=name,
         subjects=[f"zdz.{service}.>"],
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=env_int("ZDZ_NATS_STREAM_REPLICAS", 1),
     )
     try:
         await js.stream_info(name)

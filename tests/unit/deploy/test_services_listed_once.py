@@ -41,7 +41,8 @@ def test_the_k8s_base_has_one_deployment_and_service_per_service() -> None:
         d for r in resources for d in yaml.safe_load_all((base / r).read_text(encoding="utf-8")) if d
     ]
     deployments = {d["metadata"]["name"] for d in documents if d["kind"] == "Deployment"}
-    assert deployments == {spec.name for spec in SERVICES}
+    # and the workflow's Temporal worker, its own Deployment (workflow-worker.yaml)
+    assert deployments == {spec.name for spec in SERVICES} | {"workflow-worker"}
 
 
 def test_the_import_contracts_cover_every_service() -> None:
