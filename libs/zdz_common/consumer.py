@@ -181,7 +181,8 @@ class EventConsumer:
                         return
                     continue
                 quiet_fetches = 0
-                self.lag = messages[-1].metadata.num_pending
+                if messages:  # a fetch may return none before its timeout
+                    self.lag = messages[-1].metadata.num_pending
                 for message in messages:
                     await self._handle(js, message)
         finally:
