@@ -7,7 +7,6 @@ raw JetStream publish-and-consume (pull, explicit ack) in the same run, on the s
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import uuid
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from bench.common import print_table, timed
+from bench.common import print_table, scale_argument, timed
 from zdz.events.v1.envelope_pb2 import Envelope
 from zdz.events.v1.refs_pb2 import UNIT_KIND_TOWN, UnitRef
 from zdz.notify.v1 import notify_pb2 as pb
@@ -151,9 +150,9 @@ async def run(count: int) -> None:
     )
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    asyncio.run(run(count))
+def main(argv: list[str] | None = None) -> None:
+    count, _, _, tiny = scale_argument(argv, 2000)
+    asyncio.run(run(20 if tiny else count))
 
 
 if __name__ == "__main__":

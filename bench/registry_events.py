@@ -1,4 +1,5 @@
-"""Events per second from a gRPC write to the JetStream ack, against a raw nats-py acked publish loop.
+"""Events per second from a gRPC write to the JetStream ack, against raw nats-py acked publishes at the same
+concurrency.
 
 Both run against the same nats-server in the same run. `python -m bench.registry_events [N]`.
 """
@@ -6,14 +7,13 @@ Both run against the same nats-server in the same run. `python -m bench.registry
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
 import grpc
 import nats
 
-from bench.common import print_table, timed
+from bench.common import print_table, scale_argument, timed
 from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import registry_pb2 as pb
 from zdz.registry.v1 import registry_pb2_grpc
@@ -28,14 +28,20 @@ CONCURRENCY = 16
 
 
 async def raw_publish_loop(url: str, count: int) -> float:
-    """The baseline: one acked JetStream publish after another, with Nats-Msg-Id, nothing else."""
+    """The baseline: acked JetStream publishes with Nats-Msg-Id, nothing else, from CONCURRENCY publishers each
+    awaiting its ack before the next (the same concurrency as the gRPC clients)."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     await js.add_stream(name="BENCH_RAW", subjects=["bench.raw.>"])
     payload = b"x" * 200
-    with timed() as timer:
-        for n in range(count):
+    numbers = iter(range(count))
+
+    async def publisher() -> None:
+        for n in numbers:
             await js.publish("bench.raw.event", payload, headers={"Nats-Msg-Id": f"raw-{n}"})
+
+    with timed() as timer:
+        await asyncio.gather(*(publisher() for _ in range(CONCURRENCY)))
     await nc.drain()
     return timer.seconds
 
@@ -110,16 +116,16 @@ async def run(count: int) -> None:
         f"registry: events per second, gRPC write → JetStream ack (nats-server sync_interval=always, {CONCURRENCY} "
         "concurrent gRPC clients)",
         [
-            ("raw nats-py acked publish loop (baseline)", count, raw),
+            (f"raw nats-py acked publish, {CONCURRENCY} publishers (baseline)", count, raw),
             ("gRPC CreateUnit → SQLite event+outbox → JetStream", count, full),
         ],
-        baseline="raw nats-py acked publish loop (baseline)",
+        baseline=f"raw nats-py acked publish, {CONCURRENCY} publishers (baseline)",
     )
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    asyncio.run(run(count))
+def main(argv: list[str] | None = None) -> None:
+    count, _, _, tiny = scale_argument(argv, 2000)
+    asyncio.run(run(20 if tiny else count))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@ same read-model tables with the driver's executemany: no validation, no events, 
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 
-from bench.common import print_table, timed
+from bench.common import print_table, scale_argument, timed
 from zdz.registry.v1 import ledger_pb2 as pb
 from zdz.registry.v1 import ledger_pb2_grpc
 from zdz_common.context import CommandContext
@@ -24,7 +23,7 @@ from zdz_common.grpc_server import GrpcServer
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
 from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit
-from zdz_registry.directory.domain.model import DistrictTargets, UnitDetails
+from zdz_registry.directory.domain.model import DistrictTargets, ParkLevel, UnitDetails
 from zdz_registry.directory.service_layer.services import RegistryService
 from zdz_registry.ledger.domain.rows import record_id
 from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
@@ -61,8 +60,12 @@ def _database_with_unit(path: Path) -> tuple[RegistryService, str]:
     registry = bootstrap(f"sqlite:///{path}")
     context = CommandContext()
     registry.create_district(CreateDistrict("bench", "基准区", "", DistrictTargets(30, 80)), context)
+    # Enterprises belong to a park group's ledger (a town's carries only key water-related ones).
     unit = registry.create_unit(
-        CreateUnit("bench", UnitKind.TOWN, UnitDetails("基准镇", False, 2027)), context
+        CreateUnit(
+            "bench", UnitKind.PARK_GROUP, UnitDetails("基准园区组团", False, 2027, level=ParkLevel.PROVINCIAL)
+        ),
+        context,
     )
     return registry, unit.id
 
@@ -171,9 +174,9 @@ async def run(count: int) -> None:
     print(f"raw SQL is {full / raw:.1f}x faster than the event-sourced gRPC import")
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    asyncio.run(run(count))
+def main(argv: list[str] | None = None) -> None:
+    count, _, _, tiny = scale_argument(argv, 3000)
+    asyncio.run(run(30 if tiny else count))
 
 
 if __name__ == "__main__":

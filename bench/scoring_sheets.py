@@ -5,13 +5,13 @@ A town's ledger (households, pipes, a plant, problems with tasks) is built in a 
 - in-process service: `ScoringService.preview`, the ledger served from memory (validation, mapping, no network);
 - gRPC PreviewSheet: client → scoring server → registry server over gRPC (unit, district, facts) → score;
 - gRPC SaveSheetDraft + SignSheet: the same, plus two event-sourced writes (draft, signature) per sheet.
+- raw gRPC echo: bytes in and out of PreviewSheet's request and response sizes (the baseline of PreviewSheet).
 Both servers run in this process on loopback, each on its own SQLite file. `python -m bench.scoring_sheets [N]`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import grpc
 
-from bench.common import print_table, timed
+from bench.common import print_table, scale_argument, timed
 from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2 as pb
@@ -160,6 +160,39 @@ async def _concurrently(count: int, call) -> None:  # type: ignore[no-untyped-de
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
 
 
+ECHO_METHOD = "/bench.Echo/Echo"
+
+
+async def raw_echo(count: int, request_size: int, response_size: int) -> float:
+    """The baseline of PreviewSheet: a raw gRPC unary call (bytes in, bytes out, no (de)serialisation) whose request
+    and response have PreviewSheet's sizes, at the same concurrency, on loopback in this process."""
+    response = b"r" * response_size
+
+    async def echo(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return response
+
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler(
+                "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)}
+            ),
+        )
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            call = channel.unary_unary(ECHO_METHOD)
+            payload = b"q" * request_size
+            assert len(await call(payload)) == response_size
+            with timed() as timer:
+                await _concurrently(count, lambda: call(payload))
+    finally:
+        await server.stop(0)
+    return timer.seconds
+
+
 async def run(count: int, folder: Path) -> list[tuple[str, int, float]]:
     # Both servers share this process and its default thread pool: the scoring server's worker threads wait on
     # the registry, whose own database work needs threads too. Enough of them for both, as two processes have.
@@ -239,7 +272,9 @@ async def run(count: int, folder: Path) -> list[tuple[str, int, float]]:
                 ),
             )
             expected = score(rubric, facts, entries, sheet_kind=SheetKind.SELF_CHECK).total
-            remote = (await scoring.PreviewSheet(pb.PreviewSheetRequest(input=request))).sheet.result.total
+            preview_request = pb.PreviewSheetRequest(input=request)
+            preview_response = await scoring.PreviewSheet(preview_request)
+            remote = preview_response.sheet.result.total
             assert in_memory.preview(command).result.total == expected and remote == f"{expected:.2f}"
 
             with timed() as engine_timer:
@@ -252,6 +287,7 @@ async def run(count: int, folder: Path) -> list[tuple[str, int, float]]:
                 await _concurrently(
                     count, lambda: scoring.PreviewSheet(pb.PreviewSheetRequest(input=request))
                 )
+            echo_seconds = await raw_echo(count, preview_request.ByteSize(), preview_response.ByteSize())
             signed = max(count // 4, 1)
 
             async def sign() -> None:
@@ -272,21 +308,34 @@ async def run(count: int, folder: Path) -> list[tuple[str, int, float]]:
         ("in-process service preview (ledger in memory)", count, service_timer.seconds),
         (f"gRPC PreviewSheet → registry gRPC, {CONCURRENCY} in flight", count, preview_timer.seconds),
         (f"gRPC SaveSheetDraft + SignSheet, {CONCURRENCY} in flight", signed, sign_timer.seconds),
+        (
+            f"raw gRPC echo, PreviewSheet's sizes ({preview_request.ByteSize()} B → "
+            f"{preview_response.ByteSize()} B), {CONCURRENCY} in flight",
+            count,
+            echo_seconds,
+        ),
     ]
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SHEETS
+def main(argv: list[str] | None = None) -> None:
+    count, _, _, tiny = scale_argument(argv, DEFAULT_SHEETS)
+    count = 8 if tiny else count
     with tempfile.TemporaryDirectory(prefix="zdz-bench-scoring-") as folder:
         rows = asyncio.run(run(count, Path(folder)))
     print_table(
         f"score sheets per second: town rubric, {count} sheets, gRPC against in-process",
-        rows,
+        rows[:4],
         baseline="in-process engine.score (baseline)",
     )
     rates = {name: n / seconds for name, n, seconds in rows}
     grpc_rate = rates[rows[2][0]]
     print(f"gRPC preview is {rates[rows[0][0]] / grpc_rate:.1f}× slower than the in-process engine")
+    echo = rows[4][0] + " (baseline)"
+    print_table(
+        "scoring: PreviewSheet over gRPC against a raw gRPC echo of the same sizes",
+        [(echo, rows[4][1], rows[4][2]), rows[2]],
+        baseline=echo,
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 A lifecycle is a town's whole path, survey to acceptance: the process workflow opened, eight Updates validated by
 the domain, the public notice's timer, a search-attribute upsert per stage, and every event appended to the
 service's SQLite event store by activities. The baseline is a workflow that returns at once, started and awaited
-the same way. Both run on one dev server in the same run. `python -m bench.workflow_lifecycles [N]`.
+the same way; the fair floor is a workflow of the same shape (as many Updates, activities and timers as one
+lifecycle's history holds, counted, with no-op activities). All run on one dev server in the same run.
+`python -m bench.workflow_lifecycles [N] [--tiny]`.
 
 The lifecycle is entered after the fact (back-dated commands, the notice published weeks ago) so its timer is
 already due: the bench measures the machinery, not the five working days.
@@ -12,21 +14,22 @@ already due: the bench measures the machinery, not the five working days.
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, func, select
-from temporalio import workflow
+from temporalio import activity, workflow
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.common import print_table, timed
+from bench.common import print_table, scale_argument, timed
 from zdz_common.context import Actor
 from zdz_common.eventstore import EventRecord
 from zdz_common.vocabulary import Grade, Stage, UnitKind
@@ -65,6 +68,78 @@ class Trivial:
     @workflow.run
     async def run(self) -> str:
         return "done"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What one lifecycle's history holds, counted from a real one: updates, activities, timers."""
+
+    updates: int
+    activities: int
+    timers: int
+    timer_after: int  # the updates accepted before the notice's timer starts
+
+
+@activity.defn(name="bench_noop")
+async def noop() -> None:
+    return None
+
+
+@workflow.defn(name="BenchSameShape", sandboxed=False)
+class SameShape:
+    """The lifecycle's fair floor: the same number of updates, timers and activities, and no domain at all."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.elapsed = False
+
+    @workflow.run
+    async def run(self, shape: Shape) -> int:
+        await workflow.wait_condition(lambda: self.steps >= shape.timer_after)
+        for _ in range(shape.timers):
+            await asyncio.sleep(0.001)  # a durable timer
+        self.elapsed = True
+        await workflow.wait_condition(
+            lambda: self.steps >= shape.updates and workflow.all_handlers_finished()
+        )
+        return self.steps
+
+    @workflow.update
+    async def step(self, activities: int) -> int:
+        for _ in range(activities):
+            await workflow.execute_activity(noop, start_to_close_timeout=timedelta(seconds=30))
+        self.steps += 1
+        return self.steps
+
+    @workflow.query
+    def timer_elapsed(self) -> bool:
+        return self.elapsed
+
+
+async def same_shape(client: Client, task_queue: str, shape: Shape, n: int) -> None:
+    handle = await client.start_workflow(SameShape.run, shape, id=f"{task_queue}-{n}", task_queue=task_queue)
+    share, extra = divmod(shape.activities, shape.updates)
+    for step in range(shape.updates):
+        if step == shape.timer_after:
+            while not await handle.query(SameShape.timer_elapsed):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        await handle.execute_update(SameShape.step, share + (1 if step < extra else 0))
+    assert await handle.result() == shape.updates
+
+
+async def measured_shape(client: Client, workflow_id: str) -> Shape:
+    """Count the updates, scheduled activities and timers in one finished lifecycle's history."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    kinds = [event.event_type for event in history.events]
+    accepted = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    timer = EventType.EVENT_TYPE_TIMER_STARTED
+    first_timer = kinds.index(timer) if timer in kinds else len(kinds)
+    return Shape(
+        updates=kinds.count(accepted),
+        activities=kinds.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+        timers=kinds.count(timer),
+        timer_after=kinds[:first_timer].count(accepted),
+    )
 
 
 class BenchSheets:
@@ -112,7 +187,7 @@ class NoProblems:
         raise AssertionError("the passing path has no findings")
 
 
-async def lifecycle(client: Client, task_queue: str, campaign: Campaign, n: int) -> None:
+async def lifecycle(client: Client, task_queue: str, campaign: Campaign, n: int) -> str:
     """One town from survey to acceptance, its steps dated over the last month."""
     unit = UnitInfo(f"bench-town-{n:05d}", "bench", UnitKind.TOWN, f"基准镇{n:05d}", True, 2025)
     start = datetime.now(SHANGHAI) - timedelta(days=40)
@@ -168,6 +243,7 @@ async def lifecycle(client: Client, task_queue: str, campaign: Campaign, n: int)
     closing = command(CloseSpotCheckWindow, 39)
     view = await handle.execute_update(ProcessWorkflow.close_spot_check_window, closing)
     assert view.state.stage is Stage.ACCEPTED
+    return handle.id
 
 
 PORTAL = NoticeChannel(NoticeChannelKind.GOVERNMENT_PORTAL, "区人民政府网", "https://www.example.gov.cn/gsgg")
@@ -204,10 +280,16 @@ async def run(count: int) -> None:
             )
             processes, trivial = f"bench-{uuid.uuid4()}", f"bench-trivial-{uuid.uuid4()}"
             campaign = Campaign(name=f"bench{uuid.uuid4().hex[:6]}")  # no survey or plan deadline to escalate
+            shaped = f"bench-shape-{uuid.uuid4()}"
             async with (
                 build_worker(client, app.activities, rounds=app.rounds, task_queue=processes),
                 Worker(client, task_queue=trivial, workflows=[Trivial]),
+                Worker(client, task_queue=shaped, workflows=[SameShape], activities=[noop]),
             ):
+                # One lifecycle first (warm-up, not timed): its history gives the same-shape workflow its counts.
+                shape = await measured_shape(client, await lifecycle(client, processes, campaign, count))
+                with timed() as shape_timer:
+                    await concurrently(count, lambda n: same_shape(client, shaped, shape, n))
                 with timed() as baseline:
                     await concurrently(
                         count,
@@ -217,7 +299,7 @@ async def run(count: int) -> None:
                     )
                 with timed() as full:
                     await concurrently(count, lambda n: lifecycle(client, processes, campaign, n))
-                    while stored_events(app.engine) < count * EVENTS_PER_LIFECYCLE:  # noqa: ASYNC110
+                    while stored_events(app.engine) < (count + 1) * EVENTS_PER_LIFECYCLE:  # noqa: ASYNC110
                         await asyncio.sleep(0.02)
             app.engine.dispose()
         finally:
@@ -230,11 +312,23 @@ async def run(count: int) -> None:
         ],
         baseline="trivial workflow: start → result (baseline)",
     )
+    fair = (
+        f"same shape: {shape.updates} updates, {shape.activities} no-op activities, {shape.timers} timer(s) "
+        "(baseline)"
+    )
+    print_table(
+        "workflow: a full lifecycle against a workflow of the same shape, same server, same run",
+        [
+            (fair, count, shape_timer.seconds),
+            ("lifecycle: open → 9 updates → timer → accepted", count, full.seconds),
+        ],
+        baseline=fair,
+    )
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    asyncio.run(run(count))
+def main(argv: list[str] | None = None) -> None:
+    count, _, _, tiny = scale_argument(argv, 40)
+    asyncio.run(run(3 if tiny else count))
 
 
 if __name__ == "__main__":
