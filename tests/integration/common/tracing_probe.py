@@ -37,6 +37,13 @@ CITY = (("x-zdz-organisation", "municipal"), ("x-zdz-role", "MUNICIPAL_TASK_FORC
 
 async def main(folder: Path) -> None:
     nats = NatsServer(folder / "jetstream", port=0, log_file=folder / "nats.log").start()
+    try:
+        await scenario(folder, nats)
+    finally:  # never leave a nats-server behind, even when the scenario fails
+        nats.stop()
+
+
+async def scenario(folder: Path, nats: NatsServer) -> None:
     loop = asyncio.get_running_loop()
     relays: list[OutboxRelay] = []
     registry = bootstrap(
@@ -94,7 +101,6 @@ async def main(folder: Path) -> None:
     await channel.close()
     await server.stop(0)
     registry.engine.dispose()
-    nats.stop()
     for span in EXPORTER.get_finished_spans():
         print(span.to_json(indent=None))
     print("METRICS " + json.dumps(metrics))
