@@ -76,25 +76,28 @@ async def serve(config: WorkflowConfig) -> None:
             await worker.shutdown()
 
     runtime = ServiceRuntime.from_config("workflow", config)
-    runtime.serve(
-        workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
-        WorkflowServicer(processes, guard=app.guard, rounds=rounds),
-        workflow_pb2,
-        "WorkflowService",
-    )
-    runtime.run_task("workflow worker", lambda _stop: worker.run(), stop=stop_worker)
-    runtime.relay_outbox(app.engine)
-    follower = sheet_corrections.correction_follower(processes, sheets, asyncio.get_running_loop())
-    runtime.consume(EventConsumer(app.engine, sheet_corrections.SETTINGS, follower))
-    # Each municipal draw starts its spot-check round, which moves the drawn processes and releases the rest.
-    starter = spot_check_draws.round_starter(rounds.start, asyncio.get_running_loop())
-    runtime.consume(EventConsumer(app.engine, spot_check_draws.SETTINGS, starter))
+    if "facade" in config.roles:  # the gRPC API; without it the process still answers health on its address
+        runtime.serve(
+            workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
+            WorkflowServicer(processes, guard=app.guard, rounds=rounds),
+            workflow_pb2,
+            "WorkflowService",
+        )
+    if "worker" in config.roles:  # the Temporal worker, the outbox relay and the consumers: scaled apart
+        runtime.run_task("workflow worker", lambda _stop: worker.run(), stop=stop_worker)
+        runtime.relay_outbox(app.engine)
+        follower = sheet_corrections.correction_follower(processes, sheets, asyncio.get_running_loop())
+        runtime.consume(EventConsumer(app.engine, sheet_corrections.SETTINGS, follower))
+        # Each municipal draw starts its spot-check round, which moves the drawn processes and releases the rest.
+        starter = spot_check_draws.round_starter(rounds.start, asyncio.get_running_loop())
+        runtime.consume(EventConsumer(app.engine, spot_check_draws.SETTINGS, starter))
     runtime.on_shutdown(app.engine.dispose)
     runtime.on_shutdown(registry.close)
     runtime.on_shutdown(scoring.close)
     await runtime.run(
         banner=lambda r: (
-            f"workflow  grpc://{r.grpc_address}  (Temporal {config.temporal_address}, queue {TASK_QUEUE})"
+            f"workflow  grpc://{r.grpc_address}  (Temporal {config.temporal_address}, queue {TASK_QUEUE}; "
+            f"runs {', '.join(sorted(config.roles))})"
         )
     )
 

@@ -7,6 +7,24 @@ from pathlib import Path
 
 from zdz_common.config import AuthSettings, data_dir, env_int, env_str, sqlite_url
 
+ROLES = (
+    "facade",
+    "worker",
+)  # the gRPC API; the Temporal worker with the outbox relay and the event consumers
+
+
+def roles_from_env() -> frozenset[str]:
+    """ZDZ_WORKFLOW_RUN: which parts this process runs, e.g. "facade" and "worker" as two Deployments scaled apart;
+    both by default (a laptop)."""
+    wanted = frozenset(
+        part.strip() for part in env_str("ZDZ_WORKFLOW_RUN", ",".join(ROLES)).split(",") if part.strip()
+    )
+    if not wanted or not wanted <= set(ROLES):
+        raise SystemExit(
+            f"ZDZ_WORKFLOW_RUN={','.join(sorted(wanted))!r}: name facade, worker or both (comma-separated)"
+        )
+    return wanted
+
 
 def database_url_from_env() -> str:
     """The store's URL (ZDZ_WORKFLOW_DATABASE_URL, default SQLite under the data folder): all that `migrate` needs."""
@@ -25,6 +43,7 @@ class WorkflowConfig:
     holidays_dir: Path  # JSON holiday schedules that extend or correct the installed chinesecalendar
     shutdown_grace_seconds: int
     auth: AuthSettings
+    roles: frozenset[str] = frozenset(ROLES)
 
     @classmethod
     def from_env(cls) -> WorkflowConfig:
@@ -40,4 +59,5 @@ class WorkflowConfig:
             holidays_dir=Path(holidays) if holidays else data_dir() / "holidays",
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
+            roles=roles_from_env(),
         )

@@ -8,12 +8,20 @@ import logging
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
+from zdz_common.telemetry import tracing_enabled
 from zdz_workflow.temporal import search_attributes
 
 log = logging.getLogger(__name__)
+
+
+def _interceptors() -> list[TracingInterceptor]:
+    """Temporal's own OpenTelemetry interceptor while tracing is on: a stage command's update, the workflow task
+    and its activities join the command's trace (workers made from this client use it too)."""
+    return [TracingInterceptor()] if tracing_enabled() else []
 
 
 async def connect(address: str, *, namespace: str = "default", wait_seconds: float = 0.0) -> Client:
@@ -22,7 +30,12 @@ async def connect(address: str, *, namespace: str = "default", wait_seconds: flo
     delay, waited = 0.5, 0.0
     while True:
         try:
-            return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+            return await Client.connect(
+                address,
+                namespace=namespace,
+                data_converter=pydantic_data_converter,
+                interceptors=_interceptors(),
+            )
         except RuntimeError as error:
             if waited >= wait_seconds:
                 raise
