@@ -1,4 +1,4 @@
-"""The `zdz` command line: units, stage commands, progress (调度表), ledger import, score sheets, audit.
+"""The `zdz` command line: units, stage commands, progress (调度表), ledger import, score sheets, audit, operations.
 
 It talks gRPC only, to the four services (registry, scoring, workflow, notify), as any integrating system does.
 """
@@ -14,13 +14,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from zdz.notify.v1 import notify_pb2 as npb
+from zdz.ops.v1 import operations_pb2 as opb
 from zdz.registry.v1 import ledger_pb2 as lpb
 from zdz.registry.v1 import registry_pb2 as rpb
 from zdz.scoring.v1 import scoring_pb2 as spb
 from zdz.workflow.v1 import workflow_pb2 as wf
 from zdz_cli import exit_codes
 from zdz_cli.connection import UsageError, default_addresses
-from zdz_cli.framework import CheckFailed, Cli, GlobalOptions, ServiceError, as_dict, command
+from zdz_cli.framework import (
+    SERVICE_NAMES,
+    CheckFailed,
+    Cli,
+    GlobalOptions,
+    ServiceError,
+    as_dict,
+    command,
+)
 from zdz_cli.labels import (
     ACCEPTANCE_STATES,
     DEADLINES,
@@ -62,7 +71,7 @@ units_app = typer.Typer(help="单元：列出、查看（阶段、得分、期�
 ledger_app = typer.Typer(help="台账：从 .xlsx / .csv 导入（中文列名）", no_args_is_help=True)
 sheets_app = typer.Typer(help="评分表：列出、导出（HTML、.xlsx）", no_args_is_help=True)
 audit_app = typer.Typer(help="审计：核验单元事件流的哈希链", no_args_is_help=True)
-ops_app = typer.Typer(help="运维：重发投递失败的通知（死信）", no_args_is_help=True)
+ops_app = typer.Typer(help="运维：从存储位置重新投递事件流、重发投递失败的通知（死信）", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(process_app, name="process")
 app.add_typer(ledger_app, name="ledger")
@@ -570,8 +579,44 @@ def audit_verify(
 
 
 # --- operations -------------------------------------------------------------------------------------------------
-# A re-feed of an event stream from a store position (`ops refeed`) needs an RPC no service offers yet; the one
-# operation the APIs have is the notify service's replay of dead-lettered deliveries.
+
+
+@command(
+    ops_app,
+    "refeed",
+    "从存储位置重新投递某服务的事件流（市级专班、系统服务）；消费方不会重复处理已处理的事件",
+)
+def refeed(
+    cli: Cli,
+    service: Annotated[str, typer.Option("--service", help="服务：registry、scoring、workflow 或 notify")],
+    from_position: Annotated[
+        int, typer.Option("--from-position", min=1, help="起始存储位置（含），不小于 1")
+    ],
+    to_position: Annotated[
+        int | None, typer.Option("--to-position", min=1, help="结束存储位置（含）；不填则到最后一个事件")
+    ] = None,
+) -> None:
+    if service not in SERVICE_NAMES:
+        raise UsageError(f"未知服务 {service}：可选 {'、'.join(SERVICE_NAMES)}")
+    request = opb.RefeedRequest(from_position=from_position, to_position=to_position)
+    response = cli.call_operations(service, "Refeed", request)
+    document = {
+        "ok": True,
+        "service": service,
+        "stream": response.stream,
+        "queued": response.queued,
+        "first_position": response.first_position,
+        "last_position": response.last_position,
+        "store_last_position": response.store_last_position,
+    }
+    cli.emit(
+        document,
+        lambda: cli.out.print(
+            f"已重新排队 {response.queued} 个事件（存储位置 {response.first_position}–{response.last_position}，"
+            f"存储最后位置 {response.store_last_position}），{SERVICE_NAMES[service]}将重新发布到 {response.stream}",
+            highlight=False,
+        ),
+    )
 
 
 @command(ops_app, "replay-dead-letters", "重发投递失败的通知（死信）：某接收方的全部，或指定的投递")

@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 
 from zdz.notify.v1 import notify_pb2_grpc
+from zdz.ops.v1 import operations_pb2_grpc
 from zdz.registry.v1 import ledger_pb2_grpc, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2_grpc
 from zdz.workflow.v1 import workflow_pb2_grpc
@@ -148,6 +149,10 @@ class Connection:
     @property
     def notify(self) -> notify_pb2_grpc.NotifyServiceStub:
         return notify_pb2_grpc.NotifyServiceStub(self.channel("notify"))
+
+    def operations(self, service: str) -> operations_pb2_grpc.OperationsServiceStub:
+        """The operations every service serves next to its API, on its own address (e.g. "registry")."""
+        return operations_pb2_grpc.OperationsServiceStub(self.channel(service))
 
     def close(self) -> None:
         for channel in self._channels.values():

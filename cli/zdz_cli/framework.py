@@ -71,10 +71,17 @@ class Cli:
     def call(self, stub: str, method: str, request: Any, *, timeout: float | None = None) -> Any:
         """One call to `stub.method` (e.g. "ledger", "ImportLedgerRows"); failures raise ServiceError."""
         service, _ = SERVICE_OF_STUB[stub]
+        return self._call(service, getattr(getattr(self.connection, stub), method), request, timeout)
+
+    def call_operations(
+        self, service: str, method: str, request: Any, *, timeout: float | None = None
+    ) -> Any:
+        """One call to the OperationsService `service` (e.g. "registry") serves; failures raise ServiceError."""
+        return self._call(service, getattr(self.connection.operations(service), method), request, timeout)
+
+    def _call(self, service: str, rpc: Callable[..., Any], request: Any, timeout: float | None) -> Any:
         try:
-            return self.connection.call(
-                getattr(getattr(self.connection, stub), method), request, timeout=timeout
-            )
+            return self.connection.call(rpc, request, timeout=timeout)
         except grpc.RpcError as error:
             code = error.code() if hasattr(error, "code") else None
             details = error.details() if hasattr(error, "details") else str(error)

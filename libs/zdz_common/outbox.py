@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from nats.js import JetStreamContext
@@ -19,10 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from zdz_common.envelope import nats_headers, to_envelope
+from zdz_common.errors import FailedPrecondition, InvalidArgument
+from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import RecordedEvent, format_time, parse_time, utc_now
 from zdz_common.eventstore.tables import EventRecord, OutboxRecord
 from zdz_common.metrics import EVENTS_PUBLISHED, add_gauge, remove_gauge
 from zdz_common.telemetry import publishing, untraced
+from zdz_common.transaction import committed
 
 log = logging.getLogger(__name__)
 
@@ -156,29 +160,60 @@ class OutboxRelay:
             session.commit()
 
 
-def refeed(engine: Engine, *, from_position: int = 0) -> int:
-    """Mark every event from `from_position` on as unsent, so the relay publishes it again.
+@dataclass(frozen=True)
+class Requeued:
+    """What a re-feed queued: how many events, their first and last position, and the store's last."""
 
-    For a broker that lost data: JetStream de-duplicates what it still has, consumers skip what they processed.
-    Returns how many events will be re-published.
-    """
-    with Session(engine) as session:
-        positions = session.exec(
-            select(EventRecord.position).where(EventRecord.position >= from_position)  # type: ignore[operator]
-        ).all()
-        known = set(session.exec(select(OutboxRecord.position)).all())
-        for position in positions:
-            if position not in known:
-                event = session.get(EventRecord, position)
-                assert event is not None
-                session.add(OutboxRecord(position=position, event_id=event.event_id, subject=event.type))
+    queued: int
+    first_position: int
+    last_position: int
+    store_last_position: int
+
+
+def requeue(engine: Engine, *, from_position: int, to_position: int | None = None) -> Requeued:
+    """Mark the stored events from `from_position` to `to_position` (inclusive; None: the last) as unsent, so
+    the relay publishes them again; an event without an outbox row gets one. One transaction.
+
+    Raises InvalidArgument for a position below 1, an end before the start, or a start past the last event;
+    FailedPrecondition when the store holds no event yet."""
+    if from_position < 1:
+        raise InvalidArgument(
+            f"起始位置须不小于 1，收到 {from_position} (from_position must be at least 1)",
+            field="from_position",
+        )
+    if to_position is not None and to_position < from_position:
+        raise InvalidArgument(
+            f"结束位置 {to_position} 早于起始位置 {from_position} (to_position is before from_position)",
+            field="to_position",
+        )
+    position = EventRecord.position
+    with write_transaction_slot(engine), Session(engine) as session:
+        store_last = int(session.exec(select(func.max(position))).one() or 0)
+        if store_last == 0:
+            raise FailedPrecondition("该服务的存储中还没有事件，无可重新投递 (the store holds no events yet)")
+        if from_position > store_last:
+            raise InvalidArgument(
+                f"起始位置 {from_position} 超出存储的最后位置 {store_last} "
+                f"(from_position is past the store's last event)",
+                field="from_position",
+            )
+        last = store_last if to_position is None else min(to_position, store_last)
+        in_range = position.between(from_position, last)  # type: ignore[attr-defined]
+        count, first_queued, last_queued = session.execute(
+            select(func.count(), func.min(position), func.max(position)).where(in_range)
+        ).one()
+        missing = select(EventRecord.position, EventRecord.event_id, EventRecord.type).where(
+            in_range, ~sa.exists().where(OutboxRecord.position == EventRecord.position)
+        )
+        session.execute(sa.insert(OutboxRecord).from_select(["position", "event_id", "subject"], missing))
         session.execute(
             sa.update(OutboxRecord)
-            .where(OutboxRecord.position >= from_position)  # type: ignore[operator]
+            .where(OutboxRecord.position.between(from_position, last))  # type: ignore[attr-defined]
             .values(sent_at=None)
         )
         session.commit()
-        return len(positions)
+    committed(engine)  # wake the relay at once
+    return Requeued(int(count), int(first_queued or 0), int(last_queued or 0), store_last)
 
 
 async def publish_outbox_forever(

@@ -3,7 +3,7 @@ background tasks, health and shutdown in order. Each service's entry point only 
 
     runtime = ServiceRuntime.from_config("registry", config)
     runtime.serve(registry_pb2_grpc.add_RegistryServiceServicer_to_server, servicer, registry_pb2, "RegistryService")
-    runtime.relay_outbox(app.engine)
+    runtime.relay_outbox(app.engine)  # also serves zdz.ops.v1.OperationsService (Refeed) for that store
     runtime.consume(EventConsumer(app.engine, settings, handler))
     runtime.on_shutdown(app.engine.dispose)
     await runtime.run(banner=lambda r: f"registry  grpc://{r.grpc_address}")
@@ -27,10 +27,13 @@ from typing import Any, Protocol
 
 import grpc
 
+from zdz.ops.v1 import operations_pb2, operations_pb2_grpc
 from zdz_common.config import AuthSettings
 from zdz_common.consumer import EventConsumer
 from zdz_common.grpc_auth import server_interceptors
 from zdz_common.grpc_server import GrpcServer, stop_on_signals
+from zdz_common.nats_streams import stream_name
+from zdz_common.operations import OperationsServicer
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever
 from zdz_common.transaction import listen_for_commits
 
@@ -78,6 +81,7 @@ class ServiceRuntime:
         self._tasks_stop = asyncio.Event()  # what background tasks watch: set once gRPC has stopped
         self._running: list[asyncio.Task[None]] = []
         self._server: GrpcServer | None = None
+        self._operations_engine: Any = None  # the store OperationsService re-feeds: the relayed one
 
     @classmethod
     def from_config(cls, name: str, config: RuntimeSettings) -> ServiceRuntime:
@@ -103,7 +107,9 @@ class ServiceRuntime:
         self._service_names.append(pb2.DESCRIPTOR.services_by_name[service].full_name)
 
     def relay_outbox(self, engine: Any, *, stream_owner: str | None = None) -> None:
-        """Publish the store's outbox to JetStream; every command transaction on `engine` wakes the relay."""
+        """Publish the store's outbox to JetStream; every command transaction on `engine` wakes the relay.
+        The same gRPC server then serves `zdz.ops.v1.OperationsService` for this store (re-feed from a position)."""
+        self._serve_operations(engine, stream_owner or self.name)
         relays: list[OutboxRelay] = []
 
         async def relay(stop: asyncio.Event) -> None:
@@ -126,6 +132,21 @@ class ServiceRuntime:
                 stop_listening()
 
         self._tasks.append(_Task(f"{self.name} outbox", relay, None))
+
+    def _serve_operations(self, engine: Any, stream_owner: str) -> None:
+        if self._operations_engine is not None:
+            if engine is self._operations_engine:
+                return
+            raise ValueError(
+                f"{self.name}: OperationsService serves one store; a second relayed store has none"
+            )
+        self._operations_engine = engine
+        self.serve(
+            operations_pb2_grpc.add_OperationsServiceServicer_to_server,
+            OperationsServicer(engine, service=stream_owner, stream=stream_name(stream_owner)),
+            operations_pb2,
+            "OperationsService",
+        )
 
     def consume(self, consumer: EventConsumer) -> None:
         """Run a durable consumer until shutdown."""
