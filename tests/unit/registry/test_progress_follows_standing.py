@@ -4,14 +4,18 @@ under 限期整改, and from a re-acceptance order until the unit is re-accepted
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from google.protobuf.any_pb2 import Any as AnyMessage
 
 from tests.unit.registry.ledger_factories import TOWN
+from zdz.events.v1.envelope_pb2 import Envelope
+from zdz.workflow.v1 import events_pb2 as workflow_events
 from zdz_common.validation import MAX_REASON_LENGTH, command_reason
 from zdz_common.vocabulary import Stage, UnitKind
 from zdz_registry.ledger.domain.progress import (
+    PLAN_ISSUED,
     Acceptance,
     AcceptanceState,
     ProcessStanding,
@@ -20,6 +24,7 @@ from zdz_registry.ledger.domain.progress import (
     progress,
     state_after_step,
 )
+from zdz_registry.ledger.entrypoints.workflow_events import STAGE_ENTERED, process_step
 
 # CJK and full-width punctuation, an astral emoji, a zero-width joiner (a format character, not a control one),
 # a line break and a tab (prose pasted from a document), inner double spaces.
@@ -159,3 +164,13 @@ def test_the_longest_most_unusual_reason_the_workflow_accepts_is_kept_as_given()
         state, "2026-04-02", reason, TODAY, stage=Stage.RECTIFICATION, step="SpotCheckFailed"
     )
     assert acceptance.reason == reason and acceptance.state is A.FAILURE_OPEN
+
+
+def test_a_process_imported_as_in_its_stage_since_before_the_plan_counts_from_the_plan() -> None:
+    entered = workflow_events.StageEntered(to_stage="ACCEPTED", step="ProcessImported", reason="导入")
+    entered.unit.id = "town-1"
+    entered.at.FromDatetime(datetime(2024, 3, 1))
+    data = AnyMessage()
+    data.Pack(entered)
+    _, step = process_step(Envelope(type=STAGE_ENTERED, data=data))  # type: ignore[misc]
+    assert step.on == PLAN_ISSUED

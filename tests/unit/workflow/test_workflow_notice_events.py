@@ -176,3 +176,22 @@ def test_a_unit_imported_during_its_notice_is_announced_on_the_board_like_one_pu
     published = of_type(events, event_mapping.NOTICE_PUBLISHED)
     assert (published.sheet_id, published.score, published.grade) == (sheet.sheet_id, 88.0, "PASS")
     assert published.period_end.ToDatetime() > published.period_start.ToDatetime()
+
+
+def test_an_imported_unit_entered_its_stage_when_it_was_accepted_not_on_the_day_of_the_import():
+    # Progress counts a unit from its filing (DESIGN): one accepted in 2024 and imported today counts from 2024.
+    unit = UnitUnderTest()
+    [event] = unit.do(
+        ImportProcess,
+        CITY,
+        at("2026-06-01"),
+        unit_id="bishan/qinggang",
+        unit_kind=UnitKind.TOWN,
+        campaign=FIRST_CAMPAIGN,
+        stage=Stage.ACCEPTED,
+        stage_since=at("2024-12-20"),
+        sheets=(acceptance("88.00"),),
+    )
+    events = event_mapping.step_events(PARK, StepTaken.of(event, None, unit.state))
+    entered = of_type(events, event_mapping.STAGE_ENTERED)
+    assert entered.at.ToDatetime().date() == date(2024, 12, 20) and entered.to_stage == "ACCEPTED"

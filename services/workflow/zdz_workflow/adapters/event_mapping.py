@@ -129,7 +129,8 @@ def step_events(unit: UnitInfo, step: ProcessStep) -> list[NewEvent]:
                     from_stage=step.from_stage.value if step.from_stage else "",
                     to_stage=step.to_stage.value,
                     reason=event.reason,
-                    at=event.at,
+                    # an import took effect when the unit entered its stage (e.g. accepted in 2024), not today
+                    at=event.stage_since if isinstance(event, ProcessImported) else event.at,
                     latest_score=float(step.latest_score) if step.latest_score is not None else 0.0,
                     latest_grade=step.latest_grade.value if step.latest_grade else "",
                     step=step_name,

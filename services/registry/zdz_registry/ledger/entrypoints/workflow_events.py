@@ -20,7 +20,7 @@ from zdz_common.consumer import ConsumerSettings
 from zdz_common.context import Actor, CommandContext
 from zdz_common.nats_streams import stream_name
 from zdz_common.pb_enums import enum_name
-from zdz_registry.ledger.domain.progress import ProcessStanding, ProcessStep
+from zdz_registry.ledger.domain.progress import PLAN_ISSUED, ProcessStanding, ProcessStep
 from zdz_registry.ledger.service_layer.services import LedgerService
 
 STAGE_ENTERED = "zdz.workflow.process.stage_entered"
@@ -39,7 +39,9 @@ def _standing(value: int) -> ProcessStanding | None:
 
 
 def _day(at: Timestamp) -> date:
-    return at.ToDatetime(tzinfo=SHANGHAI).date()
+    """The step's day in Chongqing; a process imported as in its stage since before the plan counts from the plan's
+    day (渝环规〔2024〕5号: no unit was accepted under it before)."""
+    return max(at.ToDatetime(tzinfo=SHANGHAI).date(), PLAN_ISSUED)
 
 
 def process_step(envelope: Envelope) -> tuple[str, ProcessStep] | None:
