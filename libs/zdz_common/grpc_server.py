@@ -18,7 +18,7 @@ from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import DomainError, status_name
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
-from zdz_common.telemetry import current_traceparent, grpc_server_interceptors
+from zdz_common.telemetry import current_traceparent, grpc_server_interceptors, mark_request
 from zdz_common.tls import TlsFiles, check_plaintext_allowed
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,11 @@ def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
             person=metadata.get("x-zdz-person", "unknown"),
         )
     )
+    request_id = metadata.get("x-request-id") or str(uuid.uuid4())
+    mark_request(request_id)
     return CommandContext(
         actor=actor,
-        request_id=metadata.get("x-request-id") or str(uuid.uuid4()),
+        request_id=request_id,
         traceparent=current_traceparent(metadata.get("traceparent", "")),
         idempotency=current_claim(),
     )

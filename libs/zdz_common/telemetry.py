@@ -4,7 +4,7 @@ command from its gRPC call through the events it appends to every consumer that 
 Off unless asked (the embedded set-up stays light):
 - `OTEL_TRACES_EXPORTER=otlp` (production: `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_*` as the SDK reads
   them), or `console`;
-- `ZDZ_TRACES_FILE=<path>`: spans as JSON lines in a file (e.g. under the data folder);
+- `ZDZ_TRACES_FILE=<path>`: spans as JSON lines in a file (e.g. `data/traces/{service}.jsonl`, one per process);
 - `OTEL_SDK_DISABLED=true` turns everything off. `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` name the process.
 
 Where spans come from: gRPC servers and clients (the kept `opentelemetry-instrumentation-grpc` interceptors),
@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import SpanKind
 from sqlalchemy.engine import Engine
 
 from zdz_common.config import env_flag, env_str
@@ -52,13 +52,13 @@ def _file_exporter(path: Path) -> SpanExporter:
     return ConsoleSpanExporter(out=out, formatter=lambda span: span.to_json(indent=None) + "\n")
 
 
-def _exporter_from_environment() -> tuple[SpanExporter, bool] | None:
+def _exporter_from_environment(service_name: str) -> tuple[SpanExporter, bool] | None:
     """The exporter the environment asks for, and whether to batch; None when tracing stays off."""
     if env_flag("OTEL_SDK_DISABLED"):
         return None
     traces_file = env_str("ZDZ_TRACES_FILE", "")
-    if traces_file:
-        return _file_exporter(Path(traces_file)), False
+    if traces_file:  # "{service}" in the path: one file per process, e.g. data/traces/{service}.jsonl
+        return _file_exporter(Path(traces_file.replace("{service}", service_name))), False
     match env_str("OTEL_TRACES_EXPORTER", "none").lower():
         case "otlp":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -79,7 +79,7 @@ def configure_tracing(service_name: str, *, exporter: SpanExporter | None = None
     already installed (several services in one test process) is kept. True when tracing is on."""
     if tracing_enabled():
         return True
-    chosen = (exporter, False) if exporter is not None else _exporter_from_environment()
+    chosen = (exporter, False) if exporter is not None else _exporter_from_environment(service_name)
     if chosen is None:
         return False
     span_exporter, batched = chosen
@@ -138,6 +138,11 @@ def untraced() -> Iterator[None]:
         yield
 
 
+def mark_request(request_id: str) -> None:
+    """Name the command's request id on its span, so that an operator finds a command's trace by it."""
+    trace.get_current_span().set_attribute("zdz.request_id", request_id)
+
+
 def current_traceparent(fallback: str = "") -> str:
     """The W3C traceparent of the current span (a command's server span), or `fallback` outside any span."""
     carrier: dict[str, str] = {}
@@ -155,7 +160,12 @@ def _parent(traceparent: str | Mapping[str, str] | None) -> Context | None:
 @contextmanager
 def publishing(subject: str, traceparent: str) -> Iterator[str]:
     """A PRODUCER span for publishing one event, child of the command's `traceparent`; yields the traceparent to
-    send in the message's header (the command's own while tracing is off)."""
+    send in the message's header (the command's own while tracing is off). An event no traced command appended
+    (the official load at start-up, say) starts no trace: nothing to follow, and thousands of roots."""
+    if not traceparent:
+        with untraced():
+            yield ""
+        return
     tracer = trace.get_tracer(TRACER_NAME)
     with tracer.start_as_current_span(
         f"publish {subject}",
@@ -167,17 +177,23 @@ def publishing(subject: str, traceparent: str) -> Iterator[str]:
 
 
 @contextmanager
-def consuming(consumer: str, subject: str, headers: Mapping[str, str] | None) -> Iterator[Span]:
-    """A CONSUMER span for handling one message, child of the publisher's span in its `traceparent` header."""
+def consuming(consumer: str, subject: str, headers: Mapping[str, str] | None) -> Iterator[None]:
+    """A CONSUMER span for handling one message, child of the publisher's span in its `traceparent` header; none
+    (and no SQL spans) for a message without one."""
+    parent = (headers or {}).get("traceparent", "")
+    if not parent:
+        with untraced():
+            yield
+        return
     tracer = trace.get_tracer(TRACER_NAME)
     with tracer.start_as_current_span(
         f"consume {subject}",
-        context=_parent(headers or None),
+        context=_parent(parent),
         kind=SpanKind.CONSUMER,
         attributes={
             "messaging.system": "nats",
             "messaging.destination.name": subject,
             "messaging.consumer.group.name": consumer,
         },
-    ) as span:
-        yield span
+    ):
+        yield

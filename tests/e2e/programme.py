@@ -60,8 +60,13 @@ class Caller:
     def organisation(self) -> str:
         return self.principal.organisation
 
-    def metadata(self) -> tuple[tuple[str, str], ...]:
-        return (("authorization", f"Bearer {self.token}"), ("x-request-id", f"e2e-{uuid.uuid4()}"))
+    def metadata(self, *, request_id: str = "", traceparent: str = "") -> tuple[tuple[str, str], ...]:
+        """The call's bearer token and request id; `traceparent` as a traced client would send it."""
+        sent = (
+            ("authorization", f"Bearer {self.token}"),
+            ("x-request-id", request_id or f"e2e-{uuid.uuid4()}"),
+        )
+        return (*sent, ("traceparent", traceparent)) if traceparent else sent
 
 
 class Programme:

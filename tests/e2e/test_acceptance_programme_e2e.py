@@ -30,6 +30,7 @@ end every service's event chain verifies, every JetStream consumer has caught up
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import re
 import urllib.parse
 import urllib.request
@@ -411,8 +412,7 @@ class Story:
         assert sheet.signer_role == "DISTRICT_TASK_FORCE"
         if subject.town:  # 附件3 items 6–7: the sample pass rate comes from the plan's verdicts
             assert Decimal(sheet.sample_figures["residential_sample_pass_rate"]) == 100
-        process = self.p.call(
-            self.p.workflow.RecordDistrictVerdict,
+        process = self.p.workflow.RecordDistrictVerdict(
             wf.RecordDistrictVerdictRequest(
                 process=subject.ref,
                 sheet_id=sheet.id,
@@ -420,7 +420,11 @@ class Story:
                 evidence=[sheet.id, plan.id],
                 **_at(at),
             ),
-            self.district,
+            # as a traced client (issue 14): the command's span tree is checked at the end of the story
+            metadata=self.district.metadata(
+                request_id=verdict_request(subject), traceparent=CLIENT_TRACEPARENT
+            ),
+            timeout=60,
         ).process
         assert process.stage == wf.STAGE_PUBLIC_NOTICE
         self.rests_on(process, sheet, "DISTRICT_ACCEPTANCE")
@@ -733,11 +737,75 @@ def _board_showing(board_url: str, text: str) -> str | None:
     return page if text in page else None
 
 
+CLIENT_TRACE, CLIENT_SPAN = "5a1f" * 8, "c11e" * 4  # the traced client's ids, as W3C hex
+CLIENT_TRACEPARENT = f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"
+
+
+def verdict_request(subject: Subject) -> str:
+    return f"e2e-district-verdict-{subject.unit.id}"
+
+
+def _spans(traces: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        json.loads(line) for file in sorted(traces.glob("*.jsonl")) for line in file.read_text().splitlines()
+    ]
+
+
+def assert_one_trace_from_command_to_notification(traces: Path, request_id: str) -> None:
+    """Issue 14: gRPC client → workflow gRPC server → Temporal update, then in the process's own trace the update's
+    handler (Temporal's TracingInterceptor links it to the caller's update span rather than parenting it: a
+    workflow's spans stay under the workflow) → the activity → the event appended → NATS publish → notify's
+    consumer → the notification stored, each the child of the one before."""
+    spans = _spans(traces)
+    by_id = {s["context"]["span_id"]: s for s in spans}
+    [server] = [
+        s
+        for s in spans
+        if s["name"] == "/zdz.workflow.v1.WorkflowService/RecordDistrictVerdict"
+        and s["attributes"].get("zdz.request_id") == request_id
+    ]
+    assert server["parent_id"] == f"0x{CLIENT_SPAN}" and server["context"]["trace_id"] == f"0x{CLIENT_TRACE}"
+    [update] = [
+        s
+        for s in spans
+        if s["name"] == "StartWorkflowUpdate:RecordDistrictVerdict"
+        and s["parent_id"] == server["context"]["span_id"]
+    ]
+    [handler] = [
+        s
+        for s in spans
+        if s["name"] == "HandleUpdate:RecordDistrictVerdict"
+        and any(link["context"]["span_id"] == update["context"]["span_id"] for link in s.get("links") or ())
+    ]
+    process_trace = handler["context"]["trace_id"]
+
+    def chain(span: dict | None) -> list[str]:  # type: ignore[type-arg]
+        names = []
+        while span is not None:
+            names.append(span["name"])
+            span = by_id.get(span.get("parent_id") or "")
+        return names
+
+    paths = [
+        chain(s)
+        for s in spans
+        if s["context"]["trace_id"] == process_trace
+        and s["attributes"].get("db.statement", "").startswith("INSERT INTO notify_notification")
+    ]
+    assert paths, "no notification stored in the process's trace"
+    path = paths[0]  # from a stored notification up to the process's root
+    consume = next(n for n in path if n.startswith("consume zdz.workflow."))
+    publish = next(n for n in path if n.startswith("publish zdz.workflow."))
+    assert path.index(consume) < path.index(publish) < path.index("RunActivity:PublishProcessEvents")
+    assert path.index("RunActivity:PublishProcessEvents") < path.index("StartActivity:PublishProcessEvents")
+
+
 def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheets_and_draws(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
     env = environment(data)
+    env["ZDZ_TRACES_FILE"] = str(data / "traces" / "{service}.jsonl")  # every process traced, to a file each
     process, _lines = start(env)
     programme = Programme(env, data)
     try:
@@ -956,6 +1024,8 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
         chains = programme.chains()
         assert all(result.ok for result in chains.values()), chains
         assert all(chains[name].events_checked for name in ("registry", "scoring", "workflow")), chains
+        # One district acceptance with its sheet, followed span by span to the notification it produced.
+        assert_one_trace_from_command_to_notification(data / "traces", verdict_request(town))
     finally:
         programme.close()
         stop(process)

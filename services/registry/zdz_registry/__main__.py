@@ -11,7 +11,7 @@ from zdz_common import migrations
 from zdz_common.consumer import EventConsumer
 from zdz_common.logs import configure_logging
 from zdz_common.runtime import ServiceRuntime
-from zdz_common.telemetry import configure_telemetry
+from zdz_common.telemetry import configure_telemetry, untraced
 from zdz_registry.bootstrap import bootstrap, bootstrap_ledger
 from zdz_registry.config import RegistryConfig, database_url_from_env
 from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
@@ -26,7 +26,8 @@ async def serve(config: RegistryConfig) -> None:
     directory = bootstrap(config.database_url, migrate=False)
     ledger = bootstrap_ledger(directory)
     if config.load_official_data:
-        report = await asyncio.to_thread(load_official_data, directory, villages=config.load_villages)
+        with untraced():  # the start-up load is no one's command: it starts no trace
+            report = await asyncio.to_thread(load_official_data, directory, villages=config.load_villages)
         log.info(
             "official data loaded: %d districts, %d units new; %d already present",
             report.districts_created,

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from zdz_common.context import Actor, CommandContext
 from zdz_common.eventstore import EventStore
+from zdz_common.telemetry import current_traceparent
 from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.demonstration import DemonstrationList
 from zdz_workflow.service_layer import effects
@@ -26,7 +27,7 @@ class StoreAnnouncer:
     async def demonstration_list_published(
         self, listing: DemonstrationList, *, actor: Actor, request_id: str
     ) -> None:
-        context = CommandContext(actor=actor, request_id=request_id)
+        context = CommandContext(actor=actor, request_id=request_id, traceparent=current_traceparent())
         await asyncio.to_thread(
             effects.append_to_stream,
             self._engine,

@@ -9,13 +9,17 @@ import asyncio
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio import activity
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError
 from zdz_common.eventstore import EventStore, NewEvent
+from zdz_common.metrics import DEADLINES_MISSED
+from zdz_common.telemetry import current_traceparent
 from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.calendar import HolidaySchedule
+from zdz_workflow.domain.events import DeadlineMissed
 from zdz_workflow.domain.findings import FindingFiling, FindingsToFile
 from zdz_workflow.domain.ports import HolidayScheduleSource, ProblemLedger, SheetSource
 from zdz_workflow.domain.sheets import SignedSheet
@@ -47,12 +51,27 @@ class ProcessActivities:
 
     @activity.defn(name="PublishProcessEvents")
     async def publish_events(self, batch: PublishBatch) -> int:
-        """Append the events to the process's stream and the outbox; the relay takes them to JetStream."""
+        """Append the events to the process's stream and the outbox; the relay takes them to JetStream. The events
+        name this activity's span (Temporal's tracing), so their consumers join the command's trace."""
+        here = current_traceparent()
         steps = [
-            (CommandContext(actor=item.actor, request_id=item.request_id), _wire(item, batch))
+            (
+                CommandContext(actor=item.actor, request_id=item.request_id, traceparent=here),
+                _wire(item, batch),
+            )
             for item in batch.items
         ]
-        return await asyncio.to_thread(
+        missed = [
+            item.step.event.kind
+            for item in batch.items
+            if item.step is not None and isinstance(item.step.event, DeadlineMissed)
+        ]
+        # A retry may find its events already appended by an attempt whose answer was lost: count them once.
+        counts = bool(missed) and (
+            activity.info().attempt == 1
+            or await asyncio.to_thread(self._stream_version, batch.stream_id) == batch.expected_version
+        )
+        version = await asyncio.to_thread(
             effects.append_to_stream,
             self._engine,
             self._store,
@@ -60,6 +79,16 @@ class ProcessActivities:
             batch.expected_version,
             steps,
         )
+        if counts:
+            for kind in missed:
+                DEADLINES_MISSED.add(
+                    1, {"zdz.deadline.kind": kind.value, "zdz.unit.kind": batch.unit.kind.value}
+                )
+        return version
+
+    def _stream_version(self, stream_id: str) -> int:
+        with Session(self._engine) as session:
+            return self._store.version(session, stream_id)
 
     @activity.defn(name="FileFindings")
     async def file_findings(self, request: FindingsToFile) -> tuple[FindingFiling, ...]:

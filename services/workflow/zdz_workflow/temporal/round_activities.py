@@ -13,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from zdz_common.context import CommandContext
 from zdz_common.eventstore import EventStore
+from zdz_common.telemetry import current_traceparent
 from zdz_workflow.adapters import event_mapping
 from zdz_workflow.domain.commands import CloseSpotCheckWindow, DrawForSpotCheck
 from zdz_workflow.domain.spot_check_rounds import SpotCheckRound
@@ -86,7 +87,9 @@ class SpotCheckRoundActivities:
         """SpotCheckRoundClosed into the service's event store (the outbox takes it to JetStream), once."""
         assert round.closed_by is not None
         stream = round_id(round.draw.draw_id)
-        context = CommandContext(actor=round.closed_by, request_id=f"{stream}/closed")
+        context = CommandContext(
+            actor=round.closed_by, request_id=f"{stream}/closed", traceparent=current_traceparent()
+        )
         await asyncio.to_thread(
             effects.append_to_stream,
             self._engine,
