@@ -5,7 +5,13 @@ off by default), under one meter. The instruments are made once here and recorde
 - events: `zdz.events.appended` (the event store), `zdz.events.published` (the outbox relay),
   `zdz.events.consumed`, `zdz.consumer.redeliveries` and `zdz.consumer.dead_letters` (each consumer);
 - gauges read at collection time: `zdz.outbox.backlog` and `zdz.outbox.oldest_age` (s) per store,
-  `zdz.consumer.lag` (messages pending) per durable consumer.
+  `zdz.consumer.lag` (messages pending) per durable consumer, `zdz.workflows.by_stage` (running processes per
+  `zdz.stage`, counted through Temporal visibility by the workflow worker and cached between refreshes);
+- `zdz.deadlines.missed` by `zdz.deadline.kind` and `zdz.unit.kind` (the workflow's publishing activity, once
+  per DeadlineMissed appended to the store);
+- `zdz.webhooks.deliveries` (every attempt, by `zdz.channel` webhook|email and `zdz.outcome` delivered|failed)
+  and `zdz.webhooks.failures` (the failed ones, by `zdz.channel` and `zdz.outcome` retry|dead) (notify's
+  delivery worker).
 
 Instruments made before a provider is installed are the API's proxies and start recording once it is.
 """
@@ -40,12 +46,20 @@ EVENTS_PUBLISHED = METER.create_counter("zdz.events.published", description="eve
 EVENTS_CONSUMED = METER.create_counter("zdz.events.consumed", description="events applied by a consumer")
 REDELIVERIES = METER.create_counter("zdz.consumer.redeliveries", description="messages delivered again")
 DEAD_LETTERS = METER.create_counter("zdz.consumer.dead_letters", description="messages given up on")
+DEADLINES_MISSED = METER.create_counter("zdz.deadlines.missed", description="process deadlines that passed")
+WEBHOOK_DELIVERIES = METER.create_counter(
+    "zdz.webhooks.deliveries", description="webhook and e-mail delivery attempts, by channel and outcome"
+)
+WEBHOOK_FAILURES = METER.create_counter(
+    "zdz.webhooks.failures", description="failed delivery attempts, by channel and whether retried or dead"
+)
 
 Gauge = Callable[[], Iterable[tuple[float, dict[str, str]]]]
 _gauges: dict[str, list[Gauge]] = {
     "zdz.outbox.backlog": [],
     "zdz.outbox.oldest_age": [],
     "zdz.consumer.lag": [],
+    "zdz.workflows.by_stage": [],
 }
 
 
@@ -66,6 +80,9 @@ METER.create_observable_gauge(
 )
 METER.create_observable_gauge(
     "zdz.consumer.lag", [_observe("zdz.consumer.lag")], description="messages pending for a durable consumer"
+)
+METER.create_observable_gauge(
+    "zdz.workflows.by_stage", [_observe("zdz.workflows.by_stage")], description="running processes per stage"
 )
 
 
