@@ -14,8 +14,10 @@ from datetime import timedelta
 
 from zdz.workflow.v1 import workflow_pb2, workflow_pb2_grpc
 from zdz_common import migrations
+from zdz_common.config import env_number
 from zdz_common.consumer import EventConsumer
 from zdz_common.logs import configure_logging
+from zdz_common.metrics import metrics_enabled
 from zdz_common.runtime import ServiceRuntime
 from zdz_common.telemetry import configure_telemetry
 from zdz_common.tls import aio_channel
@@ -30,6 +32,7 @@ from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
 from zdz_workflow.temporal import client as temporal
 from zdz_workflow.temporal.processes import ProcessService
 from zdz_workflow.temporal.rounds import SpotCheckRounds
+from zdz_workflow.temporal.stage_counts import DEFAULT_REFRESH_SECONDS, StageCounts
 from zdz_workflow.temporal.worker import TASK_QUEUE, build_worker
 
 log = logging.getLogger("zdz_workflow")
@@ -91,6 +94,9 @@ async def serve(config: WorkflowConfig) -> None:
         # Each municipal draw starts its spot-check round, which moves the drawn processes and releases the rest.
         starter = spot_check_draws.round_starter(rounds.start, asyncio.get_running_loop())
         runtime.consume(EventConsumer(app.engine, spot_check_draws.SETTINGS, starter))
+        if metrics_enabled():  # the zdz.workflows.by_stage gauge, counted through Temporal visibility
+            refresh = env_number("ZDZ_METRICS_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)
+            runtime.run_task("workflow stage counts", StageCounts(client, refresh_seconds=refresh).run)
     runtime.on_shutdown(app.engine.dispose)
     runtime.on_shutdown(registry.close)
     runtime.on_shutdown(scoring.close)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, parse_time, utc_now
+from zdz_common.metrics import WEBHOOK_DELIVERIES, WEBHOOK_FAILURES
 from zdz_notify.adapters.orm import DeliveryRecord, EmailAddressRecord, NotificationRecord, WebhookRecord
 from zdz_notify.domain.deliveries import DeliveryFailed, DeliveryStatus, Job, RetryPolicy, Sender
 from zdz_notify.domain.recipients import Channel
@@ -90,9 +91,14 @@ class DeliveryWorker:
         except Exception as exc:  # a sender bug must not stop the worker: count it as a failed attempt
             log.exception("delivery %s: sender raised", job.delivery_id)
             error = f"{type(exc).__name__}: {exc}"
-        await asyncio.to_thread(self._record, job, error)
+        status = await asyncio.to_thread(self._record, job, error)
+        channel = {"zdz.channel": job.channel.value}
+        WEBHOOK_DELIVERIES.add(1, channel | {"zdz.outcome": "failed" if error else "delivered"})
         if error:
             self.failed_attempts += 1
+            WEBHOOK_FAILURES.add(
+                1, channel | {"zdz.outcome": "dead" if status is DeliveryStatus.DEAD else "retry"}
+            )
         else:
             self.delivered += 1
 
@@ -169,8 +175,10 @@ class DeliveryWorker:
             session.commit()
         return jobs
 
-    def _record(self, job: Job, error: str) -> None:
+    def _record(self, job: Job, error: str) -> DeliveryStatus:
+        """Record the attempt's outcome; return the status it leaves the delivery in."""
         now = self._clock()
+        status = DeliveryStatus.DELIVERED
         values: dict[str, object] = {"attempts": job.attempt, "lease_until": None}
         if not error:
             values |= {
@@ -206,3 +214,4 @@ class DeliveryWorker:
                 .values(**values)
             )
             session.commit()
+        return status
