@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.tree import Tree
 
 from zdz.notify.v1 import notify_pb2 as npb
 from zdz.ops.v1 import operations_pb2 as opb
@@ -57,6 +58,7 @@ from zdz_cli.ledger_files import (
 )
 from zdz_cli.lookups import processes_of, resolve_unit
 from zdz_cli.process import history_table, process_app
+from zdz_cli.traces import SpanNode, as_document, command_tree, read_spans
 
 app = typer.Typer(
     name="zdz",
@@ -617,6 +619,51 @@ def refeed(
             highlight=False,
         ),
     )
+
+
+@command(
+    app,
+    "trace",
+    "一条命令的调用链（span 树）：按请求号 x-request-id 查找；读取 ZDZ_TRACES_FILE 写下的文件（本机环境）",
+)
+def trace_command(
+    cli: Cli,
+    request_id: Annotated[str, typer.Argument(help="命令的请求号（x-request-id）")],
+    traces: Annotated[
+        Path | None,
+        typer.Option("--traces", help="span 文件所在文件夹；默认 <ZDZ_DATA_DIR 或 ./data>/traces"),
+    ] = None,
+) -> None:
+    folder = traces or Path(os.environ.get("ZDZ_DATA_DIR") or "data") / "traces"
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise InputFileError(
+            f"{folder} 中没有 span 文件：以 ZDZ_TRACES_FILE=<数据文件夹>/traces/{{service}}.jsonl 启动各服务"
+            "（本机：ZDZ_TRACES_FILE=data/traces/{service}.jsonl make run）；生产环境请在 OTLP 后端按 trace id 查询"
+        )
+    tree = command_tree(read_spans(files), request_id)
+    if tree is None:
+        raise InputFileError(
+            f"在 {folder} 的 span 中找不到请求号 {request_id}（该命令未被追踪，或文件已轮换）"
+        )
+
+    def render() -> None:
+        def add(branch: Tree, node: SpanNode, seen: frozenset[str]) -> None:
+            for child in node.children:
+                if child.span_id not in seen:  # a span reached twice is shown once
+                    add(branch.add(_span_label(child)), child, seen | {child.span_id})
+
+        top = Tree(_span_label(tree))
+        add(top, tree, frozenset({tree.span_id}))
+        cli.out.print(f"trace {tree.trace_id}", highlight=False)
+        cli.out.print(top)
+
+    cli.emit(as_document(tree), render)
+
+
+def _span_label(node: SpanNode) -> str:
+    mark = "" if node.status != "ERROR" else "  [red]失败[/red]"
+    return f"{node.name}  [dim]{node.service} · {node.duration_ms:.1f} ms[/dim]{mark}"
 
 
 @command(ops_app, "replay-dead-letters", "重发投递失败的通知（死信）：某接收方的全部，或指定的投递")

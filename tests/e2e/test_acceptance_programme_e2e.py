@@ -42,6 +42,7 @@ from html import unescape
 from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from typer.testing import CliRunner
 
 from tests.e2e.ledgers import park_rows, town_rows
 from tests.e2e.make_run import environment, start, stop
@@ -50,6 +51,7 @@ from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, registry_pb2
 from zdz.scoring.v1 import scoring_pb2 as sc
 from zdz.workflow.v1 import workflow_pb2 as wf
+from zdz_cli.app import app as zdz_app
 from zdz_common.vocabulary import Stage
 
 DISTRICT = "wanzhou"  # 万州区
@@ -800,6 +802,23 @@ def assert_one_trace_from_command_to_notification(traces: Path, request_id: str)
     assert path.index("RunActivity:PublishProcessEvents") < path.index("StartActivity:PublishProcessEvents")
 
 
+def assert_zdz_trace_shows_the_command(traces: Path, request_id: str) -> None:
+    """`zdz trace <request-id>` prints the same command's tree, the linked update handler and its activity in it."""
+    done = CliRunner().invoke(zdz_app, ["trace", request_id, "--traces", str(traces), "--json"])
+    assert done.exit_code == 0, done.output
+    tree = json.loads(done.stdout)
+
+    def names(node: dict) -> set[str]:  # type: ignore[type-arg]
+        return {node["name"], *(n for child in node["children"] for n in names(child))}
+
+    assert tree["name"] == "/zdz.workflow.v1.WorkflowService/RecordDistrictVerdict"
+    assert {
+        "StartWorkflowUpdate:RecordDistrictVerdict",
+        "HandleUpdate:RecordDistrictVerdict",
+        "RunActivity:PublishProcessEvents",
+    } <= names(tree)
+
+
 def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheets_and_draws(
     tmp_path: Path,
 ) -> None:
@@ -1026,6 +1045,7 @@ def test_a_town_and_a_park_group_go_from_survey_to_re_acceptance_on_signed_sheet
         assert all(chains[name].events_checked for name in ("registry", "scoring", "workflow")), chains
         # One district acceptance with its sheet, followed span by span to the notification it produced.
         assert_one_trace_from_command_to_notification(data / "traces", verdict_request(town))
+        assert_zdz_trace_shows_the_command(data / "traces", verdict_request(town))
     finally:
         programme.close()
         stop(process)
