@@ -23,6 +23,7 @@ from zdz.ops.v1 import operations_pb2_grpc
 from zdz.registry.v1 import ledger_pb2_grpc, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2_grpc
 from zdz.workflow.v1 import workflow_pb2_grpc
+from zdz_common.telemetry import traced_channel
 from zdz_common.tls import TlsFiles
 from zdz_local.services import SERVICES
 
@@ -113,7 +114,7 @@ class Connection:
             except SystemExit as error:
                 raise UsageError(f"双向 TLS 配置有误：{error}") from None
             address = self.addresses[service]
-            self._channels[service] = (
+            self._channels[service] = traced_channel(
                 grpc.secure_channel(address, tls.channel_credentials(), options=options)
                 if tls
                 else grpc.insecure_channel(address, options=options)

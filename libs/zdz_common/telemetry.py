@@ -119,6 +119,24 @@ def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     return list(aio_client_interceptors())
 
 
+def traced_channel(channel: grpc.Channel) -> grpc.Channel:
+    """A blocking channel with a client span per call (the console, the CLI), while tracing is on."""
+    if not tracing_enabled():
+        return channel
+    from opentelemetry.instrumentation.grpc import client_interceptor
+    from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
+
+    return intercept_channel(channel, client_interceptor())  # type: ignore[no-any-return]
+
+
+def instrument_web_app(app: object) -> None:
+    """HTTP server spans for the console's FastAPI app (the kept FastAPI instrumentation), while tracing is on."""
+    if tracing_enabled():
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app)  # type: ignore[arg-type]
+
+
 def instrument_engine(engine: Engine) -> None:
     """SQL spans for a store's engine, while tracing is on."""
     if tracing_enabled():

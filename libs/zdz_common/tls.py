@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 
 from zdz_common.config import env_flag, env_str
-from zdz_common.telemetry import grpc_client_interceptors
+from zdz_common.telemetry import grpc_client_interceptors, traced_channel
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,10 @@ def check_plaintext_allowed(address: str) -> None:
 
 
 def channel(address: str, tls: TlsFiles | None) -> grpc.Channel:
-    """A blocking channel to another service, over mutual TLS when configured."""
+    """A blocking channel to another service, over mutual TLS when configured; traced while tracing is on."""
     if tls is None:
-        return grpc.insecure_channel(address)
-    return grpc.secure_channel(address, tls.channel_credentials())
+        return traced_channel(grpc.insecure_channel(address))
+    return traced_channel(grpc.secure_channel(address, tls.channel_credentials()))
 
 
 def aio_channel(address: str, tls: TlsFiles | None) -> grpc.aio.Channel:

@@ -10,6 +10,7 @@ import sys
 import uvicorn
 
 from zdz_common.logs import configure_logging
+from zdz_common.telemetry import configure_telemetry, instrument_web_app
 from zdz_console.bootstrap import build
 from zdz_console.config import ConsoleConfig
 
@@ -22,8 +23,10 @@ def main(argv: list[str] | None = None) -> None:
     if args:
         raise SystemExit(f"usage: python -m zdz_console [migrate] (unknown arguments: {' '.join(args)})")
     configure_logging("console")  # JSON lines with trace and span ids (ZDZ_LOG_FORMAT=text for a terminal)
+    configure_telemetry("console")  # before any channel: OTEL_* / ZDZ_TRACES_FILE, off by default
     config = ConsoleConfig.from_env()
     app = build(config)
+    instrument_web_app(app)  # an HTTP span per page, the gRPC calls it makes under it
     print(f"console   http://{config.http_address}", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
 

@@ -126,3 +126,12 @@ def test_the_outbox_backlog_and_consumer_lag_are_gauges_read_at_collection(point
     oldest = [v for (name, _), v in points.items() if name == "zdz.outbox.oldest_age"]
     assert backlog == [0.0] and oldest == [0.0]  # everything relayed by then
     assert _value(points, "zdz.consumer.lag", **{"messaging.consumer.group.name": "probe-ZDZ_REGISTRY"}) == 0
+
+
+def test_blocking_channels_and_the_consoles_pages_are_traced_too(spans: list[dict[str, Any]]) -> None:
+    # The console and the CLI call over blocking channels (zdz_common.tls.channel, zdz_cli.connection).
+    rpc = "/zdz.registry.v1.RegistryService/GetDistrict"
+    client, server = _one(spans, rpc, "CLIENT"), _one(spans, rpc, "SERVER")
+    assert server["parent_id"] == client["context"]["span_id"]
+    page = [s for s in spans if s["name"] == "GET /healthz" and s["kind"] == "SpanKind.SERVER"]
+    assert page and page[0]["attributes"]["http.route"] == "/healthz"

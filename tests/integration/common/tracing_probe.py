@@ -23,16 +23,38 @@ READER = InMemoryMetricReader()
 configure_tracing("probe", exporter=EXPORTER)  # before any engine or channel is made
 configure_metrics("probe", reader=READER)
 
+from fastapi.testclient import TestClient  # noqa: E402
+
 from zdz.registry.v1 import registry_pb2, registry_pb2_grpc  # noqa: E402
 from zdz_common.consumer import ConsumerSettings, EventConsumer  # noqa: E402
 from zdz_common.grpc_server import GrpcServer  # noqa: E402
 from zdz_common.outbox import OutboxRelay, publish_outbox_forever  # noqa: E402
+from zdz_common.telemetry import instrument_web_app  # noqa: E402
 from zdz_common.tls import aio_channel  # noqa: E402
+from zdz_common.tls import channel as tls_channel  # noqa: E402
+from zdz_console.bootstrap import build as build_console  # noqa: E402
+from zdz_console.config import ConsoleConfig  # noqa: E402
 from zdz_local.nats_server import NatsServer  # noqa: E402
 from zdz_registry.bootstrap import bootstrap  # noqa: E402
 from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer  # noqa: E402
 
 CITY = (("x-zdz-organisation", "municipal"), ("x-zdz-role", "MUNICIPAL_TASK_FORCE"), ("x-zdz-person", "zhou"))
+
+
+def _blocking_read(address: str) -> None:
+    channel = tls_channel(address, None)
+    try:
+        registry_pb2_grpc.RegistryServiceStub(channel).GetDistrict(
+            registry_pb2.GetDistrictRequest(code="wanzhou"), metadata=CITY, timeout=10
+        )
+    finally:
+        channel.close()
+
+
+def _console_page() -> None:
+    app = build_console(ConsoleConfig.from_env())
+    instrument_web_app(app)
+    assert TestClient(app).get("/healthz").status_code == 200
 
 
 async def main(folder: Path) -> None:
@@ -95,6 +117,8 @@ async def scenario(folder: Path, nats: NatsServer) -> None:
         if consumer.dead_lettered:
             break
         await asyncio.sleep(0.1)
+    await asyncio.to_thread(_blocking_read, server.address)  # as the console and the CLI call
+    _console_page()
     metrics = json.loads(READER.get_metrics_data().to_json(indent=None))
     stop.set()
     await asyncio.gather(*tasks)
