@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from zdz_cli.ledger_columns import Table
+from zdz_common.spreadsheet import cell_text
 
 
 class InputFileError(Exception):
@@ -82,4 +83,4 @@ def write_error_report(path: Path, errors: list[tuple[str, int, str, str]]) -> N
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(ERROR_REPORT_HEADERS)
-        writer.writerows(errors)
+        writer.writerows([cell_text(cell) for cell in line] for line in errors)

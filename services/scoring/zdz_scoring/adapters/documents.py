@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from zdz_common.eventstore.store import parse_time
+from zdz_common.spreadsheet import cell_text
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import LedgerSummary, Ratio
@@ -349,7 +350,7 @@ def _write_table(table: Any, context: dict[str, Any]) -> None:
             item.criteria,
             item.method,
             Decimal(item.points),
-            "\n".join(lines) or "未扣分",
+            cell_text("\n".join(lines)) or "未扣分",  # the assessors' words: never a formula
         )
         merged_above = {2: item.section_rowspan == 0, 3: item.content_rowspan == 0}
         for column, value in enumerate(values, start=1):
@@ -440,7 +441,7 @@ def _write_simple(sheet: Any, titles: tuple[str, ...], rows: list[tuple[Any, ...
         cell.border = _BORDER
     for index, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=index, column=column, value=value)
+            cell = sheet.cell(row=index, column=column, value=cell_text(value))  # never a formula
             cell.alignment = _WRAP
             cell.border = _BORDER
 

@@ -10,6 +10,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from zdz_common.spreadsheet import cell_text
 from zdz_registry.ledger.domain.progress import Progress, ProgressReport, Target, UnitRow
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -147,8 +148,18 @@ def table(report: ProgressReport) -> Table:
     return Table(report.title, summary, CITY_HEADERS, rows)
 
 
+def _safe(t: Table) -> Table:
+    """Every text cell guarded against formula injection (a unit's note or name comes from clerks)."""
+    return Table(
+        cell_text(t.title),
+        [cell_text(line) for line in t.summary],
+        t.headers,
+        [[cell_text(cell) for cell in row] for row in t.rows],
+    )
+
+
 def to_xlsx(report: ProgressReport) -> bytes:
-    t = table(report)
+    t = _safe(table(report))
     book = Workbook()
     sheet = book.active
     sheet.title = "调度表"
@@ -173,7 +184,7 @@ def to_xlsx(report: ProgressReport) -> bytes:
 def to_csv(report: ProgressReport) -> bytes:
     """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese; the title and summary lines
     first, each in one cell."""
-    t = table(report)
+    t = _safe(table(report))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t.title])
