@@ -109,15 +109,25 @@ class Principal:
         return principal
 
 
+# The longest a token may last from its issue (`exp - iat`): the SERVICE tokens make run issues last 30 days.
+MAX_TOKEN_LIFETIME_SECONDS = 31 * 86400
+
+
 class TokenVerifier:
     """Checks signature, issuer, audience and expiry; returns the principal."""
 
     def __init__(
-        self, public_key_pem: bytes, *, issuer: str = DEFAULT_ISSUER, audience: str = DEFAULT_AUDIENCE
+        self,
+        public_key_pem: bytes,
+        *,
+        issuer: str = DEFAULT_ISSUER,
+        audience: str = DEFAULT_AUDIENCE,
+        max_lifetime_seconds: int = MAX_TOKEN_LIFETIME_SECONDS,
     ) -> None:
         self._key = serialization.load_pem_public_key(public_key_pem)
         self._issuer = issuer
         self._audience = audience
+        self._max_lifetime = max_lifetime_seconds
 
     def verify(self, token: str) -> Principal:
         try:
@@ -134,6 +144,12 @@ class TokenVerifier:
             raise Unauthenticated("令牌已过期，请重新登录 (token expired)") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"令牌无效 (invalid token: {exc})") from exc
+        lifetime = int(claims["exp"]) - int(claims["iat"])
+        if lifetime > self._max_lifetime:  # a validly signed token for 100 years is a leaked key's gift
+            raise Unauthenticated(
+                f"令牌有效期过长（{lifetime // 86400} 天，最长 {self._max_lifetime // 86400} 天），请重新签发 "
+                "(token lifetime exceeds the maximum)"
+            )
         return Principal.from_claims(claims)
 
 

@@ -72,6 +72,7 @@ class AuthSettings:
     service_token: str = ""  # this service's own SERVICE token, for calls to other services
     max_message_bytes: int = 4 * 1024 * 1024
     tls: TlsFiles | None = None  # mutual TLS between services, when configured (zdz_common.tls)
+    max_token_lifetime_seconds: int = 31 * 86400  # exp - iat of any token accepted (zdz_common.auth)
 
     @classmethod
     def from_env(cls) -> AuthSettings:
@@ -95,4 +96,5 @@ class AuthSettings:
             service_token=env_str("ZDZ_SERVICE_TOKEN", ""),
             max_message_bytes=env_int("ZDZ_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024),
             tls=TlsFiles.from_env(),
+            max_token_lifetime_seconds=env_int("ZDZ_AUTH_MAX_TOKEN_LIFETIME_SECONDS", 31 * 86400),
         )

@@ -139,7 +139,10 @@ def server_interceptors(settings: AuthSettings) -> list[grpc.aio.ServerIntercept
     if settings.public_key_file is None:
         return []
     verifier = TokenVerifier(
-        settings.public_key_file.read_bytes(), issuer=settings.issuer, audience=settings.audience
+        settings.public_key_file.read_bytes(),
+        issuer=settings.issuer,
+        audience=settings.audience,
+        max_lifetime_seconds=settings.max_token_lifetime_seconds,
     )
     limiter = RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst)
     return [AuthInterceptor(verifier, rate_limiter=limiter)]

@@ -70,3 +70,14 @@ def test_rate_limiter_allows_the_burst_then_refuses_until_tokens_refill() -> Non
     assert limiter.allow("b", now=0.0)  # callers have separate buckets
     assert limiter.allow("a", now=0.5)  # half a second refills one request at 2 per second
     assert not limiter.allow("a", now=0.5)
+
+
+def test_a_validly_signed_token_lasting_a_hundred_years_is_refused() -> None:
+    # issue 16: a leaked signing key's 100-year token must not open the system for a century
+    token = TokenIssuer(PRIVATE).issue(CLERK, ttl_seconds=100 * 365 * 86400)
+    with pytest.raises(Unauthenticated, match="有效期过长"):
+        TokenVerifier(PUBLIC).verify(token)
+    month = TokenIssuer(PRIVATE).issue(CLERK, ttl_seconds=30 * 86400)  # make run's SERVICE token
+    assert TokenVerifier(PUBLIC).verify(month).role is CLERK.role
+    with pytest.raises(Unauthenticated):
+        TokenVerifier(PUBLIC, max_lifetime_seconds=3600).verify(month)
