@@ -32,18 +32,29 @@ def encode_token(position: int) -> str:
     return base64.urlsafe_b64encode(str(position).encode()).decode()
 
 
+MAX_POSITION = (
+    2**53
+)  # far past any store's row count, inside every database's integer (SQLite's is 2**63 - 1)
+MAX_TOKEN_CHARS = 32
+
+
 def decode_token(token: str) -> int:
-    """The position in a token from a previous page; 0 for the first page."""
+    """The position in a token from a previous page; 0 for the first page. Anything else is INVALID_ARGUMENT,
+    never a database error: a long or foreign string, other scripts' digits, a negative or huge number."""
     if not token:
         return 0
+    refused = InvalidArgument("无效的分页标记 (not a page token from a previous page)", field="page_token")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise refused
     try:
-        position = int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise InvalidArgument(
-            "无效的分页标记 (not a page token from a previous page)", field="page_token"
-        ) from exc
-    if position < 0:
-        raise InvalidArgument("无效的分页标记 (not a page token from a previous page)", field="page_token")
+        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
+    except (ValueError, UnicodeError) as exc:
+        raise refused from exc
+    if not (text.isascii() and text.isdigit()):
+        raise refused
+    position = int(text)
+    if position > MAX_POSITION:
+        raise refused
     return position
 
 

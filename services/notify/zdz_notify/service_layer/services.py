@@ -3,7 +3,6 @@ recorded as an audit event, and the queries behind the inbox, the delivery lists
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import uuid
@@ -19,6 +18,7 @@ from zdz_common.context import CommandContext
 from zdz_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, parse_time, utc_now
+from zdz_common.paging import decode_token, encode_token
 from zdz_common.unit_of_work import UnitOfWorkFactory
 from zdz_notify.adapters import directory
 from zdz_notify.adapters.orm import (
@@ -85,22 +85,6 @@ def _page_size(requested: int, default: int) -> int:
     return requested or default
 
 
-def _cursor_of(token: str) -> int:
-    """Pages are keyed by sequence number, so notifications arriving meanwhile do not shift them."""
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise InvalidArgument(
-            "无效的分页标记 (not a page token from a previous page)", field="page_token"
-        ) from exc
-
-
-def _token_of(seq: int) -> str:
-    return base64.urlsafe_b64encode(str(seq).encode()).decode()
-
-
 def recipient_stream(recipient: RecipientId | str) -> str:
     return f"recipient/{recipient}"
 
@@ -154,7 +138,8 @@ class NotifyService:
         self, recipient: str, *, unread_only: bool = False, page_size: int = 0, page_token: str = ""
     ) -> InboxPage:
         who = str(parse_recipient(recipient))
-        size, cursor = _page_size(page_size, 50), _cursor_of(page_token)
+        # pages are keyed by sequence number, so notifications arriving meanwhile shift none
+        size, cursor = _page_size(page_size, 50), decode_token(page_token)
         inbox = [NotificationRecord.recipient == who, NotificationRecord.channel == Channel.INBOX.value]
         unread = col(NotificationRecord.read_at).is_(None)
         matching = [*inbox, unread] if unread_only else inbox
@@ -173,7 +158,7 @@ class NotifyService:
             )
         more = len(page) > size
         items = page[:size]
-        return InboxPage(items, _token_of(items[-1].seq or 0) if more else "", total, unread_count)
+        return InboxPage(items, encode_token(items[-1].seq or 0) if more else "", total, unread_count)
 
     def inbox_after(
         self, recipient: str, seq: int, *, unread_only: bool, limit: int = 500
@@ -404,7 +389,8 @@ class NotifyService:
         page_size: int = 0,
         page_token: str = "",
     ) -> DeliveryPage:
-        size, cursor = _page_size(page_size, 100), _cursor_of(page_token)
+        # pages are keyed by sequence number, so notifications arriving meanwhile shift none
+        size, cursor = _page_size(page_size, 100), decode_token(page_token)
         conditions = [col(DeliveryRecord.seq) > cursor]
         if recipient:
             conditions.append(DeliveryRecord.recipient == str(parse_recipient(recipient)))
@@ -425,7 +411,7 @@ class NotifyService:
             for delivery, notification, url, address in rows[:size]
         ]
         more = len(rows) > size
-        return DeliveryPage(items, _token_of(items[-1].record.seq or 0) if more else "")
+        return DeliveryPage(items, encode_token(items[-1].record.seq or 0) if more else "")
 
     def replay_dead_letters(self, command: ReplayDeadLetters, context: CommandContext) -> int:
         if not command.recipient and not command.delivery_ids:
