@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -239,6 +240,11 @@ async def test_a_unit_is_started_driven_read_and_listed_through_the_facade(facad
         pb.ListProcessesRequest(district_code="wanzhou", stage=pb.STAGE_SURVEY)
     )
     assert process.process_id not in [p.process_id for p in surveying.processes]
+    # A page token that is not one the service gave is refused at once, not passed to Temporal (issue 16).
+    started = time.monotonic()
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.ListProcesses(pb.ListProcessesRequest(district_code="wanzhou", page_token="Z2FyYmFnZQ=="))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and time.monotonic() - started < 2
 
 
 async def test_a_park_at_92_is_checked_and_listed_and_the_list_is_published_once(facade: Facade) -> None:

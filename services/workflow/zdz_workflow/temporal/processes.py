@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -71,6 +72,34 @@ from zdz_workflow.temporal.summaries import static_details, static_summary
 from zdz_workflow.temporal.workflows import ProcessWorkflow
 
 log = logging.getLogger(__name__)
+
+_PAGE_TOKEN_MARK = b"zdz1"
+
+
+def wrap_page_token(temporal_token: bytes) -> str:
+    """Temporal's opaque visibility token with a mark and a checksum: a token that is not one of ours is refused
+    at once (Temporal answers a garbage token UNKNOWN, which its client retries for seconds)."""
+    digest = hashlib.sha256(temporal_token).digest()[:8]
+    return base64.urlsafe_b64encode(_PAGE_TOKEN_MARK + digest + temporal_token).decode()
+
+
+def unwrap_page_token(page_token: str) -> bytes | None:
+    if not page_token:
+        return None
+    refused = InvalidArgument(
+        "不是上一页给出的 next_page_token (not a page token from a previous page)", field="page_token"
+    )
+    if len(page_token) > 4096:
+        raise refused
+    try:
+        raw = base64.urlsafe_b64decode(page_token.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeError) as error:
+        raise refused from error
+    mark, digest, token = raw[:4], raw[4:12], raw[12:]
+    if mark != _PAGE_TOKEN_MARK or not token or hashlib.sha256(token).digest()[:8] != digest:
+        raise refused
+    return token
+
 
 # Each command and the update that carries it.
 _UPDATES: dict[type[Command], Callable[..., Any]] = {
@@ -375,17 +404,14 @@ class ProcessService:
             clauses.append(f"{search_attributes.UNIT_KIND.name}='{unit_kind.value}'")
         if not 0 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument(f"须在 1–{MAX_PAGE_SIZE} 之间", field="page_size")
-        try:
-            token = base64.urlsafe_b64decode(page_token) if page_token else None
-        except (binascii.Error, ValueError) as error:
-            raise InvalidArgument("不是上一页给出的 next_page_token", field="page_token") from error
+        token = unwrap_page_token(page_token)
         listing = self._client.list_workflows(
             " AND ".join(clauses), page_size=page_size or 100, next_page_token=token
         )
         await listing.fetch_next_page()
         processes = [_summary(execution) for execution in listing.current_page or ()]
         next_token = listing.next_page_token
-        return ProcessPage(processes, base64.urlsafe_b64encode(next_token).decode() if next_token else "")
+        return ProcessPage(processes, wrap_page_token(next_token) if next_token else "")
 
     async def refresh_calendars(
         self, context: CommandContext, *, at: datetime, district_code: str = "", reason: str = ""
