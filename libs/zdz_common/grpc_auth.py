@@ -8,6 +8,7 @@ the call fails with RESOURCE_EXHAUSTED.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -19,6 +20,8 @@ import grpc
 from zdz_common.auth import Principal, TokenVerifier
 from zdz_common.config import AuthSettings
 from zdz_common.errors import Unauthenticated
+
+log = logging.getLogger(__name__)
 
 _CURRENT: ContextVar[Principal | None] = ContextVar("zdz_principal", default=None)
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -70,8 +73,19 @@ def _handler_like(handler: grpc.RpcMethodHandler, behaviour: Callable[..., Any])
     return grpc.stream_stream_rpc_method_handler(behaviour, **kwargs)
 
 
-def _refusing(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+def _refusing(
+    handler: grpc.RpcMethodHandler,
+    code: grpc.StatusCode,
+    message: str,
+    *,
+    log_as: dict[str, str] | None = None,
+) -> grpc.RpcMethodHandler:
+    """A handler that refuses the call; with `log_as`, it first logs the refusal with the caller's peer (never the
+    token: an attempt is recorded, a credential is not)."""
+
     async def refuse(_request: Any, context: grpc.aio.ServicerContext) -> None:
+        if log_as is not None:
+            log.warning("unauthenticated call refused", extra={**log_as, "peer": context.peer()})
         await context.abort(code, message)
 
     return _handler_like(handler, refuse)
@@ -121,7 +135,12 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         try:
             principal = self._verifier.verify(_bearer(metadata))
         except Unauthenticated as error:
-            return _refusing(handler, grpc.StatusCode.UNAUTHENTICATED, str(error))
+            attempt = {
+                "method": handler_call_details.method,
+                "request_id": metadata.get("x-request-id", ""),
+                "reason": str(error),
+            }
+            return _refusing(handler, grpc.StatusCode.UNAUTHENTICATED, str(error), log_as=attempt)
         if self._rate_limiter and not self._rate_limiter.allow(
             f"{principal.organisation}/{principal.person}"
         ):

@@ -85,3 +85,20 @@ async def test_a_caller_over_its_rate_is_told_to_slow_down(secured) -> None:
             codes.append(error.code())
     assert codes[:5] == [grpc.StatusCode.OK] * 5
     assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes[5:]
+
+
+async def test_an_unauthenticated_attempt_is_logged_with_its_request_id_and_peer_but_not_its_token(
+    secured, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    # issue 16: attempts are recorded, credentials are not
+    stub = registry_pb2_grpc.RegistryServiceStub(secured)
+    forged = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
+    with caplog.at_level("WARNING", logger="zdz_common.grpc_auth"), pytest.raises(grpc.aio.AioRpcError):
+        await stub.ListDistricts(
+            pb.ListDistrictsRequest(),
+            metadata=(("authorization", f"Bearer {forged}"), ("x-request-id", "attempt-1")),
+        )
+    [record] = [r for r in caplog.records if r.getMessage() == "unauthenticated call refused"]
+    assert record.request_id == "attempt-1" and record.method.endswith("/ListDistricts")
+    assert record.peer.startswith(("ipv4:", "ipv6:"))
+    assert forged not in " ".join(str(v) for v in record.__dict__.values())
