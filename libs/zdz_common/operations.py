@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 
 from zdz.ops.v1 import operations_pb2 as pb
 from zdz.ops.v1 import operations_pb2_grpc
-from zdz_common.auth import Role
-from zdz_common.authorisation import MUNICIPAL, SERVICE, Guard, Rule, Target
+from zdz_common.auth import Principal, Role
+from zdz_common.authorisation import MUNICIPAL, SERVICE, Guard, Rule, Target, decide
 from zdz_common.context import CommandContext
 from zdz_common.errors import PermissionDenied
 from zdz_common.eventstore import EventStore
@@ -42,8 +42,16 @@ REFEED = Rule(
     MUNICIPAL | SERVICE,
 )
 OPERATIONS_POLICY = {"Refeed": REFEED}
-# The roles REFEED allows, for a server without authentication (the metadata names a role, not a principal).
-_REFEEDING_ROLES = frozenset({Role.MUNICIPAL_TASK_FORCE.value, Role.SERVICE.value})
+
+
+def _claimed(command: CommandContext) -> Principal:
+    """On a server without authentication, the caller its x-zdz-role metadata claims to be (an unknown or missing
+    role: PUBLIC, which no operation allows); REFEED then decides as it does for a verified token."""
+    try:
+        role = Role(command.actor.role)
+    except ValueError:
+        role = Role.PUBLIC
+    return Principal(role=role, person=command.actor.person)
 
 
 class OperationsServicer(operations_pb2_grpc.OperationsServiceServicer):
@@ -61,7 +69,7 @@ class OperationsServicer(operations_pb2_grpc.OperationsServiceServicer):
     async def _admit(self, command: CommandContext) -> None:
         if current_principal() is not None:
             await self._guard.check("Refeed", Target(), command, method="Refeed")
-        elif command.actor.role not in _REFEEDING_ROLES:
+        elif decide(OPERATIONS_POLICY, "Refeed", _claimed(command), Target()) is not None:
             raise PermissionDenied(f"无权执行 Refeed (permission denied) — {REFEED}")
 
     @maps_domain_errors

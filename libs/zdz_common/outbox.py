@@ -118,8 +118,9 @@ class OutboxRelay:
         if sent:
             with untraced():
                 await asyncio.to_thread(self._mark_sent, sent)
+            published = set(sent)
             for subject, count in Counter(
-                event.type for event in batch if event.position in set(sent)
+                event.type for event in batch if event.position in published
             ).items():
                 EVENTS_PUBLISHED.add(count, {"messaging.destination.name": subject})
             if self._on_published:
