@@ -12,13 +12,12 @@ from sqlmodel import Session, col, select
 from zdz_common.errors import InvalidArgument, NotFound
 from zdz_common.vocabulary import UnitKind
 from zdz_registry.directory.adapters.orm import DistrictView, UnitView
-from zdz_registry.ledger.adapters.orm import AcceptanceHistoryView, AcceptanceView
+from zdz_registry.ledger.adapters.orm import AcceptanceHistoryView
 from zdz_registry.ledger.domain.progress import (
     CITY_NAME,
     CITY_TOWN_SHARES,
     CITY_VILLAGE_TARGET_YEAR,
     PLAN_ISSUED,
-    AcceptanceState,
     HistoryEntry,
     Progress,
     ProgressReport,
@@ -51,22 +50,16 @@ class _Units:
     def __init__(self, session: Session, district_code: str) -> None:
         units = select(UnitView)
         history = select(AcceptanceHistoryView).order_by(col(AcceptanceHistoryView.position))
-        current = select(AcceptanceView)
         if district_code:
             in_district = select(UnitView.id).where(UnitView.district_code == district_code)
             units = units.where(UnitView.district_code == district_code)
             history = history.where(col(AcceptanceHistoryView.unit_id).in_(in_district))
-            current = current.where(col(AcceptanceView.unit_id).in_(in_district))
         self.views = list(session.exec(units).all())
         self.history: dict[str, list[HistoryEntry]] = defaultdict(list)
         for entry in session.exec(history).all():
             self.history[entry.unit_id].append(
                 HistoryEntry(entry.state, date.fromisoformat(entry.effective_on))
             )
-        # A store whose states were set before the history was kept (issue 12) has only the current state.
-        for view in session.exec(current).all():
-            if view.unit_id not in self.history:
-                self.history[view.unit_id] = _history_from_current(view)
 
     def standing(self, unit: UnitView, as_of: date) -> Standing:
         kind = UnitKind(unit.kind)
@@ -83,14 +76,6 @@ class _Units:
             case UnitKind.TOWN | UnitKind.PARK_GROUP:
                 state, since = standing_as_of(self.history.get(unit.id, ()), as_of)
                 return Standing(kind, unit.along_river, unit.target_year, since, state, unit.out_of_scope)
-
-
-def _history_from_current(view: AcceptanceView) -> list[HistoryEntry]:
-    entries = []
-    if view.accepted_on:
-        entries.append(HistoryEntry(AcceptanceState.FILED, date.fromisoformat(view.accepted_on)))
-    entries.append(HistoryEntry(view.state, date.fromisoformat(view.effective_on)))
-    return entries
 
 
 def _district(session: Session, district_code: str) -> DistrictView:
