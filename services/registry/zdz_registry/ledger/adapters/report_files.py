@@ -109,18 +109,18 @@ def _unit_row(n: int, row: UnitRow) -> list[Cell]:
     ]
 
 
-def _goal(label: str, t: Target) -> str:
-    return f"{label}{t.year}年底应完成 {t.required} 个，已完成 {t.done} 个{'（已达到）' if t.met else ''}"
+def _goal(t: Target) -> str:
+    return f"{t.year}年底应完成 {t.required} 个，已完成 {t.done} 个{'（已达到）' if t.met else ''}"
 
 
 def _summary(p: Progress) -> list[str]:
     lines = [
-        f"镇街 {p.towns} 个；" + "；".join(_goal("", t) for t in p.town_targets),
-        f"沿江镇街 {p.along_river_towns} 个；" + "；".join(_goal("", t) for t in p.along_river_targets),
+        f"镇街 {p.towns} 个；" + "；".join(_goal(t) for t in p.town_targets),
+        f"沿江镇街 {p.along_river_towns} 个；" + "；".join(_goal(t) for t in p.along_river_targets),
         f"工业园区组团 {p.park_groups} 个（另有 {p.park_groups_out_of_scope} 个无企业、不在范围）；"
-        + "；".join(_goal("", t) for t in p.park_targets),
+        + "；".join(_goal(t) for t in p.park_targets),
         f"千村示范：已确定 {p.demonstration_villages} 个，已完成 {p.demonstration_villages_done} 个；"
-        + _goal("", p.demonstration_village_target),
+        + _goal(p.demonstration_village_target),
         f"限期整改中 {p.failures_open} 个，须重新验收 {p.reacceptance_ordered} 个（均不计入达标）",
     ]
     if p.district_town_requirements:
