@@ -2,12 +2,18 @@
 concurrency.
 
 Both run against the same nats-server in the same run. `python -m bench.registry_events [N]`.
+
+The registry is measured twice: in its own process, as it is deployed (the gRPC clients in the bench's process),
+and in the bench's process, where the clients share its interpreter (and its GIL) with the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import tempfile
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import grpc
@@ -46,8 +52,10 @@ async def raw_publish_loop(url: str, count: int) -> float:
     return timer.seconds
 
 
-async def grpc_to_jetstream(url: str, database: Path, count: int) -> float:
-    """CreateUnit over gRPC → event, read model and outbox in one transaction → relay → JetStream ack."""
+async def serve_registry(
+    url: str, database: Path, started: Callable[[str], None], stopped: Callable[[], Awaitable[None]]
+) -> None:
+    """The registry's directory over gRPC with its outbox relay, from `started(address)` until `stopped()`."""
     loop = asyncio.get_running_loop()
     relays: list[OutboxRelay] = []
     service = bootstrap(
@@ -68,7 +76,48 @@ async def grpc_to_jetstream(url: str, database: Path, count: int) -> float:
         service_names=["zdz.registry.v1.RegistryService"],
     )
     await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
+    started(server.address)
+    await stopped()
+    stop.set()
+    await publisher
+    await server.stop(0)
+    service.engine.dispose()
+
+
+def _registry_process(url: str, database: Path, pipe: Connection) -> None:
+    """The child process: serve, send the address, stop when the parent says so."""
+    asyncio.run(serve_registry(url, database, pipe.send, lambda: asyncio.to_thread(pipe.recv)))
+
+
+async def grpc_to_jetstream(url: str, database: Path, count: int, *, own_process: bool) -> float:
+    """CreateUnit over gRPC → event, read model and outbox in one transaction → relay → JetStream ack; the
+    registry in a process of its own, or in this one."""
+    if own_process:
+        pipe, child_end = multiprocessing.get_context("spawn").Pipe()
+        child = multiprocessing.get_context("spawn").Process(
+            target=_registry_process, args=(url, database, child_end)
+        )
+        child.start()
+        address = await asyncio.to_thread(pipe.recv)
+        served: asyncio.Task[None] | None = None
+    else:
+        ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        finished = asyncio.Event()
+        served = asyncio.create_task(serve_registry(url, database, ready.set_result, finished.wait))
+        address = await ready
+    try:
+        return await _write_and_wait(url, address, count)
+    finally:
+        if served is None:
+            pipe.send("stop")
+            await asyncio.to_thread(child.join, 30)
+        else:
+            finished.set()
+            await served
+
+
+async def _write_and_wait(url: str, address: str, count: int) -> float:
+    channel = grpc.aio.insecure_channel(address)
     stub = registry_pb2_grpc.RegistryServiceStub(channel)
     await stub.CreateDistrict(
         pb.CreateDistrictRequest(
@@ -94,12 +143,8 @@ async def grpc_to_jetstream(url: str, database: Path, count: int) -> float:
         await asyncio.gather(*(writer() for _ in range(CONCURRENCY)))
         while (await js.stream_info(stream_name("registry"))).state.messages < count + 1:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-    stop.set()
-    await publisher
     await channel.close()
-    await server.stop(0)
     await nc.drain()
-    service.engine.dispose()
     return timer.seconds
 
 
@@ -109,7 +154,8 @@ async def run(count: int) -> None:
         server = NatsServer(base / "jetstream").start()
         try:
             raw = await raw_publish_loop(server.url, count)
-            full = await grpc_to_jetstream(server.url, base / "registry.db", count)
+            own = await grpc_to_jetstream(server.url, base / "registry.db", count, own_process=True)
+            shared = await grpc_to_jetstream(server.url, base / "shared.db", count, own_process=False)
         finally:
             server.stop()
     print_table(
@@ -117,7 +163,8 @@ async def run(count: int) -> None:
         "concurrent gRPC clients)",
         [
             (f"raw nats-py acked publish, {CONCURRENCY} publishers (baseline)", count, raw),
-            ("gRPC CreateUnit → SQLite event+outbox → JetStream", count, full),
+            ("gRPC CreateUnit → SQLite event+outbox → JetStream, registry in its own process", count, own),
+            ("the same, registry in the clients' process (one GIL)", count, shared),
         ],
         baseline=f"raw nats-py acked publish, {CONCURRENCY} publishers (baseline)",
     )

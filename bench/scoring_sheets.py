@@ -3,7 +3,8 @@
 A town's ledger (households, pipes, a plant, problems with tasks) is built in a real registry server; then:
 - in-process engine: `engine.score` on the ledger's facts, read once (the baseline);
 - in-process service: `ScoringService.preview`, the ledger served from memory (validation, mapping, no network);
-- gRPC PreviewSheet: client → scoring server → registry server over gRPC (unit, district, facts) → score;
+- gRPC PreviewSheet: client → scoring server → registry server over gRPC (one GetUnitFacts call: the unit, its
+  district's name and the ledger's facts) → score;
 - gRPC SaveSheetDraft + SignSheet: the same, plus two event-sourced writes (draft, signature) per sheet.
 - raw gRPC echo: bytes in and out of PreviewSheet's request and response sizes (the baseline of PreviewSheet).
 Both servers run in this process on loopback, each on its own SQLite file. `python -m bench.scoring_sheets [N]`.
@@ -31,7 +32,7 @@ from zdz_registry.bootstrap import bootstrap as bootstrap_registry
 from zdz_registry.bootstrap import bootstrap_ledger
 from zdz_registry.directory.entrypoints.grpc_api import RegistryServicer
 from zdz_registry.ledger.entrypoints.grpc_api import LedgerServicer
-from zdz_scoring.adapters.registry import GrpcRegistry, LedgerSnapshot
+from zdz_scoring.adapters.registry import GrpcRegistry, LedgerSnapshot, UnitLedger
 from zdz_scoring.adapters.wire import entries_from_pb
 from zdz_scoring.bootstrap import bootstrap
 from zdz_scoring.domain.engine import score
@@ -133,18 +134,18 @@ class MemoryRegistry:
     """The registry port answered from memory: the service layer's own cost, without the network."""
 
     def __init__(self, unit: UnitRef, district_name: str, snapshot: LedgerSnapshot) -> None:
-        self._unit, self._district_name, self._snapshot = unit, district_name, snapshot
+        self._answer = UnitLedger(unit, district_name, snapshot)
 
     def unit(self, unit_id: str) -> UnitRef:
-        return self._unit
+        return self._answer.unit
 
-    def district_name(self, code: str) -> str:
-        return self._district_name
-
-    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
+    def unit_ledger(self, unit_id: str, found_since: date | None = None) -> UnitLedger:
         # A self-check sheet reads the whole ledger; the bench scores no other kind, so `found_since` is None.
         assert found_since is None, "the bench's in-memory ledger holds no round's findings"
-        return self._snapshot
+        return self._answer
+
+    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
+        return self.unit_ledger(unit_id, found_since).ledger
 
     def population(self, unit: UnitRef):  # type: ignore[no-untyped-def]
         raise NotImplementedError

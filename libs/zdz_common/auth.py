@@ -9,17 +9,32 @@ Roles (issue: who may do what):
 - PUBLIC: the public notice board only;
 - SERVICE: another zdz service acting on behalf of the system.
 
-Tokens are ES256-signed; issuer, audience and the public key are configured. `make run` generates
+Tokens are ES256-signed; issuer, audience and the verification keys are configured. `make run` generates
 development keys and prints one token per role.
+
+Keys, and their rotation: a token names its key by `kid` in its header. The keys come from a PEM public key
+(ZDZ_AUTH_PUBLIC_KEY_FILE; its `kid` is its RFC 7638 thumbprint) and from a JWK set (ZDZ_AUTH_JWKS, `file:///…` or
+`https://…`, read again every ZDZ_AUTH_JWKS_REFRESH_SECONDS and at once, at most every 30 s, for a `kid` it does not
+know). To rotate, publish the new key beside the old one, issue with the new one, and remove the old one once its
+tokens have expired: a token of a removed or unknown `kid` is refused; one without a `kid` is checked against every
+configured key.
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import json
+import logging
+import threading
 import time
+import urllib.request
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +42,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from zdz_common.context import Actor
 from zdz_common.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    from zdz_common.config import AuthSettings
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "ES256"
 DEFAULT_ISSUER = "zdz-dev"
@@ -113,37 +133,180 @@ class Principal:
 MAX_TOKEN_LIFETIME_SECONDS = 31 * 86400
 
 
-class TokenVerifier:
-    """Checks signature, issuer, audience and expiry; returns the principal."""
+# Signature algorithms a verification key may have: asymmetric only (an HMAC "key" from a JWK set would let anyone
+# who reads the set sign).
+_ASYMMETRIC = frozenset(
+    {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"}
+)
+JWKS_REFRESH_SECONDS = 300.0
+JWKS_COOLDOWN_SECONDS = 30.0  # the soonest a JWK set is read again for a kid it does not know
+JWKS_FETCH_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    kid: str
+    key: Any  # a cryptography public key
+    algorithm: str
+
+
+def key_id(public_key: Any) -> str:
+    """The key's RFC 7638 JWK thumbprint (base64url SHA-256 of its required members): its `kid` when none is given."""
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(public_key))
+    required = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
+    digest = hashlib.sha256(json.dumps(required, separators=(",", ":"), sort_keys=True).encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def pem_key(public_key_pem: bytes, kid: str = "") -> VerificationKey:
+    """An ES256 verification key from its PEM, named `kid` (default: its thumbprint)."""
+    key = serialization.load_pem_public_key(public_key_pem)
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("the token verification key must be an EC P-256 public key (ES256)")
+    return VerificationKey(kid or key_id(key), key, ALGORITHM)
+
+
+class KeySource(Protocol):
+    def keys(self, kid: str | None) -> Sequence[VerificationKey]:
+        """The keys a token naming `kid` (None: naming none) may be signed with."""
+        ...
+
+
+class StaticKeys:
+    """Keys given once (the PEM public key of the configuration, tests)."""
+
+    def __init__(self, keys: Sequence[VerificationKey]) -> None:
+        self._keys = tuple(keys)
+
+    def keys(self, kid: str | None) -> Sequence[VerificationKey]:
+        return [k for k in self._keys if kid is None or k.kid == kid]
+
+
+class JwksKeys:
+    """A JWK set at a `file://` or `https://` address, read at first use, again every `refresh_seconds`, and early
+    (at most every `cooldown_seconds`) for a kid it does not know. A set that cannot be read keeps the last one
+    read; the keys without a `kid` or with a symmetric algorithm are left out."""
 
     def __init__(
         self,
-        public_key_pem: bytes,
+        uri: str,
         *,
+        refresh_seconds: float = JWKS_REFRESH_SECONDS,
+        cooldown_seconds: float = JWKS_COOLDOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not uri.startswith(("file://", "https://")):
+            raise ValueError(f"ZDZ_AUTH_JWKS must be a file:// or https:// address, not {uri!r}")
+        self._uri = uri
+        self._refresh = refresh_seconds
+        self._cooldown = cooldown_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: tuple[VerificationKey, ...] | None = None
+        self._read_at = float("-inf")
+
+    def keys(self, kid: str | None) -> Sequence[VerificationKey]:
+        now = self._clock()
+        if self._keys is None or now - self._read_at >= self._refresh:
+            self._read(now)
+        found = [k for k in self._keys or () if kid is None or k.kid == kid]
+        if not found and kid is not None and now - self._read_at >= self._cooldown:
+            self._read(now)  # a key published since: the issuer has rotated
+            found = [k for k in self._keys or () if k.kid == kid]
+        return found
+
+    def _read(self, now: float) -> None:
+        with self._lock:
+            self._read_at = now
+            try:
+                with urllib.request.urlopen(self._uri, timeout=JWKS_FETCH_TIMEOUT_SECONDS) as answer:
+                    document = json.loads(answer.read())
+                jwks = jwt.PyJWKSet.from_dict(document)
+            except (OSError, ValueError, jwt.PyJWTError) as error:
+                log.warning(
+                    "cannot read the JWK set at %s (%s); keeping the keys read before", self._uri, error
+                )
+                return
+            self._keys = tuple(
+                VerificationKey(jwk.key_id, jwk.key, jwk.algorithm_name)
+                for jwk in jwks.keys
+                if jwk.key_id and jwk.algorithm_name in _ASYMMETRIC
+            )
+
+
+class TokenVerifier:
+    """Checks signature (by the key its `kid` names), issuer, audience, expiry and lifetime; returns the principal."""
+
+    def __init__(
+        self,
+        public_key_pem: bytes | None = None,
+        *,
+        keys: Sequence[KeySource] = (),
         issuer: str = DEFAULT_ISSUER,
         audience: str = DEFAULT_AUDIENCE,
         max_lifetime_seconds: int = MAX_TOKEN_LIFETIME_SECONDS,
     ) -> None:
-        self._key = serialization.load_pem_public_key(public_key_pem)
+        """`public_key_pem`: one key (its kid its thumbprint); `keys`: more sources (a JWK set)."""
+        sources = [*([StaticKeys([pem_key(public_key_pem)])] if public_key_pem else []), *keys]
+        if not sources:
+            raise ValueError("a token verifier needs at least one verification key")
+        self._sources = sources
         self._issuer = issuer
         self._audience = audience
         self._max_lifetime = max_lifetime_seconds
 
-    def verify(self, token: str) -> Principal:
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> TokenVerifier:
+        """The verifier of a service's configuration (ZDZ_AUTH_PUBLIC_KEY_FILE and/or ZDZ_AUTH_JWKS)."""
+        pem = settings.public_key_file.read_bytes() if settings.public_key_file else None
+        jwks = (
+            [JwksKeys(settings.jwks, refresh_seconds=settings.jwks_refresh_seconds)] if settings.jwks else []
+        )
+        return cls(
+            pem,
+            keys=jwks,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            max_lifetime_seconds=settings.max_token_lifetime_seconds,
+        )
+
+    def _candidates(self, token: str) -> Sequence[VerificationKey]:
         try:
-            claims = jwt.decode(
-                token,
-                self._key,  # type: ignore[arg-type]
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                audience=self._audience,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-                leeway=30,
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("令牌已过期，请重新登录 (token expired)") from exc
+            kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"令牌无效 (invalid token: {exc})") from exc
+        if kid is not None and (not isinstance(kid, str) or not kid):
+            raise Unauthenticated("令牌无效 (invalid token: malformed kid)")
+        candidates = [key for source in self._sources for key in source.keys(kid)]
+        if not candidates:
+            raise Unauthenticated(
+                "令牌的签名密钥未知或已停用，请重新登录 (token signed by an unknown or retired key)"
+            )
+        return candidates
+
+    def verify(self, token: str) -> Principal:
+        claims: dict[str, Any] | None = None
+        failure: jwt.InvalidTokenError | None = None
+        for key in self._candidates(token):
+            try:
+                claims = jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=[key.algorithm],
+                    issuer=self._issuer,
+                    audience=self._audience,
+                    options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                    leeway=30,
+                )
+                break
+            except jwt.ExpiredSignatureError as exc:
+                raise Unauthenticated("令牌已过期，请重新登录 (token expired)") from exc
+            except jwt.InvalidSignatureError as exc:  # another configured key may have signed it
+                failure = exc
+            except jwt.InvalidTokenError as exc:
+                raise Unauthenticated(f"令牌无效 (invalid token: {exc})") from exc
+        if claims is None:
+            raise Unauthenticated(f"令牌无效 (invalid token: {failure})") from failure
         lifetime = int(claims["exp"]) - int(claims["iat"])
         if lifetime > self._max_lifetime:  # a validly signed token for 100 years is a leaked key's gift
             raise Unauthenticated(
@@ -157,11 +320,18 @@ class TokenIssuer:
     """Signs tokens: for development (`make run`) and tests. Production tokens come from the identity provider."""
 
     def __init__(
-        self, private_key_pem: bytes, *, issuer: str = DEFAULT_ISSUER, audience: str = DEFAULT_AUDIENCE
+        self,
+        private_key_pem: bytes,
+        *,
+        issuer: str = DEFAULT_ISSUER,
+        audience: str = DEFAULT_AUDIENCE,
+        kid: str = "",
     ) -> None:
+        """`kid`: the key id written in every token's header ("": none, as the development tokens)."""
         self._key = serialization.load_pem_private_key(private_key_pem, password=None)
         self._issuer = issuer
         self._audience = audience
+        self._headers = {"kid": kid} if kid else None
 
     def issue(self, principal: Principal, *, ttl_seconds: int = 12 * 3600) -> str:
         now = int(time.time())
@@ -173,7 +343,7 @@ class TokenIssuer:
             "exp": now + ttl_seconds,
             "jti": str(uuid.uuid4()),
         }
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers=self._headers)  # type: ignore[arg-type]
 
 
 def generate_key_pair() -> tuple[bytes, bytes]:

@@ -61,10 +61,13 @@ def env_number(name: str, default: float) -> float:
 class AuthSettings:
     """How a service authenticates its callers and itself (issue 7), from ZDZ_AUTH_* and ZDZ_SERVICE_TOKEN.
 
-    A service refuses to start unless it is given a public key (ZDZ_AUTH_PUBLIC_KEY_FILE) or told to run
-    without authentication (ZDZ_AUTH_DISABLED=1, for tests and local tools only)."""
+    A service refuses to start unless it is given verification keys — a public key (ZDZ_AUTH_PUBLIC_KEY_FILE), a
+    JWK set (ZDZ_AUTH_JWKS=file:///… or https://…, for several keys named by `kid` and their rotation), or both — or
+    told to run without authentication (ZDZ_AUTH_DISABLED=1, for tests and local tools only)."""
 
-    public_key_file: Path | None = None  # None: authentication disabled
+    public_key_file: Path | None = None  # None and no jwks: authentication disabled
+    jwks: str = ""  # the JWK set's address (zdz_common.auth.JwksKeys)
+    jwks_refresh_seconds: float = 300.0  # how long a JWK set read is used before it is read again
     issuer: str = "zdz-dev"
     audience: str = "zdz"
     rate_per_second: float = 50.0  # per caller, sustained
@@ -74,21 +77,31 @@ class AuthSettings:
     tls: TlsFiles | None = None  # mutual TLS between services, when configured (zdz_common.tls)
     max_token_lifetime_seconds: int = 31 * 86400  # exp - iat of any token accepted (zdz_common.auth)
 
+    @property
+    def authenticates(self) -> bool:
+        return self.public_key_file is not None or bool(self.jwks)
+
     @classmethod
     def from_env(cls) -> AuthSettings:
         from zdz_common.tls import TlsFiles  # tls reads its variables through this module
 
         key = env_str("ZDZ_AUTH_PUBLIC_KEY_FILE", "")
+        jwks = env_str("ZDZ_AUTH_JWKS", "")
         disabled = env_flag("ZDZ_AUTH_DISABLED")
-        if not key and not disabled:
+        if not key and not jwks and not disabled:
             raise SystemExit(
                 "refusing to start without authentication: set ZDZ_AUTH_PUBLIC_KEY_FILE to the token signing "
-                "public key (PEM), or ZDZ_AUTH_DISABLED=1 to run without (tests and local tools only)"
+                "public key (PEM) or ZDZ_AUTH_JWKS to a JWK set (file:///… or https://…), or ZDZ_AUTH_DISABLED=1 "
+                "to run without (tests and local tools only)"
             )
         if key and not Path(key).is_file():
             raise SystemExit(f"ZDZ_AUTH_PUBLIC_KEY_FILE={key!r} is not a readable file")
+        if jwks and not jwks.startswith(("file://", "https://")):
+            raise SystemExit(f"ZDZ_AUTH_JWKS={jwks!r} must be a file:// or https:// address")
         return cls(
-            public_key_file=None if disabled else Path(key),
+            public_key_file=None if disabled or not key else Path(key),
+            jwks="" if disabled else jwks,
+            jwks_refresh_seconds=env_number("ZDZ_AUTH_JWKS_REFRESH_SECONDS", 300.0),
             issuer=env_str("ZDZ_AUTH_ISSUER", "zdz-dev"),
             audience=env_str("ZDZ_AUTH_AUDIENCE", "zdz"),
             rate_per_second=env_number("ZDZ_RATE_LIMIT_PER_SECOND", 50.0),

@@ -5,6 +5,12 @@ handler's effects, and only then acknowledged. A redelivered event finds its id 
 without running the handler again. A failing handler is retried with growing delays (`nak` with a
 delay); after the last attempt the event goes to a dead-letter subject and stops being redelivered.
 
+A fetched batch is applied in one transaction (`process_batch`): the events already tracked are skipped,
+each new event's handler and tracking row run in it, and the messages are acknowledged after the one commit.
+A crash before the commit leaves nothing, so every message of the batch is redelivered; after it, every
+event is found in tracking. When a handler raises, the batch is rolled back and its messages are handled one
+at a time, so that only the failing event is retried or dead-lettered.
+
 nats.py pull subscriptions can go quiet after a server restart (nats-io/nats.py issue 504): the loop
 re-creates its subscription after every reconnect, and whenever the consumer reports pending messages
 that fetches do not return.
@@ -15,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import nats
+import sqlalchemy as sa
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -31,7 +39,7 @@ from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, utc_now
 from zdz_common.eventstore.tables import TrackingRecord
 from zdz_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED, REDELIVERIES, add_gauge, remove_gauge
-from zdz_common.telemetry import consuming
+from zdz_common.telemetry import consuming, untraced
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +71,54 @@ class ConsumerSettings:
         return f"zdz.deadletter.{self.name}"
 
 
+_TRACKING = TrackingRecord.__table__  # type: ignore[attr-defined]
+
+
 def process_once(engine: Engine, consumer: str, envelope: Envelope, handler: Handler) -> bool:
     """Run `handler` for `envelope` unless `consumer` already processed it; True when it ran."""
+    return process_batch(engine, consumer, [envelope], handler)[0]
+
+
+def process_batch(
+    engine: Engine,
+    consumer: str,
+    envelopes: Sequence[Envelope],
+    handler: Handler,
+    *,
+    span: Callable[[int], AbstractContextManager[None]] = lambda _index: nullcontext(),
+) -> list[bool]:
+    """Run `handler` for each of `envelopes` that `consumer` has not processed yet, all in one transaction, each
+    event's tracking row written beside its effects; for each envelope, True when its handler ran. An event id
+    met twice in the batch runs once. If a handler raises, nothing of the batch is kept and the error propagates.
+
+    `span(i)` wraps the i-th event's handling (the consumer's tracing span)."""
     with write_transaction_slot(engine), Session(engine) as session:
-        if session.get(TrackingRecord, (consumer, envelope.id)) is not None:
-            return False
-        handler(session, envelope)
-        session.add(
-            TrackingRecord(consumer=consumer, event_id=envelope.id, processed_at=format_time(utc_now()))
-        )
-        session.commit()
-        return True
+        with untraced():
+            done = set(
+                session.execute(
+                    sa.select(_TRACKING.c.event_id).where(
+                        _TRACKING.c.consumer == consumer,
+                        _TRACKING.c.event_id.in_([e.id for e in envelopes]),
+                    )
+                ).scalars()
+            )
+        ran: list[bool] = []
+        for index, envelope in enumerate(envelopes):
+            if envelope.id in done:
+                ran.append(False)
+                continue
+            with span(index):
+                handler(session, envelope)
+                # Executing flushes the handler's ORM changes, so the next handler sees them as committed.
+                session.execute(
+                    sa.insert(_TRACKING),
+                    [{"consumer": consumer, "event_id": envelope.id, "processed_at": format_time(utc_now())}],
+                )
+            done.add(envelope.id)
+            ran.append(True)
+        with untraced():
+            session.commit()
+        return ran
 
 
 async def ensure_dead_letter_stream(js: JetStreamContext) -> None:
@@ -183,8 +228,7 @@ class EventConsumer:
                 quiet_fetches = 0
                 if messages:  # a fetch may return none before its timeout
                     self.lag = messages[-1].metadata.num_pending
-                for message in messages:
-                    await self._handle(js, message)
+                await self._handle_batch(js, messages)
         finally:
             await subscription.unsubscribe()
 
@@ -192,6 +236,43 @@ class EventConsumer:
     async def _stalled(subscription: JetStreamContext.PullSubscription) -> bool:
         info = await subscription.consumer_info()
         return info.num_pending > 0 and info.num_ack_pending == 0
+
+    async def _handle_batch(self, js: JetStreamContext, messages: list[Msg]) -> None:
+        """One transaction for the batch; one message at a time when it holds one, or when any fails."""
+        if len(messages) > 1:
+            try:
+                envelopes = [Envelope.FromString(message.data) for message in messages]
+                ran = await asyncio.to_thread(
+                    process_batch,
+                    self._engine,
+                    self._settings.name,
+                    envelopes,
+                    self._handler,
+                    span=lambda i: consuming(
+                        self._settings.durable, messages[i].subject, messages[i].headers
+                    ),
+                )
+            except Exception as exc:
+                log.info(
+                    "%s: a batch of %d failed (%s); handling its events one at a time",
+                    self._settings.durable,
+                    len(messages),
+                    exc,
+                )
+            else:
+                for message, handled in zip(messages, ran, strict=True):
+                    if message.metadata.num_delivered > 1:
+                        REDELIVERIES.add(1, self._attributes)
+                    await self._acknowledge(message, handled)
+                return
+        for message in messages:
+            await self._handle(js, message)
+
+    async def _acknowledge(self, message: Msg, handled: bool) -> None:
+        await message.ack()
+        if handled:
+            self.processed += 1
+            EVENTS_CONSUMED.add(1, self._attributes)
 
     async def _handle(self, js: JetStreamContext, message: Msg) -> None:
         envelope = Envelope()
@@ -237,7 +318,4 @@ class EventConsumer:
                 )
                 await message.nak(delay=delay)
             return
-        await message.ack()
-        if ran:
-            self.processed += 1
-            EVENTS_CONSUMED.add(1, self._attributes)
+        await self._acknowledge(message, ran)

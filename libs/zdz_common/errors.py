@@ -51,6 +51,20 @@ class RateLimited(DomainError):
     """The caller sent too many requests (RESOURCE_EXHAUSTED): wait and retry."""
 
 
+class Unavailable(Exception):
+    """A service or server this one depends on is out of reach or did not answer in time (UNAVAILABLE): nothing
+    in the request is wrong, the caller may retry it. Not a DomainError on purpose: code that takes a domain
+    error as a final refusal (a Temporal activity, a bulk loop that goes on past a refused item) must let this one
+    through, to be retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 # The one table from domain error to gRPC status (by name, so that code without grpcio — the workflow
 # sandbox — reads it too). The first matching class wins; an unlisted error is FAILED_PRECONDITION.
 STATUS_OF: tuple[tuple[type[DomainError], str], ...] = (

@@ -155,13 +155,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 def server_interceptors(settings: AuthSettings) -> list[grpc.aio.ServerInterceptor]:
     """The interceptors a service's GrpcServer runs with: authentication and rate limiting, or none when
     authentication is disabled."""
-    if settings.public_key_file is None:
+    if not settings.authenticates:
         return []
-    verifier = TokenVerifier(
-        settings.public_key_file.read_bytes(),
-        issuer=settings.issuer,
-        audience=settings.audience,
-        max_lifetime_seconds=settings.max_token_lifetime_seconds,
-    )
+    verifier = TokenVerifier.from_settings(settings)
     limiter = RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst)
     return [AuthInterceptor(verifier, rate_limiter=limiter)]

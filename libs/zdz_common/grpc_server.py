@@ -1,4 +1,9 @@
-"""Serving gRPC the same way in every service: health, reflection, error mapping, graceful shutdown."""
+"""Serving gRPC the same way in every service: health, reflection, error mapping, graceful shutdown.
+
+Error mapping, in one place (`abort_for`): a domain error leaves as its status code with its message; a dependency
+out of reach (`Unavailable`, another service's UNAVAILABLE or DEADLINE_EXCEEDED, or a library's error a service
+registered with `answer_unavailable_for`) as UNAVAILABLE, "retry"; anything else as INTERNAL with the request id,
+logged in full. No answer names an internal class (gRPC itself would answer UNKNOWN "Unexpected <class …>")."""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ import logging
 import signal
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from zdz_common.context import Actor, CommandContext
-from zdz_common.errors import DomainError, status_name
+from zdz_common.errors import DomainError, Unavailable, status_name
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
 from zdz_common.telemetry import current_traceparent, grpc_server_interceptors, mark_request
@@ -32,20 +37,101 @@ def status_of(error: DomainError) -> grpc.StatusCode:
     return grpc.StatusCode[status_name(error)]
 
 
+# Another service answered these: it is down, restarting or too slow, and the caller may retry.
+_TRANSIENT_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+DEPENDENCY_UNAVAILABLE = (
+    "所依赖的服务暂时不可用，请稍后重试 (a service this one depends on is temporarily unavailable; retry)"
+)
+_recognisers: list[Callable[[BaseException], str | None]] = []
+
+
+def answer_unavailable_for(recognise: Callable[[BaseException], str | None]) -> None:
+    """Answer UNAVAILABLE, with the message `recognise` returns (None: not its error), for a library's own error of
+    a dependency out of reach (the workflow registers its Temporal client's)."""
+    if recognise not in _recognisers:
+        _recognisers.append(recognise)
+
+
+def unavailable_message(error: BaseException) -> str | None:
+    """The message of an UNAVAILABLE answer when `error` says a dependency is out of reach, else None."""
+    if isinstance(error, Unavailable):
+        return error.message
+    if isinstance(error, grpc.aio.AioRpcError) and error.code() in _TRANSIENT_CODES:
+        return DEPENDENCY_UNAVAILABLE
+    return next((m for m in (recognise(error) for recognise in _recognisers) if m), None)
+
+
+def _request_id(context: grpc.aio.ServicerContext) -> str:
+    return next((v for k, v in (context.invocation_metadata() or ()) if k == "x-request-id"), "")
+
+
+async def abort_for(error: Exception, context: grpc.aio.ServicerContext, method: str = "") -> NoReturn:
+    """End the call with the status and message of `error` (see the module's docstring)."""
+    if isinstance(error, DomainError):
+        await context.abort(status_of(error), str(error))
+    request_id = _request_id(context)
+    message = unavailable_message(error)
+    if message is not None:
+        log.warning("%s: a dependency is out of reach (request %s): %s", method, request_id or "-", error)
+        await context.abort(grpc.StatusCode.UNAVAILABLE, message)
+    log.error("%s failed (request %s)", method, request_id or "-", exc_info=error)
+    reference = f"，请求编号 {request_id}" if request_id else ""
+    await context.abort(
+        grpc.StatusCode.INTERNAL, f"服务内部错误，请稍后重试或联系运维{reference} (internal error)"
+    )
+    raise AssertionError("context.abort returned")  # it raises; this keeps the type checker's NoReturn
+
+
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
 def maps_domain_errors(method: F) -> F:
-    """Decorate a servicer method: a DomainError aborts the call with its status code and message."""
+    """Decorate a servicer method: a DomainError aborts the call with its status code and message (what the
+    servicer method leaves unhandled, ErrorMappingInterceptor maps)."""
 
     @functools.wraps(method)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
             return await method(self, request, context)
         except DomainError as error:
-            await context.abort(status_of(error), str(error))
+            await abort_for(error, context, method.__qualname__)
 
     return wrapper  # type: ignore[return-value]
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    """The innermost interceptor of every server: whatever a unary call (or a client-streaming one) raises
+    leaves through `abort_for`, so no method answers UNKNOWN with an internal class name."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        inner = None if handler is None else (handler.unary_unary or handler.stream_unary)
+        if inner is None:
+            return handler
+        method = handler_call_details.method
+
+        async def mapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await inner(request, context)
+            except grpc.aio.AbortError:
+                raise  # the method ended the call itself, with its status
+            except Exception as error:
+                await abort_for(error, context, method)
+
+        factory = (
+            grpc.unary_unary_rpc_method_handler
+            if handler.unary_unary
+            else grpc.stream_unary_rpc_method_handler
+        )
+        return factory(
+            mapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
 
 
 def command_context(context: grpc.aio.ServicerContext) -> CommandContext:
@@ -89,7 +175,7 @@ class GrpcServer:
         """`max_message_bytes` bounds every request and answer (RESOURCE_EXHAUSTED beyond it); with `tls` the
         server speaks mutual TLS only, without it plaintext, which only loopback may use unless allowed."""
         self._server = grpc.aio.server(
-            interceptors=[*grpc_server_interceptors(), *interceptors],
+            interceptors=[*grpc_server_interceptors(), *interceptors, ErrorMappingInterceptor()],
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),

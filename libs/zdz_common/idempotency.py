@@ -9,7 +9,9 @@ What is guaranteed, and where it is written:
   transaction* as its events (the event store does it before the first event). So the command is applied at
   most once per key: a concurrent retry fails on the key's primary key and rolls back everything it did.
 - Its answer is written just after that transaction commits. A retry finds it and gets the same response,
-  byte for byte; a key reused for a different method or request is refused (INVALID_ARGUMENT).
+  byte for byte. The key remembers a fingerprint of its request (the method and a SHA-256 of the request's
+  deterministic bytes): a key reused for a different method or request is refused FAILED_PRECONDITION naming
+  the key, as payment APIs do, and nothing of the second request is applied.
 - Crash window: if the process dies between the command's commit and the answer's write (one small update),
   the command stands and a retry is answered FAILED_PRECONDITION ("applied; the first answer was lost: read
   the current state") — never applied again.
@@ -17,7 +19,11 @@ What is guaranteed, and where it is written:
   notifications read) writes its key and answer right after it, in one transaction; a crash before that lets a
   retry run it again, which for such commands changes nothing more.
 - A command that fails (any error status) stores nothing: a retry runs it again.
-- Streamed requests (ledger imports) are keyed by method only: their rows are not hashed.
+- Streamed requests (ledger imports) are fingerprinted too: each message is hashed as it arrives, and when the
+  stream ends, before the method writes anything, the key is looked up with the whole stream's fingerprint: a
+  retry (the same messages in the same order) is answered with the first answer, a different stream under the
+  same key is refused. The key the command's transaction writes has no fingerprint yet (the command context
+  was made before the stream was read); it gets it with the answer, and meanwhile a retry waits for that answer.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import grpc
@@ -53,6 +60,17 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 _TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 
+class KeyReused(FailedPrecondition):
+    """The key was used for another request (FAILED_PRECONDITION, naming the key): nothing of this one is applied."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"幂等键 {key!r} 已用于另一请求，本请求未执行；新请求请换一个新键 "
+            f"(idempotency key {key!r} was used for a different request: nothing was applied; use a new key)",
+            field=METADATA_KEY,
+        )
+
+
 def current_claim() -> IdempotencyClaim | None:
     """The idempotency key of the command being served (read by `grpc_server.command_context`)."""
     return _CLAIM.get()
@@ -75,10 +93,40 @@ def _checked_key(raw: str) -> str:
     return key
 
 
-def _request_hash(request: Any) -> str:
-    if isinstance(request, Message):
-        return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
-    return ""  # a request stream: keyed by method only
+def _request_hash(request: Message) -> str:
+    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+
+
+class _Replayed(Exception):
+    """Raised out of a request stream whose key already has its answer: the method stops, the answer is sent."""
+
+    def __init__(self, response: Message) -> None:
+        super().__init__("replayed")
+        self.response = response
+
+
+def _fingerprinted_stream(
+    requests: AsyncIterator[Message], engine: Engine, claim: IdempotencyClaim, response_type: type[Message]
+) -> AsyncIterator[Message]:
+    """The request stream as the method reads it, hashed on the way (each message length-prefixed, so the
+    split between messages counts). At its end, before the method can act on it, the key is claimed with the
+    stream's fingerprint: known with the same fingerprint → the first answer (`_Replayed`); known with another
+    → FAILED_PRECONDITION; unknown → the claim the event store writes carries the fingerprint."""
+
+    async def stream() -> AsyncIterator[Message]:
+        digest = hashlib.sha256()
+        async for request in requests:
+            body = request.SerializeToString(deterministic=True)
+            digest.update(len(body).to_bytes(8, "big"))
+            digest.update(body)
+            yield request
+        final = replace(claim, request_hash=digest.hexdigest())
+        first = await _replay(engine, final, response_type)
+        if first is not None:
+            raise _Replayed(first)
+        _CLAIM.set(final)
+
+    return stream()
 
 
 def _find(engine: Engine, claim: IdempotencyClaim) -> IdempotencyRecord | None:
@@ -92,7 +140,7 @@ def _remember(engine: Engine, claim: IdempotencyClaim, response: bytes) -> None:
         updated = session.execute(
             sa.update(_TABLE)
             .where(_TABLE.c.caller == claim.caller, _TABLE.c.key == claim.key, _TABLE.c.response.is_(None))
-            .values(response=response)
+            .values(response=response, request_hash=claim.request_hash)
         ).rowcount  # type: ignore[attr-defined]
         if not updated:
             try:
@@ -122,11 +170,12 @@ async def _replay(engine: Engine, claim: IdempotencyClaim, response_type: type[M
         record = await asyncio.to_thread(_find, engine, claim)
         if record is None:
             return None
-        if record.method != claim.method or record.request_hash != claim.request_hash:
-            raise InvalidArgument(
-                "该幂等键已用于另一请求，请换一个新键 (this idempotency key was used for a different request)",
-                field=METADATA_KEY,
-            )
+        if record.method != claim.method:
+            raise KeyReused(claim.key)
+        # A stream's key is written with its command's events before its fingerprint is known (empty), and
+        # gets it with its answer: until then there is nothing to compare, only an answer to wait for.
+        if record.request_hash and record.request_hash != claim.request_hash:
+            raise KeyReused(claim.key)
         if record.response is not None:
             return response_type.FromString(record.response)
         if asyncio.get_running_loop().time() > deadline:
@@ -153,20 +202,26 @@ def idempotent(response_type: type[Message]) -> Callable[[F], F]:
                 caller=_caller(metadata),
                 key=_checked_key(metadata[METADATA_KEY]),
                 method=method.__name__,
-                request_hash=_request_hash(request),
+                request_hash=_request_hash(request) if isinstance(request, Message) else "",
             )
-            first = await _replay(engine, claim, response_type)
-            if first is not None:
-                return first
+            if isinstance(request, Message):
+                first = await _replay(engine, claim, response_type)
+                if first is not None:
+                    return first
+            else:  # a request stream: its fingerprint is known, and checked, once it has been read
+                request = _fingerprinted_stream(request, engine, claim, response_type)
             token = _CLAIM.set(claim)
             try:
                 response = await method(self, request, context)
+            except _Replayed as replayed_stream:
+                return replayed_stream.response
             except DuplicateCommand:  # a concurrent retry with the same key committed first
-                replayed = await _replay(engine, claim, response_type)
+                replayed = await _replay(engine, _CLAIM.get() or claim, response_type)
                 if replayed is None:
                     raise
                 return replayed
             finally:
+                claim = _CLAIM.get() or claim
                 _CLAIM.reset(token)
             await asyncio.to_thread(_remember, engine, claim, response.SerializeToString(deterministic=True))
             return response

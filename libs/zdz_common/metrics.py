@@ -5,6 +5,8 @@ off by default), under one meter. The instruments are made once here and recorde
 - events: `zdz.events.appended` (the event store), `zdz.events.published` (the outbox relay),
   `zdz.events.consumed`, `zdz.consumer.redeliveries` and `zdz.consumer.dead_letters` (each consumer);
 - gauges read at collection time: `zdz.outbox.backlog` and `zdz.outbox.oldest_age` (s) per store,
+  `zdz.outbox.parked` (events that can never be published, parked with their streams' later events: alert on
+  any above 0; zdz_common.outbox),
   `zdz.consumer.lag` (messages pending) per durable consumer, `zdz.workflows.by_stage` (running processes per
   `zdz.stage`, counted through Temporal visibility by the workflow worker and cached between refreshes);
 - `zdz.deadlines.missed` by `zdz.deadline.kind` and `zdz.unit.kind` (the workflow's publishing activity, once
@@ -58,6 +60,7 @@ Gauge = Callable[[], Iterable[tuple[float, dict[str, str]]]]
 _gauges: dict[str, list[Gauge]] = {
     "zdz.outbox.backlog": [],
     "zdz.outbox.oldest_age": [],
+    "zdz.outbox.parked": [],
     "zdz.consumer.lag": [],
     "zdz.workflows.by_stage": [],
 }
@@ -77,6 +80,11 @@ METER.create_observable_gauge(
 )
 METER.create_observable_gauge(
     "zdz.outbox.oldest_age", [_observe("zdz.outbox.oldest_age")], unit="s", description="age of the oldest"
+)
+METER.create_observable_gauge(
+    "zdz.outbox.parked",
+    [_observe("zdz.outbox.parked")],
+    description="events parked unpublished (never publishable, or held behind one of their stream)",
 )
 METER.create_observable_gauge(
     "zdz.consumer.lag", [_observe("zdz.consumer.lag")], description="messages pending for a durable consumer"

@@ -293,6 +293,31 @@ def create_event_store_tables() -> None:
     )
 
 
+def add_outbox_parking() -> None:
+    """Issue 16: the outbox row's parked mark (`parked_at`, indexed, and `parked_reason`), set by the relay on an
+    event that can never be published and on the later events of its stream, cleared by a re-feed. Every service
+    calls it from one revision; a column already there is left as it is. Run inside a revision (`op` bound)."""
+    from alembic import op
+
+    present = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("es_outbox")}
+    with op.batch_alter_table("es_outbox") as batch:
+        if "parked_at" not in present:
+            batch.add_column(sa.Column("parked_at", sa.String(length=40), nullable=True))
+            batch.create_index(batch.f("ix_es_outbox_parked_at"), ["parked_at"], unique=False)
+        if "parked_reason" not in present:
+            batch.add_column(sa.Column("parked_reason", sa.Text(), nullable=True))
+
+
+def remove_outbox_parking() -> None:
+    """The downgrade of `add_outbox_parking`."""
+    from alembic import op
+
+    with op.batch_alter_table("es_outbox") as batch:
+        batch.drop_index(batch.f("ix_es_outbox_parked_at"))
+        batch.drop_column("parked_reason")
+        batch.drop_column("parked_at")
+
+
 def run_env(context: Any, tables: Callable[[], Sequence[sa.Table]]) -> None:
     """The body of every service's `env.py`: online migrations on the given connection (or the configured URL),
     the service's own version table, batch mode so that SQLite's ALTERs work. `tables` (the models' tables) is

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import grpc
+from grpc_health.v1 import health_pb2
 
 from zdz.ops.v1 import operations_pb2, operations_pb2_grpc
 from zdz_common.config import AuthSettings
@@ -40,6 +41,7 @@ from zdz_common.transaction import listen_for_commits
 log = logging.getLogger(__name__)
 
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
+OUTBOX_HEALTH = "zdz.outbox"  # the health service's name for "no event parked unpublished"
 
 
 class RuntimeSettings(Protocol):
@@ -127,11 +129,19 @@ class ServiceRuntime:
                     nats_url=self._nats_url,
                     stop=stop,
                     relay_ready=relays.append,
+                    on_parked=self._outbox_parked,
                 )
             finally:
                 stop_listening()
 
         self._tasks.append(_Task(f"{self.name} outbox", relay, None))
+
+    async def _outbox_parked(self, count: int) -> None:
+        """Events parked unpublished (zdz_common.outbox): `zdz.outbox` NOT_SERVING in the health service until a
+        re-feed releases them (the service itself stays SERVING: it still takes commands)."""
+        if self._server is not None:
+            serving = health_pb2.HealthCheckResponse
+            await self._server.health.set(OUTBOX_HEALTH, serving.NOT_SERVING if count else serving.SERVING)
 
     def _serve_operations(self, engine: Any, stream_owner: str) -> None:
         if self._operations_engine is not None:

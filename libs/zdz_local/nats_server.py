@@ -10,12 +10,20 @@ from zdz_local.processes import free_port, stop_process, venv_binary, wait_for_p
 
 class NatsServer:
     """nats-server with JetStream storing under `store_dir`. `sync_always` makes every acked write durable
-    (production setting: DESIGN.md, after Jepsen's 2025 NATS analysis), so a SIGKILL loses nothing acked."""
+    (production setting: DESIGN.md, after Jepsen's 2025 NATS analysis), so a SIGKILL loses nothing acked.
+    `max_payload` (bytes, 0: the server's default of 1 MB) bounds every message."""
 
     def __init__(
-        self, store_dir: Path, *, port: int = 0, sync_always: bool = True, log_file: Path | None = None
+        self,
+        store_dir: Path,
+        *,
+        port: int = 0,
+        sync_always: bool = True,
+        log_file: Path | None = None,
+        max_payload: int = 0,
     ):
         self.store_dir = store_dir
+        self.max_payload = max_payload
         self.port = port or free_port()
         self.sync_always = sync_always
         self.log_file = log_file
@@ -29,8 +37,9 @@ class NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir.parent / f"nats-{self.port}.conf"
         sync = "sync_interval: always" if self.sync_always else ""
+        limit = f"max_payload: {self.max_payload}\n" if self.max_payload else ""
         config.write_text(
-            f'listen: "127.0.0.1:{self.port}"\n'
+            f'listen: "127.0.0.1:{self.port}"\n{limit}'
             f"jetstream {{\n  store_dir: {str(self.store_dir)!r}\n  {sync}\n}}\n",
             encoding="utf-8",
         )

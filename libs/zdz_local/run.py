@@ -1,5 +1,8 @@
 """`make run`: NATS, the Temporal dev server and every service, on embedded defaults; Ctrl-C stops them all.
 
+A service that exits (a crash, `kill -9`) is started again, after 1 s, 2 s, 4 s … at most 30 s in a row (the count
+starts again once it has run a minute), and the console says so ("registry exited with 1; restarting in 2 s").
+
 Data lives under ZDZ_DATA_DIR (default ./data), so a second run finds it again. Ports come from the
 environment (ZDZ_NATS_PORT, ZDZ_TEMPORAL_PORT, ZDZ_TEMPORAL_UI_PORT, ZDZ_<SERVICE>_GRPC_ADDRESS, and
 ZDZ_CONSOLE_HTTP_ADDRESS for the web console, started last).
@@ -18,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -28,7 +32,7 @@ from zdz_common.auth import Principal, Role, TokenIssuer, development_keys
 from zdz_common.config import data_dir, env_flag, env_int, env_str
 from zdz_local.demo import load_if_first_start
 from zdz_local.nats_server import NatsServer
-from zdz_local.processes import stop_process, wait_until_serving
+from zdz_local.processes import Supervisor, wait_until_serving
 from zdz_local.services import GRPC_SERVICES, SERVICES, ServiceSpec, service
 from zdz_local.temporal_dev import TemporalDevServer
 
@@ -67,6 +71,18 @@ def migrate(spec: ServiceSpec, env: dict[str, str], logs: Path) -> None:
         raise RuntimeError(
             f"migrating {spec.name}'s store failed (exit {done.returncode}; see {logs / spec.name}.log)"
         )
+
+
+def _launcher(spec: ServiceSpec, env: dict[str, str], logs: Path) -> Callable[[], subprocess.Popen]:  # type: ignore[type-arg]
+    """Start the service, its output appended to its log (a restart's too)."""
+
+    def launch() -> subprocess.Popen:  # type: ignore[type-arg]
+        with open(logs / f"{spec.name}.log", "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", spec.module], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    return launch
 
 
 def wait_until_answering(address: str, process: subprocess.Popen, name: str, timeout: float = 60.0) -> None:  # type: ignore[type-arg]
@@ -118,7 +134,7 @@ def main() -> int:
     logs = data / "logs"
     logs.mkdir(exist_ok=True)
     say(f"zdz: data under {data} (logs in {logs})")
-    started: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    services = Supervisor(say)
     nats = NatsServer(data / "jetstream", port=env_int("ZDZ_NATS_PORT", 4222), log_file=logs / "nats.log")
     temporal = TemporalDevServer(
         data / "temporal.db",
@@ -158,11 +174,7 @@ def main() -> int:
             migrate(spec, env, logs)
         for spec in (s for s in SERVICES if s.exists()):
             say(f"starting {spec.name} …")
-            log = open(logs / f"{spec.name}.log", "ab")
-            process = subprocess.Popen(
-                [sys.executable, "-m", spec.module], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            started.append(process)
+            process = services.start(spec.name, _launcher(spec, env, logs))
             if spec.http:
                 wait_until_answering(spec.address, process, spec.name)
                 say(f"{spec.name:<9} http://{spec.address}  (web console; dev sign-in at /dev)")
@@ -182,10 +194,7 @@ def main() -> int:
         # In the background, so that the system is usable (and Ctrl-C works) while the demo loads.
         threading.Thread(target=load_if_first_start, args=(data, env, say), daemon=True).start()
         while not stopping:
-            for process in started:
-                if process.poll() is not None:
-                    say(f"zdz: a service exited with code {process.returncode}; stopping (see {logs})")
-                    stopping = True
+            services.check()
             time.sleep(0.3)
         return 0
     except (RuntimeError, TimeoutError, FileNotFoundError) as error:
@@ -193,8 +202,7 @@ def main() -> int:
         return 1
     finally:
         say("zdz: stopping …")
-        for process in reversed(started):
-            stop_process(process)
+        services.stop_all()
         temporal.stop()
         nats.stop()
         say("zdz: stopped.")

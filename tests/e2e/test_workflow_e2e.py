@@ -159,6 +159,10 @@ def test_an_accepted_park_group_imported_through_the_workflow_service_reaches_je
         # The registry's progress (and the notify service) hear of it on JetStream.
         entered = asyncio.run(_first_stage_entered(f"nats://127.0.0.1:{nats_port}"))
         assert (entered.unit.id, entered.to_stage, entered.step) == (YANJIA, "ACCEPTED", "ProcessImported")
+        # Every consumer applied every event it was given: none left pending, none dead-lettered (issue 16).
+        programme.settle()
+        dead, _pending = programme.queues()
+        assert dead == 0, f"{dead} events dead-lettered (ZDZ_DEADLETTER): see the services' logs"
     finally:
         programme.close()
         stop(process)

@@ -118,8 +118,9 @@ class RecordedEvent:
         return cls.from_row(record.__dict__)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> RecordedEvent:
-        """From a stored row's columns (an ORM record's attributes or an inserted row's values)."""
+    def from_row(cls, row: Mapping[str, Any], *, recorded_at: datetime | None = None) -> RecordedEvent:
+        """From a stored row's columns (an ORM record's attributes or an inserted row's values); `recorded_at`:
+        the row's time already parsed (an append knows it)."""
         return cls(
             position=row["position"],
             event_id=row["event_id"],
@@ -128,7 +129,7 @@ class RecordedEvent:
             type=row["type"],
             source=row["source"],
             subject=row["subject"],
-            recorded_at=parse_time(row["recorded_at"]),
+            recorded_at=parse_time(row["recorded_at"]) if recorded_at is None else recorded_at,
             data_type=row["data_type"],
             data=row["data"],
             actor=Actor(row["actor_organisation"], row["actor_role"], row["actor_person"]),
@@ -196,16 +197,23 @@ class EventStore:
     def append_many(
         self, session: Session, appends: Sequence[StreamAppend], context: CommandContext
     ) -> list[RecordedEvent]:
-        """Append to several streams at once (a bulk import): one query for the stream heads, one multi-row
-        insert for the events, one for the outbox. All or nothing, with the caller's transaction."""
+        """Append to several streams at once (a bulk import): one query for the stream heads (none when every
+        stream is new), one multi-row insert for the events, one for the outbox. All or nothing, with the caller's
+        transaction."""
         appends = [a for a in appends if a.events]
         if not appends:
             return []
         if len({a.stream_id for a in appends}) != len(appends):
             raise ValueError("append_many takes each stream once")
-        recorded_at = format_time(self._clock())
+        moment = self._clock().astimezone(UTC)
+        recorded_at = format_time(moment)
         _claim(session, context, recorded_at)
-        heads = self._heads(session, [a.stream_id for a in appends])
+        # New streams need no read: inserting their heads fails on the primary key if one exists after all.
+        heads = (
+            {}
+            if all(a.expected_version == 0 for a in appends)
+            else self._heads(session, [a.stream_id for a in appends])
+        )
         rows: list[dict[str, object]] = []
         new_heads: list[dict[str, object]] = []
         moved_heads: list[tuple[str, int, int, str]] = []
@@ -262,12 +270,12 @@ class EventStore:
                 for r in rows
             ],
         )
-        for append in appends:  # ORM copies of the heads, if any, are stale now
-            head = session.identity_map.get(session.identity_key(StreamRecord, append.stream_id))  # type: ignore[arg-type]
+        for stream_id, *_ in moved_heads:  # ORM copies of the heads, if any, are stale now
+            head = session.identity_map.get(session.identity_key(StreamRecord, stream_id))  # type: ignore[arg-type]
             if head is not None:
                 session.expire(head)
         EVENTS_APPENDED.add(len(rows), {"zdz.source": self.source})  # counted when written, before the commit
-        return [RecordedEvent.from_row(r) for r in rows]
+        return [RecordedEvent.from_row(r, recorded_at=moment) for r in rows]
 
     @staticmethod
     def _heads(session: Session, stream_ids: list[str]) -> dict[str, tuple[int, str]]:

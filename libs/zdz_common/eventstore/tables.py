@@ -55,6 +55,10 @@ class OutboxRecord(SQLModel, table=True):
     event_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
     subject: str = Field(sa_column=sa.Column(sa.String(300), nullable=False))
     sent_at: str | None = Field(default=None, sa_column=sa.Column(sa.String(40), nullable=True, index=True))
+    # Set when the event can never be published (too large for NATS): the relay skips it, and the later events of
+    # its stream, until a re-feed releases them (zdz_common.outbox).
+    parked_at: str | None = Field(default=None, sa_column=sa.Column(sa.String(40), nullable=True, index=True))
+    parked_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
 class TrackingRecord(SQLModel, table=True):

@@ -15,6 +15,8 @@ from zdz_common.unit_of_work import UnitOfWorkFactory, no_projection
 from zdz_notify.adapters.event_mapping import AuditCodec
 from zdz_notify.adapters.orm import NOTIFY_TABLES
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE, load_routing_table
+from zdz_notify.adapters.secret_box import SecretBox
+from zdz_notify.adapters.webhook_targets import WebhookTargets
 from zdz_notify.domain.recipients import Channel
 from zdz_notify.service_layer.handlers import EventHandler
 from zdz_notify.service_layer.services import NotifyService
@@ -39,17 +41,23 @@ def bootstrap(
     on_notified: Callable[[frozenset[Channel]], None] = lambda _channels: None,
     on_deliveries_due: Callable[[], None] = lambda: None,
     migrate: bool = True,
+    secrets: SecretBox | None = None,
+    targets: WebhookTargets | None = None,
 ) -> Notify:
     """`on_notified`: notifications on these
     channels were committed (wake inbox feeds, the delivery worker); `on_deliveries_due`: dead letters replayed.
     `migrate`: upgrade the store to the head first (tests, embedded callers); the service at start passes False
-    and only checks it (SystemExit with what to run when it is unmigrated, behind or newer)."""
+    and only checks it (SystemExit with what to run when it is unmigrated, behind or newer). `secrets`: what
+    webhook secrets are sealed with (default: a key of this process only); `targets`: where webhooks may point
+    (default: public addresses only, resolved by the system)."""
     table = load_routing_table(routing_file)
     engine = create_store_engine(database_url)
     migrations.prepare(engine, "zdz_notify", migrate=migrate)
     service = NotifyService(
         UnitOfWorkFactory(engine, EventStore(SOURCE), AuditCodec(), no_projection),
         table,
+        secrets=secrets or SecretBox.generated(),
+        targets=targets or WebhookTargets(),
         clock=clock,
         on_deliveries_due=on_deliveries_due,
     )

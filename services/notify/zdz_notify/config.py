@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from zdz_common.config import AuthSettings, env_flag, env_int, env_number, env_str, sqlite_url
+from zdz_common.config import AuthSettings, data_dir, env_flag, env_int, env_number, env_str, sqlite_url
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
+from zdz_notify.adapters.secret_box import KEY_FILE, SecretBox, keys_from
 from zdz_notify.domain.deliveries import RetryPolicy
 from zdz_notify.domain.objections import ObjectionLimits
+from zdz_notify.domain.webhooks import AllowList
 
 WORKFLOW_ADDRESS = "127.0.0.1:50053"  # the workflow's own default (zdz_local.services)
 
@@ -57,6 +59,25 @@ class ObjectionSettings:
         )
 
 
+def webhook_secret_keys_from_env() -> tuple[bytes, ...]:
+    """ZDZ_NOTIFY_WEBHOOK_SECRET_KEYS, or the key file in the data folder (made on first use)."""
+    return tuple(keys_from(env_str("ZDZ_NOTIFY_WEBHOOK_SECRET_KEYS", ""), data_dir() / KEY_FILE))
+
+
+def webhook_secret_box_from_env() -> SecretBox:
+    """What the service encrypts webhook secrets with: all that the migration encrypting them needs."""
+    return SecretBox(webhook_secret_keys_from_env())
+
+
+def webhook_allow_from_env() -> AllowList:
+    """ZDZ_NOTIFY_WEBHOOK_ALLOW: internal hosts and networks webhooks may reach on purpose (default none)."""
+    raw = env_str("ZDZ_NOTIFY_WEBHOOK_ALLOW", "")
+    try:
+        return AllowList.parse(raw)
+    except ValueError as exc:
+        raise SystemExit(f"environment variable ZDZ_NOTIFY_WEBHOOK_ALLOW={raw!r}: {exc}") from exc
+
+
 def database_url_from_env() -> str:
     """The store's URL (ZDZ_NOTIFY_DATABASE_URL, default SQLite under the data folder): all that `migrate` needs."""
     return env_str("ZDZ_NOTIFY_DATABASE_URL", "") or sqlite_url("notify")
@@ -68,7 +89,9 @@ class NotifyConfig:
     nats_url: str
     grpc_address: str
     board_address: str  # the public notice board's HTTP listener
-    board_public_url: str  # how portals reach the board (for feed links); empty: from the request's Host
+    # How portals reach the board, for the feed's and the page's links (never the request's Host header);
+    # empty: the board's own address, http://127.0.0.1:<port> when it listens on every interface.
+    board_public_url: str
     board_frame_ancestors: str  # who may embed the board page (CSP frame-ancestors)
     source_services: tuple[str, ...]  # whose streams are consumed: one durable consumer per stream
     routing_file: Path
@@ -83,6 +106,9 @@ class NotifyConfig:
     auth: AuthSettings = field(default_factory=AuthSettings)  # default: disabled (in-process tests)
     workflow_address: str = WORKFLOW_ADDRESS  # where objections raised on the 公示栏 are recorded
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
+    webhook_allow: AllowList = field(default_factory=AllowList)  # internal webhook targets allowed on purpose
+    # Fernet keys of the webhook secrets at rest (the first encrypts); empty: a key for this process only
+    webhook_secret_keys: tuple[bytes, ...] = ()
 
     @classmethod
     def from_env(cls) -> NotifyConfig:
@@ -123,4 +149,6 @@ class NotifyConfig:
             auth=AuthSettings.from_env(),
             workflow_address=env_str("ZDZ_WORKFLOW_GRPC_ADDRESS", WORKFLOW_ADDRESS),
             objections=ObjectionSettings.from_env(),
+            webhook_allow=webhook_allow_from_env(),
+            webhook_secret_keys=webhook_secret_keys_from_env(),
         )

@@ -44,6 +44,10 @@ async def serve(config: WorkflowConfig) -> None:
     client = await temporal.connect(
         config.temporal_address, namespace=config.temporal_namespace, wait_seconds=TEMPORAL_WAIT_SECONDS
     )
+    # The facade's own client: quick to say Temporal is out of reach (UNAVAILABLE), a deadline on every call.
+    answering = await temporal.connect(
+        config.temporal_address, namespace=config.temporal_namespace, answering=True
+    )
     added = await temporal.register_search_attributes(client)
     if added:
         log.info("registered search attributes: %s", ", ".join(added))
@@ -58,7 +62,7 @@ async def serve(config: WorkflowConfig) -> None:
         migrate=False,
     )
     processes = ProcessService(
-        client,
+        answering,
         units=RegistryUnits(registry, token=config.auth.service_token),
         sheets=sheets,
         schedules=app.schedules,
@@ -66,7 +70,7 @@ async def serve(config: WorkflowConfig) -> None:
         settings=ProcessSettings(),
         announcer=StoreAnnouncer(app.engine, app.store),
     )
-    rounds = SpotCheckRounds(client, task_queue=TASK_QUEUE)
+    rounds = SpotCheckRounds(answering, task_queue=TASK_QUEUE)
     worker = build_worker(
         client,
         app.activities,

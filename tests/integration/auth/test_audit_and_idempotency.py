@@ -61,7 +61,8 @@ async def test_a_retried_command_with_the_same_idempotency_key_changes_nothing_t
     other = rpb.CreateDistrictRequest(district=rpb.District(code="retry2", name="另一区"))
     with pytest.raises(grpc.aio.AioRpcError) as reused:
         await system.registry.CreateDistrict(other, metadata=metadata)
-    assert reused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert reused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "create-retry-1" in (reused.value.details() or "")
     assert _events(system, "registry") == events_after_first
     # Without a key, the retry is a new command: the district exists already.
     with pytest.raises(grpc.aio.AioRpcError) as exists:

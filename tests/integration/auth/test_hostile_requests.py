@@ -1,6 +1,9 @@
-"""Malformed and hostile requests at every RPC of registry, scoring and notify (hypothesis): never UNKNOWN or
-INTERNAL, no partial write (a refused call adds no event but its own access.denied record, and the chains
-verify), and the servers stay up."""
+"""Malformed and hostile requests at every RPC of registry, scoring and notify (hypothesis, the strategies of
+tests/hostile.py built from each request's descriptor: oversized and control text, non-characters, bidi, huge
+integers, NaN/inf/1e308, unknown enum numbers, foreign digits, hostile ids and URLs, lists past every bound):
+never UNKNOWN or INTERNAL, no partial write (a refused call adds no event but its own access.denied record, and
+the chains verify), and the servers stay up. The workflow's sweep (test_workflow_hostile) uses the same
+strategies."""
 
 from __future__ import annotations
 
@@ -9,90 +12,20 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
+from tests.hostile import build, message_strategy
 from tests.integration.auth.harness import System, bearer
 from zdz.notify.v1 import notify_pb2
 from zdz.registry.v1 import ledger_pb2, registry_pb2
 from zdz.scoring.v1 import scoring_pb2
 from zdz_common.eventstore import EventRecord
 
-HOSTILE_TEXT = st.one_of(
-    st.text(max_size=40),
-    st.binary(max_size=40).map(lambda b: b.decode("utf-8", "replace")),
-    st.sampled_from(
-        ["\x00", "a\nb", "\u202e", "../../etc/passwd", "'; DROP TABLE x;--", "own-unit", "wanzhou"]
-    ),
-    st.integers(10_000, 200_000).map(lambda n: "界" * n),
-)
-NUMBERS = st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 2**31 - 1, -(2**31)]))
-
-
-def message_strategy(descriptor: Any, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
-    fields: dict[str, st.SearchStrategy[Any]] = {}
-    for field in descriptor.fields:
-        if field.type == FieldDescriptor.TYPE_STRING:
-            value: st.SearchStrategy[Any] = HOSTILE_TEXT
-        elif field.type in (
-            FieldDescriptor.TYPE_INT32,
-            FieldDescriptor.TYPE_SINT32,
-            FieldDescriptor.TYPE_ENUM,
-        ):
-            value = NUMBERS
-        elif field.type in (FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT64):
-            value = st.integers(-(2**63), 2**63 - 1)
-        elif field.type in (FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_UINT64):
-            value = st.integers(0, 2**32 - 1)
-        elif field.type == FieldDescriptor.TYPE_BOOL:
-            value = st.booleans()
-        elif field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-            value = st.floats(allow_nan=True, allow_infinity=True, width=32)
-        elif field.type == FieldDescriptor.TYPE_BYTES:
-            value = st.binary(max_size=64)
-        elif (
-            field.type == FieldDescriptor.TYPE_MESSAGE
-            and depth < 2
-            and not field.message_type.GetOptions().map_entry
-        ):
-            value = message_strategy(field.message_type, depth + 1)
-        else:
-            continue
-        if field.is_repeated:
-            value = st.lists(value, max_size=3)
-        fields[field.name] = st.none() | value
-    return st.fixed_dictionaries({}, optional=fields)
-
-
-def build(message_class: type[Message], values: dict[str, Any]) -> Message:
-    message = message_class()
-    _fill(message, values)
-    return message
-
-
-def _fill(message: Message, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if value is None:
-            continue
-        field = message.DESCRIPTOR.fields_by_name[name]
-        try:
-            if field.type == FieldDescriptor.TYPE_MESSAGE:
-                if field.is_repeated:
-                    for item in value:
-                        _fill(getattr(message, name).add(), item)
-                else:
-                    _fill(getattr(message, name), value)
-            elif field.is_repeated:
-                getattr(message, name).extend(value)
-            else:
-                setattr(message, name, value)
-        except (ValueError, TypeError):
-            continue  # a value the field cannot hold (e.g. a well-known type's range): leave it unset
-
+__all__ = ["build", "message_strategy"]  # the workflow's sweep imports them from here
 
 SERVICES = [
     ("registry", registry_pb2.DESCRIPTOR.services_by_name["RegistryService"], registry_pb2),

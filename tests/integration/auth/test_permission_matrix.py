@@ -235,6 +235,15 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         )
         for w in ("own", "other")
     ],
+    # one sampling plan per unit and round: drawing it again is the city's to approve (issue 16)
+    (
+        "ApproveSamplingPlanRedraw",
+        lambda s, r: s.scoring.ApproveSamplingPlanRedraw(
+            spb.ApproveSamplingPlanRedrawRequest(plan_id="no-such-plan", reason="样本失真"),
+            metadata=bearer(r),
+        ),
+        {"municipal"},
+    ),
     (
         "DrawSpotCheck",
         lambda s, r: s.scoring.DrawSpotCheck(
@@ -282,7 +291,7 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         ),
         SIGNED_IN,
     ),
-    # notify: each organisation its own inbox and endpoints; the city manages endpoints, not others' inboxes
+    # notify: each organisation its own inbox and endpoints; the city reads every inbox and manages endpoints
     (
         "ListNotifications own",
         lambda s, r: s.notify.ListNotifications(
@@ -295,7 +304,7 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         lambda s, r: s.notify.ListNotifications(
             npb.ListNotificationsRequest(recipient="unit:other-unit"), metadata=bearer(r)
         ),
-        {"service"},
+        {"municipal", "service"},
     ),
     (
         "RegisterWebhook other",
@@ -335,4 +344,4 @@ async def test_permission_matrix_cell(
         assert code != grpc.StatusCode.PERMISSION_DENIED, details
     else:
         assert code == grpc.StatusCode.PERMISSION_DENIED, f"{name} by {role}: {code} {details}"
-        assert any(f"issue{n}." in details for n in (7, 11, 12))
+        assert any(f"issue{n}." in details for n in (7, 11, 12, 16))

@@ -66,11 +66,11 @@ def test_a_service_refuses_to_start_on_an_unmigrated_store_and_names_the_command
 def test_migrate_upgrades_the_store_and_a_second_time_does_nothing(database_url: str, tmp_path: Path) -> None:
     first = _run("registry", database_url, tmp_path, "migrate")
     assert first.returncode == 0, first.stderr
-    assert "已升级" in first.stdout and "0002_issue_12_whole_city" in first.stdout
+    assert "已升级" in first.stdout and "0003_outbox_parking" in first.stdout
     engine = create_store_engine(database_url)
     tables = set(sa.inspect(engine).get_table_names())
     assert {"es_event", "es_idempotency", "registry_unit", "registry_acceptance_history"} <= tables
-    assert migrations.current_revisions(engine, "zdz_registry") == {"0002_issue_12_whole_city"}
+    assert migrations.current_revisions(engine, "zdz_registry") == {"0003_outbox_parking"}
     migrations.check_current(engine, "zdz_registry")  # the service would start now
     engine.dispose()
     second = _run("registry", database_url, tmp_path, "migrate")

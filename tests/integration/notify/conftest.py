@@ -17,6 +17,7 @@ from tests.integration.notify.factories import notify_config
 from zdz.notify.v1 import notify_pb2_grpc
 from zdz_common.nats_streams import ensure_stream
 from zdz_local.nats_server import NatsServer
+from zdz_notify.adapters.webhook_targets import Resolver, system_resolver
 from zdz_notify.entrypoints.app import NotifyApp
 
 
@@ -45,11 +46,12 @@ async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
 async def start_notify(
     tmp_path: Path, nats_server: NatsServer, jetstream: JetStreamContext
 ) -> AsyncIterator[StartNotify]:
-    """Start the service with `notify_config` options (smtp=…, retry=…, routing_file=…)."""
+    """Start the service with `notify_config` options (smtp=…, retry=…, routing_file=…) and the resolver of
+    webhook hosts (`resolve`, standing in for DNS)."""
     running: list[tuple[NotifyApp, grpc.aio.Channel]] = []
 
-    async def start(**options: Any) -> RunningNotify:
-        app = NotifyApp(notify_config(tmp_path, nats_server.url, **options))
+    async def start(*, resolve: Resolver = system_resolver, **options: Any) -> RunningNotify:
+        app = NotifyApp(notify_config(tmp_path, nats_server.url, **options), resolve=resolve)
         await app.start()
         channel = grpc.aio.insecure_channel(app.grpc_address)
         running.append((app, channel))

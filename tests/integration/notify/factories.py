@@ -24,8 +24,10 @@ from zdz_common.config import AuthSettings
 from zdz_common.pb_enums import enum_to_pb
 from zdz_notify.adapters.email_sender import SmtpSettings
 from zdz_notify.adapters.routing_file import DEFAULT_ROUTING_FILE
+from zdz_notify.adapters.secret_box import KEY_FILE, keys_from
 from zdz_notify.config import NotifyConfig, ObjectionSettings
 from zdz_notify.domain.deliveries import RetryPolicy
+from zdz_notify.domain.webhooks import AllowList
 
 SHANGHAI_OFFSET = timedelta(hours=8)
 
@@ -71,6 +73,7 @@ async def publish(js: JetStreamContext, event: Envelope) -> None:
     await js.publish(event.type, event.SerializeToString(), headers={"Nats-Msg-Id": event.id})
 
 
+LOCAL_RECEIVERS = "127.0.0.1"  # the allow-list the webhook tests' receivers need (ZDZ_NOTIFY_WEBHOOK_ALLOW)
 FAST_RETRY = RetryPolicy(max_attempts=5, base_seconds=0.05, max_seconds=0.5)  # 0.05, 0.1, 0.2, 0.4 s
 
 
@@ -84,15 +87,19 @@ def notify_config(
     workflow_address: str = "127.0.0.1:9",  # nothing listens: objections are refused as unavailable
     objections: ObjectionSettings | None = None,
     service_token: str = "",
+    webhook_allow: str = LOCAL_RECEIVERS,
+    board_public_url: str = "",
 ) -> NotifyConfig:
     """Fast retries, ports chosen by the OS, a fresh database under `tmp_path`; `workflow_address` and
-    `service_token` where the board forwards objections, as whom."""
+    `service_token` where the board forwards objections, as whom; `webhook_allow` the internal webhook targets
+    allowed (the tests' receivers on loopback, by default); the webhook secrets' key in a file under `tmp_path`,
+    so a restarted service reads them."""
     return NotifyConfig(
         database_url=f"sqlite:///{tmp_path / 'notify.db'}",
         nats_url=nats_url,
         grpc_address="127.0.0.1:0",
         board_address="127.0.0.1:0",
-        board_public_url="",
+        board_public_url=board_public_url,
         board_frame_ancestors="*",
         source_services=("registry", "scoring", "workflow"),
         routing_file=routing_file,
@@ -106,6 +113,8 @@ def notify_config(
         auth=AuthSettings(service_token=service_token),
         workflow_address=workflow_address,
         objections=objections or ObjectionSettings(),
+        webhook_allow=AllowList.parse(webhook_allow),
+        webhook_secret_keys=tuple(keys_from("", tmp_path / KEY_FILE)),
     )
 
 
@@ -132,6 +141,8 @@ class Received:
     signature: str
     body: bytes
     status: int
+    path: str = "/zdz/hook"
+    host: str = ""  # the Host header
 
 
 class _ReceiverServer(ThreadingHTTPServer):
@@ -140,10 +151,12 @@ class _ReceiverServer(ThreadingHTTPServer):
 
 
 class WebhookReceiver:
-    """A real HTTP server on loopback that records every POST and answers `answer(delivery_id, nth_request)`."""
+    """A real HTTP server on loopback that records every POST and answers `answer(delivery_id, nth_request)`;
+    a 3xx answer points at `redirect_to`."""
 
     def __init__(self, answer: Callable[[str, int], int] = lambda _id, _n: 200) -> None:
         self.answer = answer
+        self.redirect_to = ""
         self.received: list[Received] = []
         self._lock = threading.Lock()
         receiver = self
@@ -162,9 +175,13 @@ class WebhookReceiver:
                             self.headers["X-Zdz-Signature"],
                             body,
                             status,
+                            self.path,
+                            self.headers["Host"],
                         )
                     )
                 self.send_response(status)
+                if 300 <= status < 400 and receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -16,7 +16,15 @@ import pytest
 import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.integration.notify.factories import WebhookReceiver, envelope, shanghai, timestamp, unit_ref, until
+from tests.integration.notify.factories import (
+    LOCAL_RECEIVERS,
+    WebhookReceiver,
+    envelope,
+    shanghai,
+    timestamp,
+    unit_ref,
+    until,
+)
 from zdz.events.v1.envelope_pb2 import Envelope
 from zdz.events.v1.refs_pb2 import UnitRef
 from zdz.notify.v1 import notify_pb2 as pb
@@ -106,6 +114,7 @@ class NotifyProcess:
             "ZDZ_NOTIFY_CONSUMER_ACK_WAIT_SECONDS": "2",
             # Deliveries a killed process had leased are sent again after 2 s (default 60 s).
             "ZDZ_NOTIFY_DELIVERY_LEASE_SECONDS": "2",
+            "ZDZ_NOTIFY_WEBHOOK_ALLOW": LOCAL_RECEIVERS,  # the receiver listens on loopback
         }
         migrations.upgrade(f"sqlite:///{data / 'notify.db'}", "zdz_notify")  # it refuses an unmigrated store
         self.process: subprocess.Popen[bytes] | None = None

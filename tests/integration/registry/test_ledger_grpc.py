@@ -325,10 +325,9 @@ async def test_a_task_walks_its_steps_over_grpc_recording_the_caller_as_who(runn
         pb.AssignTaskRequest(unit_id=running.town, problem_id=problem_id, assignee="渝东市政公司")
     )
     # Verifying before the rectification is reported is out of order.
+    early = pb.Step(by="区住建委 王五", evidence=["x"])
     code, details = await _status(
-        ledger.VerifyTask(
-            pb.VerifyTaskRequest(unit_id=running.town, problem_id=problem_id, step=pb.Step(evidence=["x"]))
-        )
+        ledger.VerifyTask(pb.VerifyTaskRequest(unit_id=running.town, problem_id=problem_id, step=early))
     )
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "task.state" in details
     # A rectification without evidence is refused; with a photo it is recorded.

@@ -128,7 +128,10 @@ async def test_a_typed_sample_rate_a_verdict_missing_or_on_an_item_not_drawn_is_
     assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(
         "entries.residential_sample_pass_rate"
     )
-    bare = (await running.scoring.DrawSamplingPlan(pb.DrawSamplingPlanRequest(unit_id=town, seed=1))).plan
+    # A plan without verdicts: the round's plan drawn again, as the city approved (one plan per unit and round).
+    redraw = pb.ApproveSamplingPlanRedrawRequest(plan_id=plan.id, reason="样本清单有误，重新抽取")
+    await running.scoring.ApproveSamplingPlanRedraw(redraw)
+    bare = (await running.scoring.DrawSamplingPlan(pb.DrawSamplingPlanRequest(unit_id=town))).plan
     code, details = await _status(
         running.scoring.PreviewSheet(pb.PreviewSheetRequest(input=_district_input(town, bare.id)))
     )
@@ -325,7 +328,7 @@ async def test_each_kind_of_sheet_is_signed_only_by_its_role_and_every_refusal_i
         )
         plan = (
             await system.scoring.DrawSamplingPlan(
-                pb.DrawSamplingPlanRequest(unit_id="own-unit", seed=5), metadata=bearer("district")
+                pb.DrawSamplingPlanRequest(unit_id="own-unit"), metadata=bearer("district")
             )
         ).plan
         verdicts = [

@@ -56,5 +56,6 @@ def test_every_service_has_one_head_over_the_baseline_and_its_own_version_table(
     assert migrations.version_table(package) == f"alembic_version_{service}"
 
 
-def test_the_registry_head_is_issue_12s_revision() -> None:
-    assert migrations.heads("zdz_registry") == ("0002_issue_12_whole_city",)
+def test_the_registry_head_is_issue_16s_outbox_parking_over_issue_12s_revision() -> None:
+    assert migrations.heads("zdz_registry") == ("0003_outbox_parking",)
+    assert "0002_issue_12_whole_city" in migrations.known_revisions("zdz_registry")

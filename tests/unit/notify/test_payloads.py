@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
-from zdz.events.v1 import refs_pb2
+import pytest
+from google.protobuf import any_pb2
+
+from tests.unit.scoring.records_factories import content, header
+from zdz.events.v1 import envelope_pb2, refs_pb2
 from zdz.registry.v1 import events_pb2 as registry_events
 from zdz.registry.v1 import ledger_events_pb2
 from zdz.scoring.v1 import events_pb2 as scoring_events
 from zdz.scoring.v1 import scoring_pb2
 from zdz.workflow.v1 import events_pb2 as workflow_events
-from zdz_notify.adapters.payloads import scalar_values, template_fields, unit_of
+from zdz_notify.adapters.payloads import cloudevent_document, decode, scalar_values, template_fields, unit_of
 from zdz_notify.adapters.routing_file import load_routing_table
 from zdz_notify.domain.messages import render
 from zdz_notify.domain.routing import RoutingTable
+from zdz_scoring.adapters.event_mapping import to_new_event
+from zdz_scoring.domain.facts import AssessorEntries, UnitFacts
+from zdz_scoring.domain.records import SheetSigned, Signer
 
 PARK = refs_pb2.UnitRef(
     id="p1", district_code="wanzhou", kind=refs_pb2.UNIT_KIND_PARK_GROUP, name="万州经开区高峰园组团"
@@ -74,3 +83,40 @@ def test_a_signed_score_sheet_with_its_ledger_figures_is_told(table: RoutingTabl
     assert fields["sheet"].unit.kind.label == "工业园区组团"
     title, _ = _rendered(table, "zdz.scoring.score_sheet.signed", signed)
     assert title == "万州经开区高峰园组团自查评估评分已签署：91.50分（优秀）"
+
+
+def test_a_signed_sheet_as_the_scoring_service_publishes_it_is_decoded_told_and_sent(
+    table: RoutingTable,
+) -> None:
+    # The real event: scoring's own sheet, scored by its engine and mapped by its event mapping, with every map
+    # field (ledger figures, the rubric's points per event) filled; decoded from the wire as the consumer does.
+    hundred = Decimal(100)
+    rates = (
+        "household_survey_rate pipe_survey_rate facility_survey_rate residential_rectification_rate "
+        "non_residential_rectification_rate pipe_rectification_rate facility_rectification_rate "
+        "residential_self_check_pass_rate non_residential_self_check_pass_rate"
+    ).split()
+    facts = UnitFacts(**dict.fromkeys(rates, hundred), has_problem_list=True, has_task_list=True)
+    entries = AssessorEntries(residential_sample_pass_rate=hundred, non_residential_sample_pass_rate=hundred)
+    signed = SheetSigned(
+        "sheet-1",
+        content(header(), facts, entries),
+        datetime(2025, 5, 2, tzinfo=UTC),
+        Signer("unit:town-1", "UNIT", "张三"),
+    )
+    published = to_new_event(signed)
+    data = any_pb2.Any()
+    data.Pack(published.data)
+    payload = decode(any_pb2.Any.FromString(data.SerializeToString()))
+    assert payload.sheet.ledger_figures["pipe_survey_rate"] == "100"  # type: ignore[attr-defined]
+    title, text = _rendered(table, published.type, payload)
+    assert title == "高笋塘街道自查评估评分已签署：100.00分（优秀）" and "高笋塘街道办 张三" in text
+    document = json.loads(
+        cloudevent_document(
+            envelope_pb2.Envelope(id="e1", type=published.type),
+            payload,
+            recipient="integration:bayu",
+            title=title,
+        )
+    )
+    assert document["data"]["sheet"]["ledger_figures"]["has_task_list"] == "true"

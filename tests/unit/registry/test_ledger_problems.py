@@ -16,6 +16,7 @@ from tests.unit.registry.ledger_factories import (
     recorded_problem,
     step,
 )
+from zdz_common.context import Actor
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_registry.ledger.domain.events import (
     ProblemRecorded,
@@ -26,6 +27,7 @@ from zdz_registry.ledger.domain.events import (
 )
 from zdz_registry.ledger.domain.problems import Problem, ProblemType, TaskState, is_major
 
+HISTORY = Actor("zdz", "SERVICE", "zdz")  # a service recording verifications done elsewhere, as written
 LEDGER = LedgerIndex().add(compound("H-001"), pipe("P-001"))
 
 
@@ -122,7 +124,7 @@ def test_a_task_walks_open_assigned_rectified_verified_recording_who_when_and_ev
     problem.open_task(TOWN.id, "高笋塘街道办事处", "2024-12-31", step("2024-09-01", by="街道办 张三"))
     problem.assign(TOWN.id, "渝东市政公司", step("2024-09-05", "交办单-0905", by="街道办 张三"))
     problem.rectify(TOWN.id, step("2024-10-20", "photo://P-001/after.jpg", by="渝东市政公司 李四"))
-    problem.verify(TOWN.id, step("2024-10-28", "验收记录-1028", by="区住建委 王五"))
+    problem.verify(TOWN.id, step("2024-10-28", "验收记录-1028", by="区住建委 王五"), HISTORY)
     opened, assigned, rectified, verified = problem.pending[1:]
     assert isinstance(opened, TaskOpened) and (opened.owner, opened.deadline) == (
         "高笋塘街道办事处",
@@ -150,7 +152,9 @@ def test_replaying_a_problems_events_rebuilds_its_task() -> None:
 def test_a_task_cannot_be_verified_before_it_is_rectified() -> None:
     problem = opened_task(_on_pipe())
     problem.assign(TOWN.id, "渝东市政公司", step("2024-09-05"))
-    refused = _refusal(FailedPrecondition, lambda: problem.verify(TOWN.id, step("2024-09-06", "记录")))
+    refused = _refusal(
+        FailedPrecondition, lambda: problem.verify(TOWN.id, step("2024-09-06", "记录"), HISTORY)
+    )
     assert refused == "task.state" and problem.task.state is TaskState.ASSIGNED  # type: ignore[union-attr]
 
 

@@ -205,7 +205,8 @@ def test_a_district_draft_without_its_plan_cannot_be_signed(
     # A draft saved before the rule (no plan named) is refused at signature.
     sheet = ScoreSheet("d1")
     sheet.save_draft(
-        content(header(kind=SheetKind.DISTRICT_ACCEPTANCE, panel_members=PANEL), town_facts, town_entries)
+        content(header(kind=SheetKind.DISTRICT_ACCEPTANCE, panel_members=PANEL), town_facts, town_entries),
+        DISTRICT_CLERK,
     )
     with pytest.raises(FailedPrecondition, match="验收抽样方案"):
         sheet.sign(SIGNED_AT, DISTRICT_CLERK)
@@ -213,8 +214,8 @@ def test_a_district_draft_without_its_plan_cannot_be_signed(
 
 def test_signing_records_the_signer(town_facts: UnitFacts, town_entries: AssessorEntries) -> None:
     sheet = ScoreSheet("s1")
-    sheet.save_draft(content(header(), town_facts, town_entries))
     clerk = Signer("unit:town-1", "UNIT", "张三")
+    sheet.save_draft(content(header(), town_facts, town_entries), clerk)
     sheet.sign(SIGNED_AT, clerk)
     assert sheet.signed is not None and sheet.signed.signer == clerk and not sheet.signed.imported
 
@@ -242,7 +243,7 @@ def test_an_imported_sheet_needs_evidence_a_new_id_and_a_date_not_before_the_ass
         ScoreSheet("p").import_signed(paper, datetime(2025, 4, 1, tzinfo=UTC), DISTRICT_CLERK, ("scan",))
     assert early.value.field == "signed_on"
     used = ScoreSheet("p")
-    used.save_draft(paper)
+    used.save_draft(paper, DISTRICT_CLERK)
     with pytest.raises(FailedPrecondition, match="新编号"):
         used.import_signed(paper, SIGNED_AT, DISTRICT_CLERK, ("scan",))
 

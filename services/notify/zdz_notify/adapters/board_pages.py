@@ -1,9 +1,16 @@
-"""The notice board as a web page (HTML, embeddable in a portal's iframe) and as an Atom feed, in Chinese."""
+"""The notice board as a web page (HTML, embeddable in a portal's iframe) and as an Atom feed, in Chinese.
+
+Every text shown comes from events and forms, so it is made fit for where it goes: characters that no HTML page
+or XML document may carry, or that disguise what a reader sees (control characters but line breaks and tabs,
+surrogates, non-characters such as U+FFFF, bidirectional overrides and isolates), are dropped (`shown`); then
+Jinja escapes for HTML and feedgen (lxml) for XML. The edges refuse such characters already; this keeps a page
+and a feed well-formed whatever a store holds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,6 +18,7 @@ from urllib.parse import urlencode
 import jinja2
 from feedgen.feed import FeedGenerator
 
+from zdz_common.validation import refused_character, without_refused_characters
 from zdz_notify.domain.messages import Moment
 from zdz_notify.domain.notices import (
     BoardObjection,
@@ -77,6 +85,24 @@ class NoticeRow:
     open_for_objections: bool
 
 
+def shown(text: str) -> str:
+    """`text` without the characters no page or feed may carry (see the module's docstring)."""
+    if refused_character(text, prose=True) is None:
+        return text
+    return without_refused_characters(text, prose=True)
+
+
+def _shown_fields(row: NoticeRow) -> NoticeRow:
+    """Every text of the row (and of its objections) through `shown`."""
+
+    def clean(item):  # type: ignore[no-untyped-def]
+        return replace(
+            item, **{f.name: shown(v) for f in fields(item) if isinstance(v := getattr(item, f.name), str)}
+        )
+
+    return replace(clean(row), objections=tuple(clean(o) for o in row.objections))
+
+
 def _link(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
@@ -109,9 +135,10 @@ def _filing_text(notice: Notice, labels: Mapping[str, str]) -> str:
 
 
 def notice_row(notice: Notice, now: datetime, labels: Mapping[str, str]) -> NoticeRow:
+    """The notice as people read it, every text `shown`."""
     status = notice.status(now)
     channel = notice.channel
-    return NoticeRow(
+    row = NoticeRow(
         id=notice.id,
         unit_name=notice.unit_name,
         district_name=notice.district_name,
@@ -131,10 +158,11 @@ def notice_row(notice: Notice, now: datetime, labels: Mapping[str, str]) -> Noti
         filing=_filing_text(notice, labels),
         open_for_objections=status is not NoticeStatus.ENDED and bool(notice.campaign),
     )
+    return _shown_fields(row)
 
 
 def heading(district_name: str) -> str:
-    return f"{district_name}{BOARD_TITLE}" if district_name else BOARD_TITLE
+    return f"{shown(district_name)}{BOARD_TITLE}" if district_name else BOARD_TITLE
 
 
 class BoardPages:
@@ -165,9 +193,14 @@ class BoardPages:
             updated=Moment(now),
             notice=notice_row(notice, now, self._labels) if notice else None,
             token=token,
-            values={"name": "", "contact": "", "text": "", **(values or {})},
-            error=error,
-            received=received,
+            values={
+                "name": "",
+                "contact": "",
+                "text": "",
+                **{k: shown(v) for k, v in (values or {}).items()},
+            },
+            error=shown(error),
+            received=shown(received),
             limits=limits,
         )
 
@@ -178,10 +211,10 @@ class BoardPages:
             updated=Moment(now),
             lists=[
                 {
-                    "id": item.id,
-                    "title": item.title,
-                    "commendation": item.commendation,
-                    "units": item.units,
+                    "id": shown(item.id),
+                    "title": shown(item.title),
+                    "commendation": shown(item.commendation),
+                    "units": _shown_units(item.units),
                     "published": Moment(item.published_at).date,
                 }
                 for item in lists
@@ -210,9 +243,9 @@ class BoardPages:
             embed=embed,
             base_url=base_url,
             demonstration={
-                "title": demonstration.title,
+                "title": shown(demonstration.title),
                 "published": Moment(demonstration.published_at).date,
-                "units": demonstration.units,
+                "units": _shown_units(demonstration.units),
             }
             if demonstration
             else None,
@@ -252,9 +285,13 @@ class BoardPages:
             # feedgen 1.0.0 writes an entry's link with its href only: rel defaults to "alternate" (RFC 4287).
             entry.link(href=f"{base_url}/board{query}#notice-{notice.id}", rel="alternate", type="text/html")
             if notice.district_code:
-                entry.category(term=notice.district_code, label=row.district_name)
+                entry.category(term=shown(notice.district_code), label=row.district_name)
             entry.summary(_summary(row), type="text")
         return feed.atom_str(pretty=False)
+
+
+def _shown_units(units: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((shown(name), shown(district)) for name, district in units)
 
 
 def _summary(row: NoticeRow) -> str:

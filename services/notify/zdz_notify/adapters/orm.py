@@ -44,7 +44,8 @@ class WebhookRecord(SQLModel, table=True):
     id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
     recipient: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, index=True))
     url: str = Field(sa_column=sa.Column(sa.String(2000), nullable=False))
-    secret: str = Field(sa_column=sa.Column(sa.String(256), nullable=False))
+    # sealed (adapters/secret_box.py), never in clear
+    secret: str = Field(sa_column=sa.Column(sa.String(1000), nullable=False))
     description: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
     created_at: str = Field(sa_column=sa.Column(sa.String(_TIME), nullable=False))
     removed_at: str | None = Field(default=None, sa_column=sa.Column(sa.String(_TIME), nullable=True))

@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from zdz_common.errors import AlreadyExists, DomainError, InvalidArgument
-from zdz_common.validation import MAX_OBJECTOR_CONTACT, MAX_OBJECTOR_NAME, MAX_REASON_LENGTH, command_reason
+from zdz_common.validation import (
+    MAX_OBJECTOR_CONTACT,
+    MAX_OBJECTOR_NAME,
+    MAX_REASON_LENGTH,
+    check_characters,
+    command_reason,
+)
 from zdz_notify.domain.recipients import require_email_address
 
 _MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")  # 中国大陆手机号
@@ -125,6 +131,10 @@ def check_form(form: ObjectionForm, limits: ObjectionLimits) -> Objection:
         raise InvalidArgument("请填写姓名：异议须实名提出，以便区县工作专班核查答复", field="name")
     if len(name) > limits.name_max_chars:
         raise InvalidArgument(f"姓名不超过{limits.name_max_chars}个字", field="name")
+    check_characters(name, "name")
+    if len(form.contact) > limits.contact_max_chars:
+        raise InvalidArgument(f"联系方式不超过{limits.contact_max_chars}个字符", field="contact")
+    check_characters(form.contact, "contact")
     contact = require_contact(form.contact)
     if len(contact) > limits.contact_max_chars:
         raise InvalidArgument(f"联系方式不超过{limits.contact_max_chars}个字符", field="contact")

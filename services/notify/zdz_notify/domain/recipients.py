@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import check_characters
 from zdz_common.validation import require_text as checked_text
 
 
@@ -43,6 +44,7 @@ _KEYED = {RecipientKind.UNIT, RecipientKind.DISTRICT, RecipientKind.INTEGRATION}
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 _FORMS = "unit:<单元id>、district:<区县代码>、municipal、integration:<名称> 或 public"
+MAX_RECIPIENT_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,16 @@ def integration_recipient(name: str) -> RecipientId:
 
 def parse_recipient(text: str, field: str = "recipient") -> RecipientId:
     """The recipient named by `text`; InvalidArgument naming the accepted forms when it is malformed."""
+    if len(text) > MAX_RECIPIENT_LENGTH:
+        raise InvalidArgument(
+            f"接收方不能超过 {MAX_RECIPIENT_LENGTH} 个字符 (at most {MAX_RECIPIENT_LENGTH} characters)",
+            field=field,
+        )
     kind_text, _, key = text.strip().partition(":")
     try:
         kind = RecipientKind(kind_text)
     except ValueError:
-        raise InvalidArgument(
-            f"接收方须为 {_FORMS}，收到 {text!r} (unknown recipient form)", field=field
-        ) from None
+        raise InvalidArgument(f"接收方须为 {_FORMS} (unknown recipient form)", field=field) from None
     if kind in _KEYED:
         if not _KEY.match(key):
             raise InvalidArgument(
@@ -103,8 +108,8 @@ _EMAIL = re.compile(
 def require_email_address(address: str, field: str = "address") -> str:
     address = address.strip()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise InvalidArgument(f"无效的电子邮件地址 {address!r} (e.g. zbz@wanzhou.gov.cn)", field=field)
-    return address
+        raise InvalidArgument("无效的电子邮件地址 (e.g. zbz@wanzhou.gov.cn)", field=field)
+    return check_characters(address, field)
 
 
 def require_text(value: str, field: str, *, max_length: int = 200, required: bool = True) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zdz_common.errors import InvalidArgument
+from zdz_common.validation import bounded_items
 from zdz_common.vocabulary import labels
 from zdz_notify.domain.messages import TemplateError, check_template, render
 from zdz_notify.domain.recipients import (
@@ -30,6 +31,9 @@ from zdz_notify.domain.recipients import (
     district_recipient,
     unit_recipient,
 )
+
+MAX_SUBSCRIPTIONS = 200  # event types or patterns one integration subscribes to
+MAX_PATTERN_LENGTH = 200
 
 
 class RoutingTableError(InvalidArgument):
@@ -154,9 +158,15 @@ class RoutingTable:
         """The patterns, each checked to match an event type offered to integrating systems."""
         if not patterns:
             raise InvalidArgument("至少订阅一种事件类型 (subscribe to at least one event type)", field=field)
+        bounded_items(patterns, field, max_items=MAX_SUBSCRIPTIONS)
         offered = self.offered()
         for index, pattern in enumerate(patterns):
             where = f"{field}[{index}]"
+            if len(pattern) > MAX_PATTERN_LENGTH:
+                raise InvalidArgument(
+                    f"事件类型不能超过 {MAX_PATTERN_LENGTH} 个字符 (at most {MAX_PATTERN_LENGTH} characters)",
+                    field=where,
+                )
             tokens = pattern.split(".")
             if not all(_PATTERN_TOKEN.match(t) for t in tokens) or ">" in tokens[:-1]:
                 raise InvalidArgument(

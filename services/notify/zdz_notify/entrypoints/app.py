@@ -20,7 +20,9 @@ from zdz_common.runtime import ServiceRuntime
 from zdz_notify.adapters.board_pages import BoardPages
 from zdz_notify.adapters.email_sender import EmailSender
 from zdz_notify.adapters.rate_limit import ClientThrottle
+from zdz_notify.adapters.secret_box import SecretBox
 from zdz_notify.adapters.webhook_sender import WebhookSender
+from zdz_notify.adapters.webhook_targets import Resolver, WebhookTargets, system_resolver
 from zdz_notify.adapters.workflow_desk import WorkflowObjectionDesk
 from zdz_notify.bootstrap import CONSUMER, bootstrap
 from zdz_notify.config import NotifyConfig
@@ -36,14 +38,28 @@ log = logging.getLogger(__name__)
 
 
 class NotifyApp:
-    def __init__(self, config: NotifyConfig, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        config: NotifyConfig,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        resolve: Resolver = system_resolver,
+    ) -> None:
+        """`resolve`: how webhook hosts are resolved (the system's resolver; tests stand in for DNS)."""
         self.config = config
         self._clock = clock
+        self._resolve = resolve
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         config = self.config
         self.bell = InboxBell()
+        if config.webhook_secret_keys:
+            secrets = SecretBox(config.webhook_secret_keys)
+        else:
+            log.warning("notify: no webhook secret key configured; this process's own key seals them")
+            secrets = SecretBox.generated()
+        targets = WebhookTargets(config.webhook_allow, self._resolve)
 
         def notified(channels: frozenset[Channel]) -> None:  # from the consumer's worker thread, after commit
             loop.call_soon_threadsafe(self._after_notified, channels)
@@ -54,10 +70,13 @@ class NotifyApp:
             clock=self._clock,
             on_notified=notified,
             on_deliveries_due=lambda: loop.call_soon_threadsafe(self.worker.wake),
+            secrets=secrets,
+            targets=targets,
         )
         self.service = self.notify.service
         executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="notify-send")
-        senders: dict[Channel, Sender] = {Channel.WEBHOOK: WebhookSender(executor)}
+        webhooks = WebhookSender(executor, targets)
+        senders: dict[Channel, Sender] = {Channel.WEBHOOK: webhooks}
         if config.smtp is not None:
             senders[Channel.EMAIL] = EmailSender(config.smtp, executor)
         else:
@@ -66,6 +85,7 @@ class NotifyApp:
             self.service.engine,
             senders,
             config.retry,
+            secrets,
             clock=self._clock,
             poll_seconds=config.delivery_poll_seconds,
             lease_seconds=config.delivery_lease_seconds,
@@ -120,6 +140,7 @@ class NotifyApp:
         runtime.run_task("notify board", self._board.run, stop=self._board.stop)
         runtime.on_shutdown(self.service.engine.dispose)
         runtime.on_shutdown(lambda: executor.shutdown(wait=True))
+        runtime.on_shutdown(webhooks.close)
         runtime.on_shutdown(desk.close)
         await self._board.start()
         await runtime.start()

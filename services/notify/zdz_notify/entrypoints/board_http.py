@@ -46,6 +46,7 @@ from zdz_common.errors import (
     PermissionDenied,
     RateLimited,
 )
+from zdz_common.validation import target_id
 from zdz_notify.adapters.board_pages import BoardPages
 from zdz_notify.domain.objections import DeskUnavailable, ObjectionForm
 from zdz_notify.service_layer.objections import PublicObjections
@@ -125,11 +126,11 @@ def board_app(
     objections: PublicObjections,
     *,
     clock: Callable[[], datetime],
-    public_base_url: str = "",
+    public_base_url: str,
     frame_ancestors: str = "*",
     trust_forwarded_for: bool = False,
 ) -> Starlette:
-    """The board as an ASGI app. `trust_forwarded_for`: a reverse proxy in front appends the client's address
+    """The board as an ASGI app; its links start with `public_base_url`. `trust_forwarded_for`: a reverse proxy in front appends the client's address
     to X-Forwarded-For, which the objection form's rate limit then counts."""
     answer = _Answers(frame_ancestors)
     public_base_url = public_base_url.rstrip("/")
@@ -142,6 +143,10 @@ def board_app(
             async def endpoint(request: Request) -> Response:
                 try:
                     return await run_in_threadpool(handler, request)
+                except _NoSuchDistrict:
+                    return answer(
+                        _PLAIN_ANSWERS[HTTPStatus.NOT_FOUND], HTTPStatus.NOT_FOUND, media_type=_TEXT
+                    )
                 except Exception:
                     log.exception("board: %s %s failed", request.method, request.url.path)
                     return answer(
@@ -152,20 +157,24 @@ def board_app(
 
         return wrap
 
-    def base_url(request: Request) -> str:
-        if public_base_url:
-            return public_base_url
-        server = request.scope.get("server") or ("127.0.0.1", None)
-        return f"http://{request.headers.get('host') or server[0]}"
+    def base_url(_request: Request) -> str:
+        return public_base_url  # configured: a hostile Host header never reaches a link
 
     def client(request: Request) -> str:
         forwarded = request.headers.get("x-forwarded-for", "") if trust_forwarded_for else ""
         direct = request.client.host if request.client else ""
         return forwarded.rsplit(",", 1)[-1].strip() or direct
 
+    def district(request: Request) -> str:
+        """The ?district= filter; NotFound for anything but a well-formed code (it is shown on the page)."""
+        code = request.query_params.get("district", "")
+        if code and not target_id(code):
+            raise _NoSuchDistrict
+        return code
+
     @guarded(form_page=False)
     def board(request: Request) -> Response:
-        district_code = request.query_params.get("district", "")
+        district_code = district(request)
         notices = service.notices(district_code)
         district_name = service.district_name(district_code) if district_code else ""
         lists = service.demonstration_lists()
@@ -182,7 +191,7 @@ def board_app(
 
     @guarded(form_page=False)
     def feed(request: Request) -> Response:
-        district_code = request.query_params.get("district", "")
+        district_code = district(request)
         atom = pages.atom(
             service.notices(district_code),
             now=clock(),
@@ -296,6 +305,10 @@ class _TooLong(Exception):
     pass
 
 
+class _NoSuchDistrict(Exception):
+    pass
+
+
 async def _form_fields(request: Request) -> dict[str, str]:
     """The posted form (application/x-www-form-urlencoded, UTF-8; the last of repeated fields), read up to
     MAX_FORM_BYTES whether or not Content-Length says so; _TooLong beyond."""
@@ -344,6 +357,9 @@ class BoardServer:
             raise SystemExit(f"cannot serve the notice board on {address}: {exc}") from exc
         bound = self._socket.getsockname()[1]
         self.address = f"[{host}]:{bound}" if family == socket.AF_INET6 else f"{host}:{bound}"
+        if not public_base_url:
+            local = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else self.address.rpartition(":")[0]
+            public_base_url = f"http://{local}:{bound}"
         app = board_app(
             service,
             pages,

@@ -14,12 +14,19 @@ from zdz.notify.v1 import notify_pb2 as pb
 from zdz.notify.v1 import notify_pb2_grpc
 from zdz_common.authorisation import Guard, Target
 from zdz_common.context import CommandContext
-from zdz_common.errors import DomainError
+from zdz_common.errors import DomainError, InvalidArgument
 from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import maps_domain_errors, status_of
 from zdz_common.idempotency import idempotent
 from zdz_common.pb_enums import enum_to_pb, optional_enum_from_pb
-from zdz_notify.adapters.orm import EmailAddressRecord, IntegrationRecord, NotificationRecord, WebhookRecord
+from zdz_common.validation import target_id
+from zdz_notify.adapters.orm import (
+    EmailAddressRecord,
+    IntegrationRecord,
+    NotificationRecord,
+    RecipientRecord,
+    WebhookRecord,
+)
 from zdz_notify.domain.commands import (
     MarkRead,
     RegisterEmailAddress,
@@ -31,7 +38,7 @@ from zdz_notify.domain.commands import (
 )
 from zdz_notify.domain.deliveries import DeliveryStatus
 from zdz_notify.domain.permissions import NOTIFY_POLICY
-from zdz_notify.domain.recipients import Channel, parse_recipient
+from zdz_notify.domain.recipients import Channel, RecipientKind, parse_recipient
 from zdz_notify.service_layer.inbox import InboxFeed
 from zdz_notify.service_layer.services import DeliveryView, NotifyService
 
@@ -121,11 +128,29 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         self, action: str, context: grpc.aio.ServicerContext, recipient: str = ""
     ) -> CommandContext:
         """Who asks, once the permission table lets them act for `recipient` (PERMISSION_DENIED, recorded,
-        otherwise). An empty recipient means every recipient."""
-        who = str(parse_recipient(recipient)) if recipient.strip() else ""
-        return await self._guard.admit(action, Target(recipient=who), context)
+        otherwise). An empty recipient means every recipient. The permission comes first: a malformed recipient
+        names no one here, and the service layer refuses it (INVALID_ARGUMENT) only to a caller allowed on."""
+        target = await asyncio.to_thread(self._target, recipient)
+        return await self._guard.admit(action, target, context)
+
+    def _target(self, recipient: str) -> Target:
+        """The recipient as the table reads it: a unit's inbox with the unit's district, as the events told it."""
+        if not recipient.strip():
+            return Target()
+        try:
+            who = parse_recipient(recipient)
+        except InvalidArgument:
+            return Target()
+        if who.kind is not RecipientKind.UNIT:
+            return Target(recipient=str(who))
+        with Session(self._service.engine) as session:
+            record = session.get(RecipientRecord, str(who))
+        return Target(
+            recipient=str(who), unit_id=who.key, district_code=record.district_code if record else ""
+        )
 
     def _owner(self, record_type: type[WebhookRecord] | type[EmailAddressRecord], record_id: str) -> str:
+        record_id = target_id(record_id)  # a malformed id names nothing; the service layer refuses it
         with Session(self._service.engine) as session:
             record = session.get(record_type, record_id) if record_id else None
         return record.recipient if record else ""

@@ -11,6 +11,7 @@ send's timeout (10 s for webhooks, 20 s for SMTP).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from zdz_common.metrics import WEBHOOK_DELIVERIES, WEBHOOK_FAILURES
 from zdz_notify.adapters.orm import DeliveryRecord, EmailAddressRecord, NotificationRecord, WebhookRecord
 from zdz_notify.domain.deliveries import DeliveryFailed, DeliveryStatus, Job, RetryPolicy, Sender
 from zdz_notify.domain.recipients import Channel
+from zdz_notify.domain.webhooks import SecretUnreadable, SecretVault
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class DeliveryWorker:
         engine: Engine,
         senders: Mapping[Channel, Sender],
         policy: RetryPolicy,
+        secrets: SecretVault,
         *,
         clock: Callable[[], datetime] = utc_now,
         concurrency: int = 16,
@@ -44,6 +47,7 @@ class DeliveryWorker:
         self._engine = engine
         self._senders = dict(senders)
         self._policy = policy
+        self._secrets = secrets
         self._clock = clock
         self._batch_size = concurrency
         self._lease = timedelta(seconds=lease_seconds)
@@ -84,8 +88,13 @@ class DeliveryWorker:
 
     async def _attempt(self, job: Job) -> None:
         try:
+            if job.channel is Channel.WEBHOOK:
+                job = dataclasses.replace(job, secret=self._secrets.open(job.secret))
             await self._senders[job.channel].send(job)
             error = ""
+        except SecretUnreadable as exc:
+            log.error("delivery %s: %s", job.delivery_id, exc)
+            error = str(exc)
         except DeliveryFailed as exc:
             error = str(exc) or type(exc).__name__
         except Exception as exc:  # a sender bug must not stop the worker: count it as a failed attempt
@@ -164,7 +173,7 @@ class DeliveryWorker:
                         attempt=delivery.attempts + 1,
                         channel=Channel(delivery.channel),
                         endpoint=webhook.url if webhook else address.address,  # type: ignore[union-attr]
-                        secret=webhook.secret if webhook else "",
+                        secret=webhook.secret if webhook else "",  # sealed: opened just before sending
                         event_id=notification.event_id,
                         event_type=notification.event_type,
                         title=notification.title,

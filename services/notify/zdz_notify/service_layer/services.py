@@ -20,6 +20,7 @@ from zdz_common.eventstore.engine import write_transaction_slot
 from zdz_common.eventstore.store import format_time, parse_time, utc_now
 from zdz_common.paging import decode_token, encode_token
 from zdz_common.unit_of_work import UnitOfWorkFactory
+from zdz_common.validation import bounded_items, code_id
 from zdz_notify.adapters import directory
 from zdz_notify.adapters.orm import (
     BoardFilingRecord,
@@ -71,10 +72,23 @@ from zdz_notify.domain.recipients import (
     require_text,
 )
 from zdz_notify.domain.routing import EventRule, RoutingTable
-from zdz_notify.domain.webhooks import require_secret, require_webhook_url, secret_fingerprint
+from zdz_notify.domain.webhooks import (
+    SecretVault,
+    TargetCheck,
+    require_secret,
+    require_webhook_url,
+    secret_fingerprint,
+)
 
 MAX_PAGE_SIZE = 1000
+MAX_IDS = 1000  # notification or delivery ids in one request
 _EMAIL_KINDS = {RecipientKind.UNIT, RecipientKind.DISTRICT, RecipientKind.MUNICIPAL}
+
+
+def _ids(ids: Sequence[str], field: str) -> None:
+    bounded_items(ids, field, max_items=MAX_IDS)
+    for index, value in enumerate(ids):
+        code_id(value, f"{field}[{index}]")
 
 
 def _page_size(requested: int, default: int) -> int:
@@ -119,10 +133,14 @@ class NotifyService:
         unit_of_work: UnitOfWorkFactory[Event],
         table: RoutingTable,
         *,
+        secrets: SecretVault,
+        targets: TargetCheck,
         clock: Callable[[], datetime] = utc_now,
         on_deliveries_due: Callable[[], None] = lambda: None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self.secrets = secrets  # webhook secrets are stored sealed, opened only to sign a delivery
+        self._targets = targets
         self.engine = unit_of_work.engine
         self.store = unit_of_work.store
         self.table = table
@@ -185,6 +203,7 @@ class NotifyService:
         who = str(parse_recipient(command.recipient))
         if not command.all and not command.notification_ids:
             raise InvalidArgument("请给出通知编号，或选择全部标为已读 (ids or all)", field="notification_ids")
+        _ids(command.notification_ids, "notification_ids")
         conditions = [NotificationRecord.recipient == who, NotificationRecord.channel == Channel.INBOX.value]
         with write_transaction_slot(self.engine), Session(self.engine) as session:
             if not command.all:
@@ -246,6 +265,7 @@ class NotifyService:
         url = require_webhook_url(command.url)
         secret = require_secret(command.secret)
         description = require_text(command.description, "description", max_length=500, required=False)
+        self._targets.check_registration(url)  # resolves the host: after every check that needs no network
         with self._unit_of_work(context) as uow:
             if uow.session.get(IntegrationRecord, str(recipient)) is None:
                 raise NotFound(
@@ -265,7 +285,7 @@ class NotifyService:
                 id=str(uuid.uuid4()),
                 recipient=str(recipient),
                 url=url,
-                secret=secret,
+                secret=self.secrets.seal(secret),
                 description=description,
                 created_at=self._now(),
             )
@@ -294,6 +314,7 @@ class NotifyService:
         )
 
     def remove_webhook(self, command: RemoveWebhook, context: CommandContext) -> int:
+        code_id(command.webhook_id, "id")
         with self._unit_of_work(context) as uow:
             record = uow.session.get(WebhookRecord, command.webhook_id)
             if record is None or record.removed_at is not None:
@@ -366,6 +387,7 @@ class NotifyService:
             return record
 
     def remove_email_address(self, command: RemoveEmailAddress, context: CommandContext) -> int:
+        code_id(command.address_id, "id")
         with self._unit_of_work(context) as uow:
             record = uow.session.get(EmailAddressRecord, command.address_id)
             if record is None or record.removed_at is not None:
@@ -416,6 +438,9 @@ class NotifyService:
     def replay_dead_letters(self, command: ReplayDeadLetters, context: CommandContext) -> int:
         if not command.recipient and not command.delivery_ids:
             raise InvalidArgument("请给出接收方或投递编号 (recipient or delivery ids)", field="delivery_ids")
+        _ids(command.delivery_ids, "delivery_ids")
+        if command.recipient:
+            parse_recipient(command.recipient)
         with self._unit_of_work(context) as uow:
             query = select(DeliveryRecord)
             if command.delivery_ids:

@@ -1,7 +1,8 @@
 """Who may call which registry RPC (issue 7), one line per RPC. Checked by the servicers through
 `zdz_common.authorisation.Guard`; a method without a line is refused.
 
-Task verification (销号) is the district task force's: a unit never verifies its own rectification (issue 11).
+Task verification (销号) is the district task force's: a unit never verifies its own rectification (issue 11), on
+no path (issue 16: the ledger's domain refuses it too), and the step records who verified.
 
 Reads: the directory of districts and units is the published list (000 附件1/附件2), so every signed-in
 organisation reads it; a unit's ledger, problems and facts are read by the unit, its district's task force, the
@@ -56,6 +57,16 @@ _LEDGER_READ = Rule(
     READS_UNIT,
 )
 
+# Nobody accepts their own work (issue 11), whichever way a verification arrives (VerifyTask, a VERIFY task step
+# as a ledger row or in an import): the table checks it at the call, the ledger's domain on the task itself, and
+# the step records who verified (the calling task force, or the verifier written on a record a service imports).
+VERIFY_NOT_OWN_WORK = Rule(
+    "issue11.verify-not-own-work",
+    "整改销号由单元所属区县工作专班核验，单元不能核验本单元的整改 "
+    "(a task's rectification is verified by the unit's district task force, not by the unit that did it)",
+    OWN_DISTRICT | SERVICE,
+)
+
 REGISTRY_POLICY: Policy = {
     "CreateDistrict": _DIRECTORY,
     "UpdateDistrict": _DIRECTORY,
@@ -96,13 +107,9 @@ LEDGER_POLICY: Policy = {
     "OpenTask": _OWN_LEDGER,
     "AssignTask": _OWN_LEDGER,
     "RectifyTask": _OWN_LEDGER,
-    # Nobody accepts their own work (issue 11): the unit rectifies, its district's task force verifies.
-    "VerifyTask": Rule(
-        "issue11.verify-not-own-work",
-        "整改销号由单元所属区县工作专班核验，单元不能核验本单元的整改 "
-        "(a task's rectification is verified by the unit's district task force, not by the unit that did it)",
-        OWN_DISTRICT | SERVICE,
-    ),
+    # Nobody accepts their own work (issue 11): the unit rectifies, its district's task force verifies. The
+    # ledger's domain refuses the unit again on every path that records a verification (issue 16).
+    "VerifyTask": VERIFY_NOT_OWN_WORK,
     "ListLedgerRows": _LEDGER_READ,
     "GetProblem": _LEDGER_READ,
     "ListProblems": _LEDGER_READ,

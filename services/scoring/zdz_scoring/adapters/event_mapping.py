@@ -3,7 +3,7 @@ types (= NATS subjects), and the streams they are stored in."""
 
 from __future__ import annotations
 
-from zdz.scoring.v1 import events_pb2
+from zdz.scoring.v1 import events_pb2, scoring_pb2
 from zdz_common.eventstore import NewEvent, RecordedEvent
 from zdz_scoring.adapters.wire import (
     content_from_pb,
@@ -17,8 +17,10 @@ from zdz_scoring.adapters.wire import (
 )
 from zdz_scoring.domain.records import (
     Event,
+    RedrawApproval,
     SampleVerdictsRecorded,
     SamplingPlanDrawn,
+    SamplingPlanRedrawApproved,
     SheetDraftSaved,
     SheetSigned,
     Signer,
@@ -29,6 +31,7 @@ SHEET_DRAFT_SAVED = "zdz.scoring.score_sheet.draft_saved"
 SHEET_SIGNED = "zdz.scoring.score_sheet.signed"
 SAMPLING_PLAN_DRAWN = "zdz.scoring.sampling_plan.drawn"
 SAMPLE_VERDICTS_RECORDED = "zdz.scoring.sampling_plan.verdicts_recorded"
+SAMPLING_REDRAW_APPROVED = "zdz.scoring.sampling_plan.redraw_approved"
 SPOT_CHECK_DRAWN = "zdz.scoring.spot_check.drawn"
 
 
@@ -81,14 +84,26 @@ def to_new_event(event: Event) -> NewEvent:
             )
         case SamplingPlanDrawn():
             plan = plan_to_pb(event.plan_id, event.unit, event.plan, event.population)
+            plan.replaces_plan_id = event.replaces_plan_id
+            drawn = events_pb2.SamplingPlanDrawn(
+                unit=unit_to_pb(event.unit),
+                plan_id=event.plan_id,
+                seed=str(event.plan.seed),
+                items=plan.items,
+                replaces_plan_id=event.replaces_plan_id,
+            )
+            if event.approval is not None:
+                plan.drawn_on_approval.CopyFrom(_approval_to_pb(event.approval))
+                drawn.redraw_approval.CopyFrom(plan.drawn_on_approval)
+            drawn.plan.CopyFrom(plan)
+            return NewEvent(SAMPLING_PLAN_DRAWN, drawn)
+        case SamplingPlanRedrawApproved():
             return NewEvent(
-                SAMPLING_PLAN_DRAWN,
-                events_pb2.SamplingPlanDrawn(
+                SAMPLING_REDRAW_APPROVED,
+                events_pb2.SamplingPlanRedrawApproved(
                     unit=unit_to_pb(event.unit),
                     plan_id=event.plan_id,
-                    seed=str(event.plan.seed),
-                    items=plan.items,
-                    plan=plan,
+                    approval=_approval_to_pb(event.approval),
                 ),
             )
         case SampleVerdictsRecorded():
@@ -126,11 +141,32 @@ def to_new_event(event: Event) -> NewEvent:
             )
 
 
+def _approval_to_pb(approval: RedrawApproval) -> scoring_pb2.SamplingRedrawApproval:
+    return scoring_pb2.SamplingRedrawApproval(
+        reason=approval.reason,
+        approved_at=timestamp(approval.approved_at),
+        approver_organisation=approval.approved_by.organisation,
+        approver_role=approval.approved_by.role,
+        approver_person=approval.approved_by.person,
+    )
+
+
+def approval_from_pb(approval: scoring_pb2.SamplingRedrawApproval) -> RedrawApproval:
+    """The approval a plan records (the service reads it to draw the plan again)."""
+    return RedrawApproval(
+        approval.reason,
+        Signer(approval.approver_organisation, approval.approver_role, approval.approver_person),
+        from_timestamp(approval.approved_at),
+    )
+
+
 def sheet_event(recorded: RecordedEvent) -> SheetDraftSaved | SheetSigned:
     """A stored sheet event back as a domain event (to rebuild the aggregate)."""
     if recorded.type == SHEET_DRAFT_SAVED:
         saved = recorded.payload(events_pb2.ScoreSheetDraftSaved)
-        return SheetDraftSaved(saved.sheet_id, content_from_pb(saved.sheet))  # type: ignore[attr-defined]
+        # Who saved it is the saving call's actor, as the event's envelope records it (the sheet's owner).
+        by = Signer(recorded.actor.organisation, recorded.actor.role, recorded.actor.person)
+        return SheetDraftSaved(saved.sheet_id, content_from_pb(saved.sheet), by)  # type: ignore[attr-defined]
     signed = recorded.payload(events_pb2.ScoreSheetSigned)
     sheet = signed.sheet  # type: ignore[attr-defined]
     # Sheets signed before the signer was recorded on them: the signing call's actor, as the event records it.

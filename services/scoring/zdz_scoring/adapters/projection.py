@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -15,6 +17,7 @@ from zdz_common.pb_enums import enum_name
 from zdz_scoring.adapters.event_mapping import (
     SAMPLE_VERDICTS_RECORDED,
     SAMPLING_PLAN_DRAWN,
+    SAMPLING_REDRAW_APPROVED,
     SHEET_DRAFT_SAVED,
     SHEET_SIGNED,
     SPOT_CHECK_DRAWN,
@@ -42,6 +45,11 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=plan.SerializeToString(deterministic=True),
             )
         )
+        if plan.replaces_plan_id:
+            _replaced(session, plan.replaces_plan_id, plan.id)
+    elif recorded.type == SAMPLING_REDRAW_APPROVED:
+        approved = recorded.payload(events_pb2.SamplingPlanRedrawApproved)
+        _update_plan(session, approved.plan_id, lambda p: p.redraw_approval.CopyFrom(approved.approval))  # type: ignore[attr-defined]
     elif recorded.type == SAMPLE_VERDICTS_RECORDED:
         _verdicts_recorded(session, recorded, recorded.payload(events_pb2.SampleVerdictsRecorded))  # type: ignore[arg-type]
     elif recorded.type == SPOT_CHECK_DRAWN:
@@ -55,6 +63,24 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=spot_check.SerializeToString(deterministic=True),
             )
         )
+
+
+def _update_plan(session: Session, plan_id: str, change: Callable[[pb.SamplingPlan], None]) -> None:
+    view = session.get(SamplingPlanView, plan_id)
+    assert view is not None
+    plan = pb.SamplingPlan.FromString(view.body)
+    change(plan)
+    view.body = plan.SerializeToString(deterministic=True)
+    session.add(view)
+
+
+def _replaced(session: Session, plan_id: str, by: str) -> None:
+    """The round's plan replaced by its approved redraw: no longer the round's."""
+
+    def mark(plan: pb.SamplingPlan) -> None:
+        plan.replaced_by_plan_id = by
+
+    _update_plan(session, plan_id, mark)
 
 
 def _verdicts_recorded(

@@ -3,7 +3,8 @@ population an acceptance sample is drawn from.
 
 `Registry` is the port the service layer depends on; `GrpcRegistry` implements it on the registry's
 RegistryService and LedgerService (proto/zdz/registry/v1). Tests pass a fake. The registry's own words are
-translated here: its facts into a `LedgerSnapshot`, its rows into a `TownPopulation` / `ParkPopulation`.
+translated here: its facts into a `LedgerSnapshot` (with the unit and its district's name, one call per score
+sheet), its rows into a `TownPopulation` / `ParkPopulation`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 import grpc
 
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
-from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from zdz_common.eventstore.store import utc_now
 from zdz_common.tls import TlsFiles, channel
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
@@ -42,7 +43,7 @@ PAGE_SIZE = 1000  # the registry's largest page
 CALL_TIMEOUT_SECONDS = 30.0
 
 
-class RegistryUnavailable(Exception):
+class RegistryUnavailable(Unavailable):
     """The registry could not be reached or failed; the call may be retried (UNAVAILABLE at the edge)."""
 
 
@@ -112,12 +113,21 @@ class LedgerSnapshot:
     read_at: datetime = field(default_factory=utc_now)
 
 
+@dataclass(frozen=True)
+class UnitLedger:
+    """What a score sheet reads from the registry, in one answer: the unit, its district's name, its ledger."""
+
+    unit: UnitRef
+    district_name: str
+    ledger: LedgerSnapshot
+
+
 class Registry(Protocol):
     """The port: what the scoring service asks the registry."""
 
     def unit(self, unit_id: str) -> UnitRef: ...
 
-    def district_name(self, code: str) -> str: ...
+    def unit_ledger(self, unit_id: str, found_since: date | None = None) -> UnitLedger: ...
 
     def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot: ...
 
@@ -157,19 +167,23 @@ class GrpcRegistry:
         unit = response.unit
         return UnitRef(unit.id, unit.district_code, unit_kind_from_pb(unit.kind, "unit.kind"), unit.name)
 
-    def district_name(self, code: str) -> str:
-        response = self._call(
-            self._units.GetDistrict, registry_pb2.GetDistrictRequest(code=code), code, what="区县"
-        )
-        return response.district.name
-
-    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
-        """The unit's ledger facts; defects and problems counted only from `found_since` on, when given."""
+    def unit_ledger(self, unit_id: str, found_since: date | None = None) -> UnitLedger:
+        """The unit, its district's name and its ledger facts, in one call (GetUnitFacts answers all three);
+        defects and problems counted only from `found_since` on, when given."""
         request = ledger_pb2.GetUnitFactsRequest(
             unit_id=unit_id, found_since=found_since.isoformat() if found_since else ""
         )
         response = self._call(self._ledger.GetUnitFacts, request, unit_id)
-        return snapshot_of(response.facts, read_at=utc_now())
+        unit = response.unit
+        return UnitLedger(
+            UnitRef(unit.id, unit.district_code, unit_kind_from_pb(unit.kind, "unit.kind"), unit.name),
+            response.district_name,
+            snapshot_of(response.facts, read_at=utc_now()),
+        )
+
+    def ledger(self, unit_id: str, found_since: date | None = None) -> LedgerSnapshot:
+        """The unit's ledger facts; defects and problems counted only from `found_since` on, when given."""
+        return self.unit_ledger(unit_id, found_since).ledger
 
     def population(self, unit: UnitRef) -> TownPopulation | ParkPopulation:
         def rows(entity_class: int) -> list[ledger_pb2.LedgerRow]:
@@ -239,15 +253,13 @@ class GrpcRegistry:
             if not token:
                 return
 
-    def _call(self, method: Callable[..., R], request: object, key: str, *, what: str = "单元") -> R:
+    def _call(self, method: Callable[..., R], request: object, key: str) -> R:
         try:
             return method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             code = error.code()  # type: ignore[attr-defined]
             if code is grpc.StatusCode.NOT_FOUND:
-                raise NotFound(
-                    f"登记系统中没有{what} {key!r} (not in the registry)", field="unit_id"
-                ) from None
+                raise NotFound(f"登记系统中没有单元 {key!r} (not in the registry)", field="unit_id") from None
             if code is grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument(error.details(), field="unit_id") from None  # type: ignore[attr-defined]
             raise RegistryUnavailable(

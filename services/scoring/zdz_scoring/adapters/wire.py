@@ -1,7 +1,9 @@
 """The scoring domain to and from its protobuf form (zdz.scoring.v1), for the gRPC API and the stored events.
 
 Decimals travel as text ("7.75"), dates as YYYY-MM-DD, enums by name (`SHEET_KIND_SELF_CHECK` ↔ "SELF_CHECK").
-Parsing a request raises `InvalidInput` naming the field (and the rubric item, when there is one).
+Parsing a request raises `InvalidInput` naming the field (and the rubric item, when there is one), with the checks
+every service applies at its edge (zdz_common.validation): decimal text in ASCII digits only, free text clean and
+bounded, ids that are codes, repeated fields bounded.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -21,6 +23,14 @@ from zdz.scoring.v1 import scoring_pb2 as pb
 from zdz_common import pb_enums
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_name, enum_to_pb
+from zdz_common.validation import (
+    MAX_NOTE_LENGTH,
+    MAX_SHORT_TEXT,
+    bounded_items,
+    code_id,
+    decimal_text,
+    optional_text,
+)
 from zdz_common.vocabulary import Grade, UnitKind, UnknownUnitKind
 from zdz_scoring.domain.compare import ItemDifference, SheetComparison
 from zdz_scoring.domain.errors import InvalidInput
@@ -63,6 +73,13 @@ from zdz_scoring.domain.window import Window
 
 CENT = Decimal("0.01")
 E = TypeVar("E", bound=enum.Enum)
+MAX_ENTRIES = (
+    200  # findings, discretionary deductions or events on one sheet (a rubric has at most ~30 items)
+)
+MAX_PANEL = 50
+MAX_VERDICTS = 5000  # a sampling plan draws at most a few hundred items
+MAX_CANDIDATES = 20_000  # the spot check's candidates: every accepted unit of the city
+MAX_COUNT = 1_000_000
 
 # --- scalars -------------------------------------------------------------------------------------------------
 
@@ -78,17 +95,33 @@ def number_text(value: Decimal) -> str:
 
 
 def parse_decimal(text: str, field: str, *, item: int | None = None) -> Decimal | None:
-    """Decimal text; "" → None."""
-    text = text.strip()
-    if not text:
-        return None
+    """Decimal text in ASCII digits ("7.75"; not "٥٠", "1e308" or "NaN"); "" → None."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"须为数字 (a number), 收到 {text!r}", field=field, item=item) from None
-    if not value.is_finite():
-        raise InvalidInput(f"须为有限数值 (a finite number), 收到 {text!r}", field=field, item=item)
-    return value
+        return decimal_text(text, field)
+    except InvalidArgument as error:
+        raise InvalidInput(error.message, field=field, item=item) from None
+
+
+def text_of(value: str, field: str, *, max_length: int = MAX_SHORT_TEXT, item: int | None = None) -> str:
+    """Free text of a request, stripped, clean and bounded (prose: line breaks allowed)."""
+    try:
+        return optional_text(value, field, max_length=max_length, prose=True)
+    except InvalidArgument as error:
+        raise InvalidInput(error.message, field=field, item=item) from None
+
+
+def id_of(value: str, field: str, *, required: bool = False) -> str:
+    """An id that is a code (a unit, sheet, plan or draw id), unchanged (padding refused, as every service refuses
+    it); "" when not given and not required."""
+    return code_id(value, field, required=required)
+
+
+def items_of(values: Sequence[Any], field: str, max_items: int) -> Sequence[Any]:
+    """A repeated field of a request, refused (naming it) beyond `max_items`."""
+    try:
+        return bounded_items(values, field, max_items=max_items)
+    except InvalidArgument as error:
+        raise InvalidInput(error.message, field=field) from None
 
 
 def parse_date(text: str, field: str, *, item: int | None = None) -> date | None:
@@ -156,7 +189,12 @@ def unit_from_pb(message: refs_pb2.UnitRef, field: str) -> UnitRef:
     if not message.id.strip() or not message.district_code.strip():
         raise InvalidInput("须有单元编号和区县代码 (id and district_code are required)", field=field)
     kind = unit_kind_from_pb(message.kind, f"{field}.kind")
-    return UnitRef(message.id, message.district_code, kind, message.name)
+    return UnitRef(
+        code_id(message.id, f"{field}.id"),
+        code_id(message.district_code, f"{field}.district_code"),
+        kind,
+        text_of(message.name, f"{field}.name"),
+    )
 
 
 # --- rubric --------------------------------------------------------------------------------------------------
@@ -224,6 +262,8 @@ def entries_from_pb(message: pb.AssessorEntries, path: str = "entries") -> Asses
         name: parse_decimal(getattr(message, name), f"{path}.{name}")
         for name in ("residential_sample_pass_rate", "non_residential_sample_pass_rate")
     }
+    for name in ("findings", "discretionary", "events"):
+        items_of(getattr(message, name), f"{path}.{name}", MAX_ENTRIES)
     return AssessorEntries(
         application_date=parse_date(message.application_date, f"{path}.application_date"),
         findings=tuple(_finding_from_pb(f, f"{path}.findings[{i}]") for i, f in enumerate(message.findings)),
@@ -240,7 +280,12 @@ def _finding_from_pb(message: pb.Finding, path: str) -> Finding:
     kind = enum_from_pb(pb.FindingKind, message.kind, FindingKind, f"{path}.kind", message.item)
     if message.count == 0:
         raise InvalidInput("数量须至少为1 (count is at least 1)", field=f"{path}.count", item=message.item)
-    return Finding(message.item, kind, message.count, message.note)
+    if message.count > MAX_COUNT:
+        raise InvalidInput(
+            f"数量最多为 {MAX_COUNT} (at most {MAX_COUNT})", field=f"{path}.count", item=message.item
+        )
+    note = text_of(message.note, f"{path}.note", max_length=MAX_NOTE_LENGTH, item=message.item)
+    return Finding(message.item, kind, message.count, note)
 
 
 def _discretionary_from_pb(message: pb.DiscretionaryDeduction, path: str) -> DiscretionaryDeduction:
@@ -249,7 +294,8 @@ def _discretionary_from_pb(message: pb.DiscretionaryDeduction, path: str) -> Dis
         raise InvalidInput(
             "须填写酌情扣分分值 (points are required)", field=f"{path}.points", item=message.item
         )
-    return DiscretionaryDeduction(message.item, points, message.reason)
+    reason = text_of(message.reason, f"{path}.reason", max_length=MAX_NOTE_LENGTH, item=message.item)
+    return DiscretionaryDeduction(message.item, points, reason)
 
 
 def _event_from_pb(message: pb.DatedEvent, path: str) -> DatedEvent:
@@ -259,7 +305,10 @@ def _event_from_pb(message: pb.DatedEvent, path: str) -> DatedEvent:
         raise InvalidInput(
             "须注明发生日期 (the date is required)", field=f"{path}.occurred_on", item=message.item
         )
-    return DatedEvent(message.item, kind, occurred_on, message.description)
+    description = text_of(
+        message.description, f"{path}.description", max_length=MAX_NOTE_LENGTH, item=message.item
+    )
+    return DatedEvent(message.item, kind, occurred_on, description)
 
 
 def entries_to_pb(entries: AssessorEntries) -> pb.AssessorEntries:
@@ -440,8 +489,16 @@ def content_to_pb(content: SheetContent) -> pb.ScoreSheet:
     )
 
 
-def panel_from_pb(members: Sequence[pb.PanelMember]) -> tuple[PanelMember, ...]:
-    return tuple(PanelMember(m.name.strip(), m.organisation.strip(), m.duty.strip()) for m in members)
+def panel_from_pb(members: Sequence[pb.PanelMember], path: str = "panel_members") -> tuple[PanelMember, ...]:
+    items_of(members, path, MAX_PANEL)
+    return tuple(
+        PanelMember(
+            text_of(m.name, f"{path}[{i}].name"),
+            text_of(m.organisation, f"{path}[{i}].organisation"),
+            text_of(m.duty, f"{path}[{i}].duty"),
+        )
+        for i, m in enumerate(members)
+    )
 
 
 def _sample_to_map(sample: SampleFigures | None) -> dict[str, str]:
@@ -666,9 +723,9 @@ def verdict_to_pb(verdict: SampleVerdict) -> pb.SampleVerdict:
 def verdict_from_pb(message: pb.SampleVerdict, field: str) -> SampleVerdict:
     return SampleVerdict(
         enum_from_pb(pb.SampleObject, message.object, SampleObject, f"{field}.object"),
-        message.id.strip(),
+        text_of(message.id, f"{field}.id", max_length=64),
         message.passed,
-        message.note.strip(),
+        text_of(message.note, f"{field}.note", max_length=MAX_NOTE_LENGTH),
     )
 
 

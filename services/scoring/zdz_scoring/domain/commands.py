@@ -58,8 +58,17 @@ class RecordSampleVerdicts:
 
 @dataclass(frozen=True)
 class DrawSamplingPlan:
+    """Draw the unit's plan of this round; the seed is the system's, recorded with the plan (issue 16)."""
+
     unit_id: str
-    seed: int | None = None  # None → a fresh seed, recorded with the plan
+
+
+@dataclass(frozen=True)
+class ApproveSamplingPlanRedraw:
+    """The municipal task force lets the round's plan be drawn again, for a reason."""
+
+    plan_id: str
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ signs it; the district acceptance (2) is its district's task force's; the spot-c
 (000 §三(五)) are the municipal task force's. No unit signs a district or municipal sheet (NOT_OWN_SHEET). A score
 sheet is a person's judgement: services and integrations draft and sign none. A paper sheet signed outside the
 system is imported by the municipal task force, and names a signer of the role the kind requires
-(`SIGNER_ROLES`). The 验收小组's verdicts on a sampling plan are recorded by the unit's district task force. Reads of a sheet or a plan follow its
+(`SIGNER_ROLES`). A sheet keeps its kind, its unit and its owner for life: only the organisation and role that
+saved its first draft revise or sign it (issue16.sheet-owner, checked on the sheet itself, whatever kind a
+request names). A unit's sampling plan is drawn once per round by its district, with the system's seed; a redraw
+needs the municipal task force's approval and a reason (issue 16). The 验收小组's verdicts on a sampling plan are recorded by the unit's district task force. Reads of a sheet or a plan follow its
 unit: the unit, its district's task force, the municipal task force, integrations and services. A sheet, plan
 or draw id that does not exist is NOT_FOUND whoever asks. PUBLIC reads nothing over gRPC.
 """
@@ -88,8 +91,16 @@ SCORING_POLICY: Policy = {
     "DraftSelfAssessmentReport": _READ,
     "DrawSamplingPlan": Rule(
         "issue7.sampling-plan",
-        "验收抽样方案由本区县工作专班抽取 (only its own district's task force draws the sampling plan)",
+        "验收抽样方案由本区县工作专班抽取，每个单元每轮一次，种子由系统生成 "
+        "(only its own district's task force draws the sampling plan: once per unit and round, the seed the system's)",
         OWN_DISTRICT | SERVICE,
+    ),
+    # One plan per unit and round (issue 16): drawing it again needs the city's approval and a reason.
+    "ApproveSamplingPlanRedraw": Rule(
+        "issue16.sampling-redraw",
+        "重新抽取验收抽样方案须经市级工作专班批准并说明理由 "
+        "(a sampling plan is drawn again only with the municipal task force's approval and a reason)",
+        MUNICIPAL,
     ),
     "RecordSampleVerdicts": Rule(
         "issue11.sample-verdicts",

@@ -1,8 +1,9 @@
 """What the scoring service keeps: score sheets from draft to signature, sampling plans and spot-check draws.
 
-A sheet is a draft the assessor saves and revises, then signs; signing makes it immutable (issue 4: "Signing makes
-a sheet immutable; a correction is a new sheet that names the one it replaces"). A correction is a sheet of the
-same unit and kind naming a signed sheet that nobody has corrected yet. A signature records who signed, from
+A sheet is a draft the assessor saves and revises, then signs; it keeps its kind, its unit and its owner (the
+organisation and role that saved its first draft) for life, and only its owner revises and signs it (issue 16);
+signing makes it immutable (issue 4: "Signing makes a sheet immutable; a correction is a new sheet that names
+the one it replaces"). A correction is a sheet of the same unit and kind naming a signed sheet that nobody has corrected yet. A signature records who signed, from
 the signing call's identity; a paper sheet signed outside the system is imported signed, with its signer and
 evidence. A district acceptance names the unit's sampling plan and the 验收小组's members (000 附件3/附件4
 三(二)2, 三(三)). Sampling plans and spot-check draws are recorded once, with their seed and what they were drawn
@@ -16,7 +17,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from zdz_common.errors import FailedPrecondition
+from zdz_common.errors import FailedPrecondition, PermissionDenied
 from zdz_common.vocabulary import UnitKind
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import AssessorEntries, Finding, SampleFigures, UnitFacts
@@ -106,8 +107,8 @@ def check_district_acceptance(header: SheetHeader, *, imported: bool = False) ->
 
 @dataclass(frozen=True)
 class Signer:
-    """Who signed: the signing call's organisation, role (zdz_common.auth.Role name) and person, or, for an
-    imported paper sheet, those written on it."""
+    """Who signed, or saved a draft: the call's organisation, role (zdz_common.auth.Role name) and person, or,
+    for an imported paper sheet, those written on it."""
 
     organisation: str
     role: str
@@ -132,8 +133,11 @@ class SheetContent:
 
 @dataclass(frozen=True)
 class SheetDraftSaved:
+    """A draft saved, by whom (the saving call's identity, which its event's envelope records)."""
+
     sheet_id: str
     content: SheetContent
+    saved_by: Signer
 
 
 @dataclass(frozen=True)
@@ -152,11 +156,31 @@ class SheetSigned:
 
 
 @dataclass(frozen=True)
+class RedrawApproval:
+    """The municipal task force's approval to draw a unit's plan of this round again: why, who, when."""
+
+    reason: str
+    approved_by: Signer
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
 class SamplingPlanDrawn:
+    """A plan drawn with a seed the system chose; a redraw names the plan it replaces and its approval."""
+
     plan_id: str
     unit: UnitRef
     population: TownPopulation | ParkPopulation
     plan: SamplingPlan
+    replaces_plan_id: str = ""
+    approval: RedrawApproval | None = None
+
+
+@dataclass(frozen=True)
+class SamplingPlanRedrawApproved:
+    plan_id: str
+    unit: UnitRef
+    approval: RedrawApproval
 
 
 @dataclass(frozen=True)
@@ -175,11 +199,25 @@ class SpotCheckDrawn:
     closes_on: date | None  # the city's deadline for the round
 
 
-Event = SheetDraftSaved | SheetSigned | SamplingPlanDrawn | SampleVerdictsRecorded | SpotCheckDrawn
+Event = (
+    SheetDraftSaved
+    | SheetSigned
+    | SamplingPlanDrawn
+    | SamplingPlanRedrawApproved
+    | SampleVerdictsRecorded
+    | SpotCheckDrawn
+)
 
 
 class SheetIsSigned(FailedPrecondition):
     """A signed sheet is never changed (FAILED_PRECONDITION): a correction is a new sheet naming it."""
+
+
+NOT_THE_OWNER_RULE = "issue16.sheet-owner"
+
+
+class NotTheOwner(PermissionDenied):
+    """A sheet is saved and signed only by the organisation and role that drafted it (PERMISSION_DENIED)."""
 
 
 @dataclass
@@ -191,22 +229,35 @@ class ScoreSheet:
     state: SheetState | None = None
     content: SheetContent | None = None
     signed: SheetSigned | None = None
+    owner: Signer | None = None  # who saved the first draft: its organisation and role own the sheet for life
     pending: list[Event] = field(default_factory=list)
 
-    def save_draft(self, content: SheetContent) -> None:
-        """Create the draft, or revise it: a signed sheet cannot be revised, a draft cannot change unit."""
+    def save_draft(self, content: SheetContent, by: Signer) -> None:
+        """Create the draft, or revise it. A sheet keeps its kind, its unit and its owner for life (issue 16): only
+        the organisation and role that drafted it revise it, and never into another kind or another unit's
+        sheet; a signed sheet is not revised at all."""
         self._require_unsigned("修改 (revise)")
-        if self.content is not None and self.content.header.unit.id != content.header.unit.id:
-            raise InvalidInput(
-                f"草稿属于单元 {self.content.header.unit.name}，不能改为其他单元 (a draft keeps its unit)",
-                field="input.unit_id",
-            )
-        self._record(SheetDraftSaved(self.id, content))
+        self._require_owner(by, "修改 (revise)")
+        if self.content is not None:
+            before = self.content.header
+            if before.unit.id != content.header.unit.id:
+                raise InvalidInput(
+                    f"草稿属于单元 {before.unit.name}，不能改为其他单元 (a draft keeps its unit)",
+                    field="input.unit_id",
+                )
+            if before.sheet_kind is not content.header.sheet_kind:
+                raise FailedPrecondition(
+                    f"评分表 {self.id} 是{before.sheet_kind.label}评分表，不能改为{content.header.sheet_kind.label}"
+                    "评分表；另起一张请用新编号 (a sheet keeps its kind: start another with a new id)",
+                    field="input.sheet_kind",
+                )
+        self._record(SheetDraftSaved(self.id, content, by))
 
     def sign(self, signed_at: datetime, signer: Signer) -> None:
-        """Sign the draft exactly as last saved; the signer is recorded with it."""
+        """Sign the draft exactly as last saved, by its owner's organisation and role; the signer is recorded."""
         self._require_unsigned("再次签署 (sign again)")
         assert self.content is not None
+        self._require_owner(signer, "签署 (sign)")
         check_district_acceptance(self.content.header)
         self._record(SheetSigned(self.id, self.content, signed_at, signer))
 
@@ -237,6 +288,7 @@ class ScoreSheet:
         match event:
             case SheetDraftSaved():
                 self.state, self.content = SheetState.DRAFT, event.content
+                self.owner = self.owner or event.saved_by
             case SheetSigned():
                 self.state, self.content, self.signed = SheetState.SIGNED, event.content, event
         self.version += 1
@@ -244,6 +296,17 @@ class ScoreSheet:
     def _record(self, event: Event) -> None:
         self.apply(event)
         self.pending.append(event)
+
+    def _require_owner(self, caller: Signer, what: str) -> None:
+        owner = self.owner
+        if owner is None or (owner.organisation, owner.role) == (caller.organisation, caller.role):
+            return
+        raise NotTheOwner(
+            f"评分表 {self.id} 由 {owner.organisation}（{owner.role}）起草，只有起草的机构和角色可以{what}"
+            f"（{NOT_THE_OWNER_RULE}：评分表的类型、单元和起草者不变）"
+            " (a sheet is saved and signed only by the organisation and role that drafted it)",
+            field="sheet_id",
+        )
 
     def _require_unsigned(self, what: str) -> None:
         if self.state is SheetState.SIGNED:
@@ -275,3 +338,70 @@ def check_correction(original: ScoreSheet, header: SheetHeader, superseded_by: s
             f"评分表 {original.id} 已由 {superseded_by} 更正；请更正最新的评分表 (correct the latest sheet)",
             field=field_name,
         )
+
+
+# --- one sampling plan per unit and round (issue 16) --------------------------------------------------------------
+
+REDRAW_RULE = "issue16.sampling-redraw"
+MAX_REDRAW_REASON = 500
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """The plan of a unit's current acceptance round: drawn, not yet named by a signed district acceptance (which
+    ends the round), not replaced; with the approval to draw it again, if the municipal task force gave one."""
+
+    plan_id: str
+    drawn_at: str
+    approval: RedrawApproval | None = None
+
+
+def plan_to_replace(current: RoundPlan | None) -> RoundPlan | None:
+    """Whether a new plan may be drawn for the unit: yes for a round without a plan (None: nothing replaced), or
+    in place of the round's plan the municipal task force approved redrawing (that plan); otherwise refused, so
+    a district cannot draw again and again until a sample suits it."""
+    if current is None or current.approval is not None:
+        return current
+    raise FailedPrecondition(
+        f"本单元本轮验收已抽取抽样方案 {current.plan_id}（{current.drawn_at}）；每个单元每轮验收只抽取一次，"
+        f"重新抽取须经市级工作专班批准并说明理由（{REDRAW_RULE}）"
+        " (one plan per unit and round: a redraw needs the municipal task force's approval and a reason)",
+        field="unit_id",
+    )
+
+
+def redraw_approval(
+    plan_id: str,
+    *,
+    serves_sheet: str,
+    replaced_by: str,
+    approved: bool,
+    reason: str,
+    by: Signer,
+    at: datetime,
+) -> RedrawApproval:
+    """The municipal task force approves redrawing the round's plan, with its reason: only a plan still the round's
+    (no signed acceptance names it, none replaced it) and only once."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("须说明重新抽取的理由 (the reason is required)", field="reason")
+    if len(reason) > MAX_REDRAW_REASON:
+        raise InvalidInput(
+            f"理由最长 {MAX_REDRAW_REASON} 字，收到 {len(reason)} 字 (at most {MAX_REDRAW_REASON} characters)",
+            field="reason",
+        )
+    if serves_sheet:
+        raise FailedPrecondition(
+            f"抽样方案 {plan_id} 已用于已签署的区县验收评分表 {serves_sheet}，本轮已结束；新一轮验收直接抽取新方案"
+            " (the plan serves a signed acceptance: its round is over)",
+            field="plan_id",
+        )
+    if replaced_by:
+        raise FailedPrecondition(
+            f"抽样方案 {plan_id} 已由 {replaced_by} 替代 (the plan was replaced already)", field="plan_id"
+        )
+    if approved:
+        raise FailedPrecondition(
+            f"抽样方案 {plan_id} 已获准重新抽取，尚未抽取 (a redraw is approved already)", field="plan_id"
+        )
+    return RedrawApproval(reason, by, at)

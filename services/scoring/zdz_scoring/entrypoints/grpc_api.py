@@ -1,4 +1,11 @@
-"""The scoring service's gRPC API: parse the request, build a command, call the service layer, map the answer.
+"""The scoring service's gRPC API: check the permission, parse the request, build a command, call the service
+layer, map the answer.
+
+Permission first, then content (zdz_common.validation): the target is resolved from the request's ids through
+`target_id` (a malformed id names nothing, so the check refuses it like any stranger's), and the request is parsed
+(`score_unit`, `import_signed_sheet`, wire.py) only once the caller may make it. SignSheet's rule depends on the
+kind of the sheet its id names, so the sheet is read first: an id that names none is NOT_FOUND, a malformed one
+INVALID_ARGUMENT (an id's shape is no secret).
 
 Domain errors become status codes through `maps_domain_errors`; the registry being out of reach becomes
 UNAVAILABLE (the caller may retry).
@@ -22,18 +29,23 @@ from zdz_common.eventstore.store import parse_time
 from zdz_common.grpc_server import maps_domain_errors
 from zdz_common.idempotency import idempotent
 from zdz_common.pb_enums import enum_to_pb
+from zdz_common.validation import bounded_items, command_evidence, target_id
 from zdz_common.vocabulary import UnitKind
 from zdz_scoring.adapters.orm import SheetView
 from zdz_scoring.adapters.registry import RegistryUnavailable
 from zdz_scoring.adapters.wire import (
+    MAX_CANDIDATES,
+    MAX_VERDICTS,
     comparison_to_pb,
     content_to_pb,
     entries_from_pb,
     enum_from_pb,
+    id_of,
     panel_from_pb,
     parse_date,
     plan_to_pb,
     rubric_to_pb,
+    text_of,
     timestamp,
     unit_from_pb,
     unit_kind_from_pb,
@@ -41,6 +53,7 @@ from zdz_scoring.adapters.wire import (
     verdict_from_pb,
 )
 from zdz_scoring.domain.commands import (
+    ApproveSamplingPlanRedraw,
     DrawSamplingPlan,
     DrawSpotCheck,
     ImportSignedSheet,
@@ -85,15 +98,15 @@ def score_unit(message: pb.SheetInput) -> ScoreUnit:
                 field=f"input.entries.{name}",
             )
     return ScoreUnit(
-        unit_id=message.unit_id.strip(),
+        unit_id=id_of(message.unit_id, "input.unit_id"),
         sheet_kind=enum_from_pb(pb.SheetKind, message.sheet_kind, SheetKind, "input.sheet_kind"),
-        rubric_version=message.rubric_version.strip(),
-        assessor=message.assessor.strip(),
+        rubric_version=text_of(message.rubric_version, "input.rubric_version", max_length=64),
+        assessor=text_of(message.assessor, "input.assessor"),
         assessed_on=assessed_on,
         entries=entries_from_pb(message.entries),
-        replaces_sheet_id=message.replaces_sheet_id.strip(),
-        sampling_plan_id=message.sampling_plan_id.strip(),
-        panel_members=panel_from_pb(message.panel_members),
+        replaces_sheet_id=id_of(message.replaces_sheet_id, "input.replaces_sheet_id"),
+        sampling_plan_id=id_of(message.sampling_plan_id, "input.sampling_plan_id"),
+        panel_members=panel_from_pb(message.panel_members, "input.panel_members"),
     )
 
 
@@ -107,18 +120,24 @@ def import_signed_sheet(request: pb.ImportSignedSheetRequest) -> ImportSignedShe
             field="signer_role",
         )
     for name in ("signer_organisation", "signer_person"):
-        if not getattr(request, name).strip():
+        if not text_of(getattr(request, name), name):
             raise InvalidInput("须填写签署单位及签署人 (the signer is required)", field=name)
     signed_on = parse_date(request.signed_on, "signed_on")
     if signed_on is None:
         raise InvalidInput("须填写签署日期 (the signing date is required)", field="signed_on")
     return ImportSignedSheet(
-        sheet_id=request.sheet_id.strip(),
+        sheet_id=id_of(request.sheet_id, "sheet_id"),
         sheet=sheet,
         signer=Signer(request.signer_organisation.strip(), required.value, request.signer_person.strip()),
         signed_on=signed_on,
-        evidence=tuple(request.evidence),
+        evidence=command_evidence(request.evidence),
     )
+
+
+def _kind_name(number: int) -> str:
+    """A sheet kind's name for the permission table's key, "" for a number not listed (no rule: refused)."""
+    value = pb.SheetKind.DESCRIPTOR.values_by_number.get(number)
+    return value.name.removeprefix("SHEET_KIND_") if value and number else ""
 
 
 def sheet_to_pb(view: SheetView) -> pb.ScoreSheet:
@@ -167,20 +186,26 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         return await self._guard.admit(action, target or Target(), context)
 
     async def _unit_target(self, unit_id: str) -> Target:
-        """The unit and its district, as the registry knows them (NOT_FOUND for an unknown unit)."""
-        if not unit_id.strip():
+        """The unit and its district, as the registry knows them (NOT_FOUND for an unknown unit); nothing for a
+        malformed id (checked, for a caller who may ask, after the permission)."""
+        unit_id = target_id(unit_id)
+        if not unit_id:
             return Target()
-        unit = await asyncio.to_thread(self._service.registry.unit, unit_id.strip())
+        unit = await asyncio.to_thread(self._service.registry.unit, unit_id)
         return Target(unit_id=unit.id, district_code=unit.district_code)
 
     async def _sheet(self, sheet_id: str) -> SheetView:
-        return await asyncio.to_thread(self._service.get_sheet, sheet_id.strip())
+        return await asyncio.to_thread(self._service.get_sheet, id_of(sheet_id, "sheet_id", required=True))
 
     async def _sheet_target(self, sheet_id: str) -> Target:
+        if not target_id(sheet_id):
+            return Target()
         view = await self._sheet(sheet_id)
         return Target(unit_id=view.unit_id, district_code=view.district_code, sheet_unit_id=view.unit_id)
 
     async def _plan_target(self, plan_id: str) -> Target:
+        if not target_id(plan_id):
+            return Target()
         view = await asyncio.to_thread(self._service.get_sampling_plan, plan_id.strip())
         unit = pb.SamplingPlan.FromString(view.body).unit
         return Target(unit_id=unit.id, district_code=unit.district_code)
@@ -200,19 +225,19 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     @maps_errors
     @idempotent(pb.SaveSheetDraftResponse)
     async def SaveSheetDraft(self, request: pb.SaveSheetDraftRequest, context: grpc.aio.ServicerContext):
-        command = SaveSheetDraft(
-            request.sheet_id, score_unit(request.input), request.expected_version or None
-        )
-        target = await self._unit_target(command.sheet.unit_id)
-        action = sheet_action("SaveSheetDraft", command.sheet.sheet_kind.value)
+        target = await self._unit_target(request.input.unit_id)
+        action = sheet_action("SaveSheetDraft", _kind_name(request.input.sheet_kind))
         ctx = await self._allowed(action, context, replace(target, sheet_unit_id=target.unit_id))
+        command = SaveSheetDraft(
+            id_of(request.sheet_id, "sheet_id"), score_unit(request.input), request.expected_version or None
+        )
         view = await asyncio.to_thread(self._service.save_draft, command, ctx)
         return pb.SaveSheetDraftResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
     @idempotent(pb.SignSheetResponse)
     async def SignSheet(self, request: pb.SignSheetRequest, context: grpc.aio.ServicerContext):
-        command = SignSheet(request.sheet_id.strip(), request.expected_version or None)
+        command = SignSheet(request.sheet_id, request.expected_version or None)
         sheet = await self._sheet(command.sheet_id)
         target = Target(unit_id=sheet.unit_id, district_code=sheet.district_code, sheet_unit_id=sheet.unit_id)
         ctx = await self._allowed(sheet_action("SignSheet", sheet.sheet_kind), context, target)
@@ -224,23 +249,24 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     async def ImportSignedSheet(
         self, request: pb.ImportSignedSheetRequest, context: grpc.aio.ServicerContext
     ):
+        ctx = await self._allowed(
+            "ImportSignedSheet", context, await self._unit_target(request.input.unit_id)
+        )
         command = import_signed_sheet(request)
-        target = await self._unit_target(command.sheet.unit_id)
-        ctx = await self._allowed("ImportSignedSheet", context, target)
         view = await asyncio.to_thread(self._service.import_signed, command, ctx)
         return pb.ImportSignedSheetResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
     async def GetSheet(self, request: pb.GetSheetRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetSheet", context, await self._sheet_target(request.sheet_id))
-        view = await asyncio.to_thread(self._service.get_sheet, request.sheet_id.strip())
+        view = await self._sheet(request.sheet_id)
         return pb.GetSheetResponse(sheet=sheet_to_pb(view))
 
     @maps_errors
     async def ListSheets(self, request: pb.ListSheetsRequest, context: grpc.aio.ServicerContext):
         await self._allowed("ListSheets", context, await self._unit_target(request.unit_id))
         sheet_filter = SheetFilter(
-            unit_id=request.unit_id.strip(),
+            unit_id=id_of(request.unit_id, "unit_id"),
             sheet_kind=enum_from_pb(pb.SheetKind, request.sheet_kind, SheetKind, "sheet_kind")
             if request.sheet_kind
             else None,
@@ -260,7 +286,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         for sheet_id in (request.sheet_id_a, request.sheet_id_b):
             await self._allowed("CompareSheets", context, await self._sheet_target(sheet_id))
         comparison, a, b = await asyncio.to_thread(
-            self._service.compare, request.sheet_id_a.strip(), request.sheet_id_b.strip()
+            self._service.compare,
+            id_of(request.sheet_id_a, "sheet_id_a", required=True),
+            id_of(request.sheet_id_b, "sheet_id_b", required=True),
         )
         return pb.CompareSheetsResponse(
             comparison=comparison_to_pb(comparison, summary_to_pb(a), summary_to_pb(b))
@@ -274,7 +302,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
                 "须为 DOCUMENT_FORMAT_HTML 或 DOCUMENT_FORMAT_XLSX (format is required)", field="format"
             )
         document = await asyncio.to_thread(
-            self._service.render, request.sheet_id.strip(), _FORMATS[request.format]
+            self._service.render, id_of(request.sheet_id, "sheet_id", required=True), _FORMATS[request.format]
         )
         return pb.RenderSheetResponse(
             content=document.content, content_type=document.content_type, file_name=document.file_name
@@ -285,7 +313,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self, request: pb.DraftSelfAssessmentReportRequest, context: grpc.aio.ServicerContext
     ):
         await self._allowed("DraftSelfAssessmentReport", context, await self._sheet_target(request.sheet_id))
-        document = await asyncio.to_thread(self._service.self_assessment_report, request.sheet_id.strip())
+        document = await asyncio.to_thread(
+            self._service.self_assessment_report, id_of(request.sheet_id, "sheet_id", required=True)
+        )
         return pb.DraftSelfAssessmentReportResponse(
             markdown=document.content.decode(), file_name=document.file_name
         )
@@ -294,16 +324,31 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     @idempotent(pb.DrawSamplingPlanResponse)
     async def DrawSamplingPlan(self, request: pb.DrawSamplingPlanRequest, context: grpc.aio.ServicerContext):
         ctx = await self._allowed("DrawSamplingPlan", context, await self._unit_target(request.unit_id))
-        command = DrawSamplingPlan(
-            request.unit_id.strip(), request.seed if request.HasField("seed") else None
-        )
+        if request.HasField("seed"):
+            raise InvalidInput(
+                "抽样种子由系统生成并随方案记录，不能指定 (the seed is the system's: leave it unset)",
+                field="seed",
+            )
+        command = DrawSamplingPlan(id_of(request.unit_id, "unit_id", required=True))
         view = await asyncio.to_thread(self._service.draw_sampling_plan, command, ctx)
         return pb.DrawSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
 
     @maps_errors
+    @idempotent(pb.ApproveSamplingPlanRedrawResponse)
+    async def ApproveSamplingPlanRedraw(
+        self, request: pb.ApproveSamplingPlanRedrawRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed("ApproveSamplingPlanRedraw", context)
+        command = ApproveSamplingPlanRedraw(id_of(request.plan_id, "plan_id", required=True), request.reason)
+        view = await asyncio.to_thread(self._service.approve_sampling_redraw, command, ctx)
+        return pb.ApproveSamplingPlanRedrawResponse(plan=pb.SamplingPlan.FromString(view.body))
+
+    @maps_errors
     async def GetSamplingPlan(self, request: pb.GetSamplingPlanRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetSamplingPlan", context, await self._plan_target(request.plan_id))
-        view = await asyncio.to_thread(self._service.get_sampling_plan, request.plan_id.strip())
+        view = await asyncio.to_thread(
+            self._service.get_sampling_plan, id_of(request.plan_id, "plan_id", required=True)
+        )
         return pb.GetSamplingPlanResponse(plan=pb.SamplingPlan.FromString(view.body))
 
     @maps_errors
@@ -313,8 +358,11 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     ):
         ctx = await self._allowed("RecordSampleVerdicts", context, await self._plan_target(request.plan_id))
         command = RecordSampleVerdicts(
-            request.plan_id.strip(),
-            tuple(verdict_from_pb(v, f"verdicts[{i}]") for i, v in enumerate(request.verdicts)),
+            id_of(request.plan_id, "plan_id", required=True),
+            tuple(
+                verdict_from_pb(v, f"verdicts[{i}]")
+                for i, v in enumerate(bounded_items(request.verdicts, "verdicts", max_items=MAX_VERDICTS))
+            ),
         )
         view = await asyncio.to_thread(self._service.record_sample_verdicts, command, ctx)
         return pb.RecordSampleVerdictsResponse(plan=pb.SamplingPlan.FromString(view.body))
@@ -324,7 +372,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self, request: pb.RedrawSamplingPlanRequest, context: grpc.aio.ServicerContext
     ):
         await self._allowed("RedrawSamplingPlan", context, await self._plan_target(request.plan_id))
-        redrawn = await asyncio.to_thread(self._service.redraw_sampling_plan, request.plan_id.strip())
+        redrawn = await asyncio.to_thread(
+            self._service.redraw_sampling_plan, id_of(request.plan_id, "plan_id", required=True)
+        )
         plan = plan_to_pb(redrawn.plan_id, redrawn.unit, redrawn.plan, redrawn.population)
         return pb.RedrawSamplingPlanResponse(plan=plan, identical=redrawn.identical)
 
@@ -334,12 +384,15 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         ctx = await self._allowed("DrawSpotCheck", context)
         command = DrawSpotCheck(
             candidates=tuple(
-                unit_from_pb(unit, f"candidates[{i}]") for i, unit in enumerate(request.candidates)
+                unit_from_pb(unit, f"candidates[{i}]")
+                for i, unit in enumerate(
+                    bounded_items(request.candidates, "candidates", max_items=MAX_CANDIDATES)
+                )
             ),
             seed=request.seed if request.HasField("seed") else None,
             towns_per_district=request.towns_per_district or DEFAULT_TOWNS,
             parks_per_district=request.parks_per_district or DEFAULT_PARKS,
-            round=request.round.strip(),
+            round=text_of(request.round, "round", max_length=100),
             closes_on=parse_date(request.closes_on, "closes_on"),
         )
         view = await asyncio.to_thread(self._service.draw_spot_check, command, ctx)
@@ -348,5 +401,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     @maps_errors
     async def GetSpotCheck(self, request: pb.GetSpotCheckRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetSpotCheck", context)
-        view = await asyncio.to_thread(self._service.get_spot_check, request.draw_id.strip())
+        view = await asyncio.to_thread(
+            self._service.get_spot_check, id_of(request.draw_id, "draw_id", required=True)
+        )
         return pb.GetSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))

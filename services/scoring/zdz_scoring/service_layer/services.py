@@ -25,7 +25,12 @@ from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_common.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
 from zdz_scoring.adapters import documents
-from zdz_scoring.adapters.event_mapping import plan_stream, sheet_stream, spot_check_stream
+from zdz_scoring.adapters.event_mapping import (
+    approval_from_pb,
+    plan_stream,
+    sheet_stream,
+    spot_check_stream,
+)
 from zdz_scoring.adapters.orm import PlanUse, SamplingPlanView, SheetView, SpotCheckView
 from zdz_scoring.adapters.registry import Registry
 from zdz_scoring.adapters.wire import (
@@ -37,6 +42,7 @@ from zdz_scoring.adapters.wire import (
     verdict_from_pb,
 )
 from zdz_scoring.domain.commands import (
+    ApproveSamplingPlanRedraw,
     DrawSamplingPlan,
     DrawSpotCheck,
     ImportSignedSheet,
@@ -51,8 +57,10 @@ from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import SampleFigures
 from zdz_scoring.domain.records import (
     Event,
+    RoundPlan,
     SampleVerdictsRecorded,
     SamplingPlanDrawn,
+    SamplingPlanRedrawApproved,
     ScoreSheet,
     SheetContent,
     SheetDraftSaved,
@@ -64,6 +72,8 @@ from zdz_scoring.domain.records import (
     UnitRef,
     check_correction,
     check_district_acceptance,
+    plan_to_replace,
+    redraw_approval,
 )
 from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.rubrics import CURRENT_VERSION, get_rubric
@@ -142,7 +152,9 @@ class ScoringService:
         evidence names no plan of this system)."""
         if not command.unit_id.strip():
             raise InvalidInput("须指明单元 (unit_id is required)", field="input.unit_id")
-        unit = self.registry.unit(command.unit_id)
+        # One registry call: the unit, its district's name and its ledger's facts for this sheet's round.
+        subject = self.registry.unit_ledger(command.unit_id, found_since=self._round_start(command))
+        unit, snapshot = subject.unit, subject.ledger
         rubric = self.rubric(unit.kind, command.rubric_version)
         header = SheetHeader(
             unit=unit,
@@ -151,7 +163,7 @@ class ScoringService:
             assessor=command.assessor,
             assessed_on=command.assessed_on,
             replaces_sheet_id=command.replaces_sheet_id.strip(),
-            district_name=self.registry.district_name(unit.district_code),
+            district_name=subject.district_name,
             sampling_plan_id=command.sampling_plan_id.strip(),
             panel_members=command.panel_members,
         )
@@ -160,7 +172,6 @@ class ScoringService:
         if header.sampling_plan_id:
             with Session(self.engine) as session:
                 sample = self._sample(session, rubric, header)
-        snapshot = self.registry.ledger(unit.id, found_since=self._round_start(command))
         facts = ledger_facts(rubric, snapshot)
         found = ledger_findings(rubric, command.sheet_kind, snapshot)
         # The assessor's own findings first, so an error names the index they entered.
@@ -184,6 +195,7 @@ class ScoringService:
                 "（附件3/附件4 三（三））(the plan is another unit's)",
                 field="input.sampling_plan_id",
             )
+        _require_not_replaced(plan, "input.sampling_plan_id")
         if use is not None and use.sheet_id not in {sheet_id, header.replaces_sheet_id}:
             raise FailedPrecondition(
                 f"抽样方案 {plan_id} 已用于已签署的区县验收评分表 {use.sheet_id}；新一轮验收须重新抽取抽样方案，"
@@ -230,7 +242,8 @@ class ScoringService:
             sheet = self._sheet(uow.load(sheet_stream(sheet_id)), sheet_id)
             loaded = sheet.version
             self._check_correction(uow, content.header)
-            sheet.save_draft(content)
+            actor = context.actor
+            sheet.save_draft(content, Signer(actor.organisation, actor.role, actor.person))
             uow.save(sheet_stream(sheet_id), command.expected_version or loaded, sheet.pending)
             return self._sheet_view(uow.session, sheet_id)
 
@@ -345,18 +358,56 @@ class ScoringService:
     # --- sampling --------------------------------------------------------------------------------------------
 
     def draw_sampling_plan(self, command: DrawSamplingPlan, context: CommandContext) -> SamplingPlanView:
-        """Draw the unit's acceptance sample from its ledger as it stands, and record it with its seed."""
+        """Draw the unit's acceptance sample from its ledger as it stands, with a seed the system chooses, and
+        record it with that seed. One plan per unit and round: a second draw replaces the round's plan only when
+        the municipal task force approved it, and records the approval (issue 16)."""
         if not command.unit_id.strip():
             raise InvalidArgument("须指明单元 (unit_id is required)", field="unit_id")
         unit = self.registry.unit(command.unit_id)
         population = self.registry.population(unit)
-        seed = self._new_seed() if command.seed is None else command.seed
-        plan = _plan(unit.kind, population, seed)
+        plan = _plan(unit.kind, population, self._new_seed())
         plan_id = str(uuid.uuid4())
         with self._unit_of_work(context) as uow:
-            uow.save(plan_stream(plan_id), 0, [SamplingPlanDrawn(plan_id, unit, population, plan)])
+            replaced = plan_to_replace(_round_plan(uow.session, unit.id))
+            drawn = SamplingPlanDrawn(
+                plan_id,
+                unit,
+                population,
+                plan,
+                replaces_plan_id=replaced.plan_id if replaced else "",
+                approval=replaced.approval if replaced else None,
+            )
+            uow.save(plan_stream(plan_id), 0, [drawn])
             view = uow.session.get(SamplingPlanView, plan_id)
             assert view is not None
+            return view
+
+    def approve_sampling_redraw(
+        self, command: ApproveSamplingPlanRedraw, context: CommandContext
+    ) -> SamplingPlanView:
+        """The municipal task force lets the round's plan be drawn again, with its reason, both recorded."""
+        with self._unit_of_work(context) as uow:
+            view = uow.session.get(SamplingPlanView, command.plan_id)
+            if view is None:
+                raise NotFound(f"没有抽样方案 {command.plan_id!r} (no such plan)", field="plan_id")
+            plan = pb.SamplingPlan.FromString(view.body)
+            use = uow.session.get(PlanUse, command.plan_id)
+            actor = context.actor
+            approval = redraw_approval(
+                command.plan_id,
+                serves_sheet=use.sheet_id if use else "",
+                replaced_by=plan.replaced_by_plan_id,
+                approved=plan.HasField("redraw_approval"),
+                reason=command.reason,
+                by=Signer(actor.organisation, actor.role, actor.person),
+                at=self._clock(),
+            )
+            unit = unit_from_pb(plan.unit, "plan.unit")
+            uow.save(
+                plan_stream(command.plan_id),
+                None,
+                [SamplingPlanRedrawApproved(command.plan_id, unit, approval)],
+            )
             return view
 
     def record_sample_verdicts(
@@ -368,6 +419,7 @@ class ScoringService:
             if view is None:
                 raise NotFound(f"没有抽样方案 {command.plan_id!r} (no such plan)", field="plan_id")
             plan = pb.SamplingPlan.FromString(view.body)
+            _require_not_replaced(plan, "plan_id")
             check_verdicts(drawn_of(plan), command.verdicts)
             unit = unit_from_pb(plan.unit, "plan.unit")
             uow.save(
@@ -479,6 +531,32 @@ class ScoringService:
 
 def _content(view: SheetView) -> SheetContent:
     return content_from_pb(pb.ScoreSheet.FromString(view.body))
+
+
+def _require_not_replaced(plan: pb.SamplingPlan, field: str) -> None:
+    """A plan drawn again in its round (approved redraw) serves nothing more: its replacement is the round's."""
+    if plan.replaced_by_plan_id:
+        raise FailedPrecondition(
+            f"抽样方案 {plan.id} 已经市级工作专班批准重新抽取，由 {plan.replaced_by_plan_id} 替代；"
+            f"请使用 {plan.replaced_by_plan_id} (the plan was drawn again: use its replacement)",
+            field=field,
+        )
+
+
+def _round_plan(session: Session, unit_id: str) -> RoundPlan | None:
+    """The plan of the unit's current round: the latest drawn that no signed acceptance names and none replaced."""
+    rows = session.exec(
+        select(SamplingPlanView)
+        .outerjoin(PlanUse, PlanUse.plan_id == SamplingPlanView.id)  # type: ignore[arg-type]
+        .where(SamplingPlanView.unit_id == unit_id, PlanUse.plan_id.is_(None))  # type: ignore[union-attr]
+        .order_by(SamplingPlanView.drawn_at.desc())  # type: ignore[attr-defined]
+    ).all()
+    for view in rows:
+        plan = pb.SamplingPlan.FromString(view.body)
+        if not plan.replaced_by_plan_id:
+            approval = approval_from_pb(plan.redraw_approval) if plan.HasField("redraw_approval") else None
+            return RoundPlan(view.id, view.drawn_at, approval)
+    return None
 
 
 def _plan(kind: UnitKind, population: TownPopulation | ParkPopulation, seed: int) -> SamplingPlan:

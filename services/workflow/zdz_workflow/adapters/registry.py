@@ -9,13 +9,14 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
-from zdz_common.errors import NotFound
+from zdz_common.errors import NotFound, Unavailable
 from zdz_common.pb_enums import enum_from_pb, enum_to_pb
 from zdz_common.vocabulary import UnitKind
 from zdz_workflow.domain.ports import ProblemRefused, ProblemToFile
 from zdz_workflow.domain.units import UnitInfo
 
-CALL_TIMEOUT_SECONDS = 10.0
+CALL_TIMEOUT_SECONDS = 10.0  # the deadline of every call to the registry and to scoring
+REGISTRY = "登记册服务"
 # The registry records who asked; the workflow service files problems in its own name: with its SERVICE token
 # when authentication is on, otherwise (local tools, tests) with these headers.
 _SYSTEM = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-person", "zdz-workflow"))
@@ -23,6 +24,17 @@ _SYSTEM = (("x-zdz-organisation", "zdz"), ("x-zdz-role", "SYSTEM"), ("x-zdz-pers
 
 def service_metadata(token: str) -> tuple[tuple[str, str], ...]:
     return (*_SYSTEM, ("authorization", f"Bearer {token}")) if token else _SYSTEM
+
+
+# The registry is down, restarting or too slow: the caller (a request, an activity) may retry.
+_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+def unavailable(error: grpc.aio.AioRpcError, service: str) -> Unavailable | None:
+    """The Unavailable a transport failure of a call to `service` is (None for the service's own answers)."""
+    if error.code() not in _TRANSIENT:
+        return None
+    return Unavailable(f"{service}暂时不可用，请稍后重试 ({service} is temporarily unavailable; retry)")
 
 
 # The registry refuses these for the request itself: retrying cannot help, the clerk must correct the finding.
@@ -62,7 +74,10 @@ class RegistryUnits:
         except grpc.aio.AioRpcError as error:
             if error.code() is grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"登记册中没有单元 {unit_id!r}", field="unit_id") from error
-            raise
+            transient = unavailable(error, REGISTRY)
+            if transient is None:
+                raise
+            raise transient from error  # the caller may retry (an activity does)
         unit = response.unit
         return UnitInfo(
             unit_id=unit.id,
@@ -118,4 +133,7 @@ class RegistryLedger:
         except grpc.aio.AioRpcError as error:
             if error.code() in _REFUSALS:
                 raise ProblemRefused(error.details() or error.code().name) from error
-            raise  # unavailable, timed out: the activity retries
+            transient = unavailable(error, REGISTRY)
+            if transient is None:
+                raise
+            raise transient from error  # the caller may retry (an activity does)

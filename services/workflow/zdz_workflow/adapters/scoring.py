@@ -18,13 +18,13 @@ from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from zdz_common.errors import FailedPrecondition, NotFound
 from zdz_common.pb_enums import enum_from_pb, enum_to_pb
 from zdz_common.vocabulary import Grade, UnitKind
-from zdz_workflow.adapters.registry import CALL_TIMEOUT_SECONDS, service_metadata
+from zdz_workflow.adapters.registry import CALL_TIMEOUT_SECONDS, service_metadata, unavailable
 from zdz_workflow.domain.sheets import SheetKind, SignedSheet
 
 
 class ScoringSheets:
-    """SheetSource over ScoringService: NotFound for an unknown sheet, plan or rubric; transport errors propagate
-    (the activity retries)."""
+    """SheetSource over ScoringService: NotFound for an unknown sheet, plan or rubric; scoring out of reach is
+    Unavailable (the activity retries; a request answers UNAVAILABLE)."""
 
     def __init__(self, channel: grpc.aio.Channel, *, token: str = "") -> None:
         self._stub = scoring_pb2_grpc.ScoringServiceStub(channel)
@@ -94,7 +94,10 @@ class ScoringSheets:
         except grpc.aio.AioRpcError as error:
             if error.code() is grpc.StatusCode.NOT_FOUND:
                 raise NotFound(missing, field="sheet_id") from error
-            raise  # unavailable, timed out: the activity retries
+            transient = unavailable(error, "评分服务")
+            if transient is None:
+                raise
+            raise transient from error  # the caller may retry (an activity does)
 
 
 def _instant(stamp: Timestamp) -> datetime:

@@ -2,24 +2,43 @@
 
 Who asks comes from the call's metadata (zdz_common.grpc_server.command_context); a refusal of the rules arrives
 as a domain error and leaves as its status code with the clerk's message (maps_domain_errors).
+
+Permission first, then content (zdz_common.validation): the target comes from the request's ids through
+`target_id` (a malformed id names nothing, so only a caller who may make the call learns it is malformed), and
+nothing else of the request is parsed before the check (`_permission_on_process`, `_unit_allowed`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.authorisation import Guard, Target
 from zdz_common.errors import InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors
-from zdz_common.validation import require_text
+from zdz_common.idempotency import METADATA_KEY as IDEMPOTENCY_KEY
+from zdz_common.idempotency import KeyReused
+from zdz_common.validation import (
+    MAX_REPEATED,
+    bounded_items,
+    bounded_number,
+    code_id,
+    command_evidence,
+    command_reason,
+    instant,
+    label_code,
+    require_text,
+    target_id,
+)
 from zdz_workflow.domain.commands import (
     AcknowledgeFiling,
     Command,
@@ -47,6 +66,7 @@ from zdz_workflow.domain.commands import (
     VerifyLookBackRectification,
 )
 from zdz_workflow.domain.permissions import objection_action
+from zdz_workflow.domain.units import UnitInfo
 from zdz_workflow.domain.values import Campaign, ObjectionSource
 from zdz_workflow.entrypoints.pb_mapping import (
     campaign_of,
@@ -68,7 +88,7 @@ from zdz_workflow.entrypoints.pb_mapping import (
     verifications_of,
 )
 from zdz_workflow.temporal.payloads import ProcessView
-from zdz_workflow.temporal.processes import ProcessService
+from zdz_workflow.temporal.processes import ProcessRef, ProcessService
 from zdz_workflow.temporal.rounds import SpotCheckRounds
 from zdz_workflow.temporal.workflows import CLOCK_TOLERANCE
 
@@ -79,13 +99,23 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _request_id(context: Context) -> str:
-    """The command's id, which is also its Temporal update id: an `x-idempotency-key` (scoped to the caller) makes
-    a retried command the same update, which Temporal answers with the first result and never applies twice."""
-    who = command_context(context)
+def _idempotency_key(context: Context) -> str:
     metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
-    key = metadata.get("x-idempotency-key", "").strip()
-    return f"idem/{who.actor.organisation}/{who.actor.person}/{key}" if key else who.request_id
+    return metadata.get(IDEMPOTENCY_KEY, "").strip()
+
+
+def _request_id(context: Context, request: Message) -> str:
+    """The command's id, which is also its Temporal update id: an `x-idempotency-key` (scoped to the caller) makes
+    a retried command the same update, which Temporal answers with the first result and never applies twice.
+    The id ends with a fingerprint of the request (its type and bytes): the same key on another command or
+    request is another id, which `_refuse_reused_key` refuses instead of letting Temporal answer the first
+    command's result for it."""
+    who = command_context(context)
+    key = _idempotency_key(context)
+    if not key:
+        return who.request_id
+    body = request.DESCRIPTOR.full_name.encode() + b"\0" + request.SerializeToString(deterministic=True)
+    return f"idem/{who.actor.organisation}/{who.actor.person}/{key}#{hashlib.sha256(body).hexdigest()[:16]}"
 
 
 def _permission_on_process(method: Any) -> Any:
@@ -100,6 +130,11 @@ def _permission_on_process(method: Any) -> Any:
         return await method(self, request, context)
 
     return checked
+
+
+MAX_SHEETS = 50  # sheets an imported process refers to
+MAX_WORKING_DAYS = 60  # a 公示 runs 5 working days (000 三（四）); a deployment may set more, never months
+MAX_ROUNDS = 100  # look-back rounds: one a year
 
 
 class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
@@ -120,18 +155,29 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, action: str, context: Context, *, unit_id: str = "", district_code: str = ""
     ) -> None:
         if self._guard is not None:
-            await self._guard.admit(action, Target(unit_id=unit_id, district_code=district_code), context)
+            target = Target(unit_id=target_id(unit_id), district_code=target_id(district_code))
+            await self._guard.admit(action, target, context)
+
+    async def _unit_allowed(self, action: str, unit_id: str, context: Context) -> UnitInfo:
+        """The unit a start names, once the caller may start its process (a malformed id is checked against an
+        empty target first, then refused as INVALID_ARGUMENT)."""
+        if not target_id(unit_id):
+            await self._allowed(action, context)
+            code_id(unit_id, "unit_id")
+        unit = await self._service.unit(unit_id)
+        await self._allowed(action, context, unit_id=unit.unit_id, district_code=unit.district_code)
+        return unit
 
     def _envelope(self, request: Any, context: Context) -> dict[str, Any]:
         """Who, which request, when (the request's `at`, else now), why, on what evidence."""
         who = command_context(context)
-        at = request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else self._clock()
+        at = instant(request.at, "at") if request.HasField("at") else self._clock()
         return {
             "actor": who.actor,
-            "request_id": _request_id(context),
+            "request_id": _request_id(context, request),
             "at": at,
             "reason": request.reason,
-            "evidence": tuple(request.evidence),
+            "evidence": command_evidence(request.evidence),
         }
 
     async def _send(
@@ -141,27 +187,41 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         if not request.HasField("process"):
             raise InvalidArgument("必填 (required)", field="process")
         command = command_type(**self._envelope(request, context), **fields)
-        return await self._service.send(ref_of(request.process), command)
+        ref = ref_of(request.process)
+        await self._refuse_reused_key(ref, command.request_id, context)
+        return await self._service.send(ref, command)
+
+    async def _refuse_reused_key(self, ref: ProcessRef, request_id: str, context: Context) -> None:
+        """A key the caller used on this process for another command or request is refused (FAILED_PRECONDITION
+        naming the key), as the other services refuse it (zdz_common.idempotency)."""
+        key = _idempotency_key(context)
+        if not key:
+            return
+        prefix = request_id.rpartition("#")[0]
+        state = (await self._service.get(ref)).state
+        for entry in state.history if state is not None else ():
+            used = entry.request_id
+            if used != request_id and prefix in (used, used.rpartition("#")[0]):
+                raise KeyReused(key)
 
     @maps_domain_errors
     async def StartProcess(
         self, request: pb.StartProcessRequest, context: Context
     ) -> pb.StartProcessResponse:
         who = command_context(context)
-        unit = await self._service.unit(request.unit_id)
-        await self._allowed("StartProcess", context, unit_id=unit.unit_id, district_code=unit.district_code)
+        unit = await self._unit_allowed("StartProcess", request.unit_id, context)
         now = self._clock()
-        at = request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else now
+        at = instant(request.at, "at") if request.HasField("at") else now
         if at > now + CLOCK_TOLERANCE:
             raise InvalidArgument(
                 f"时间 {at.isoformat()} 晚于当前时间 {now.isoformat()}，不能登记尚未发生的事", field="at"
             )
         command = OpenProcess(
             actor=who.actor,
-            request_id=_request_id(context),
+            request_id=_request_id(context, request),
             at=at,
             reason=request.reason,
-            evidence=tuple(request.evidence),
+            evidence=command_evidence(request.evidence),
             unit_id=unit.unit_id,
             unit_kind=unit.kind,
             campaign=campaign_of(request.campaign),
@@ -173,8 +233,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.ImportProcessRequest, context: Context
     ) -> pb.ImportProcessResponse:
         who = command_context(context)
-        unit = await self._service.unit(request.unit_id)
-        await self._allowed("ImportProcess", context, unit_id=unit.unit_id, district_code=unit.district_code)
+        unit = await self._unit_allowed("ImportProcess", request.unit_id, context)
         stage = stage_of(request.stage)
         if stage is None:
             raise InvalidArgument("必填：单元当前所处的阶段", field="stage")
@@ -182,23 +241,40 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             raise InvalidArgument("必填：进入该阶段的时间", field="stage_since")
         command = ImportProcess(
             actor=who.actor,
-            request_id=_request_id(context),
+            request_id=_request_id(context, request),
             at=self._clock(),
             reason=request.reason,
-            evidence=tuple(request.evidence),
+            evidence=command_evidence(request.evidence),
             unit_id=unit.unit_id,
             unit_kind=unit.kind,
             campaign=campaign_of(request.campaign),
             stage=stage,
-            stage_since=request.stage_since.ToDatetime(tzinfo=UTC),
-            sheet_ids=tuple(sheet_id_of(sheet_id, "sheet_ids") for sheet_id in request.sheet_ids),
+            stage_since=instant(request.stage_since, "stage_since"),
+            sheet_ids=tuple(
+                sheet_id_of(sheet_id, f"sheet_ids[{i}]")
+                for i, sheet_id in enumerate(
+                    bounded_items(request.sheet_ids, "sheet_ids", max_items=MAX_SHEETS)
+                )
+            ),
             filing_number=request.filing_number,
             notice_published_on=date_of(request.notice_published_on, "notice_published_on"),
-            notice_working_days=request.notice_working_days or 5,
+            notice_working_days=int(
+                bounded_number(
+                    request.notice_working_days or 5, "notice_working_days", maximum=MAX_WORKING_DAYS
+                )
+            ),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
             awaiting_re_review=request.awaiting_re_review,
-            look_back_round=request.look_back_round,
-            consecutive_look_back_failures=request.consecutive_look_back_failures,
+            look_back_round=int(
+                bounded_number(request.look_back_round, "look_back_round", maximum=MAX_ROUNDS)
+            ),
+            consecutive_look_back_failures=int(
+                bounded_number(
+                    request.consecutive_look_back_failures,
+                    "consecutive_look_back_failures",
+                    maximum=MAX_ROUNDS,
+                )
+            ),
         )
         return pb.ImportProcessResponse(process=process_pb(await self._service.start(unit, command)))
 
@@ -257,7 +333,9 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             context,
             PublishNotice,
             published_on=required_date(request.published_on, "published_on"),
-            working_days=request.working_days or 5,
+            working_days=int(
+                bounded_number(request.working_days or 5, "working_days", maximum=MAX_WORKING_DAYS)
+            ),
             channel=channel_of(request.channel) if request.HasField("channel") else None,
         )
         return pb.PublishNoticeResponse(process=process_pb(view))
@@ -347,15 +425,19 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         who = command_context(context)
         command = ListAsDemonstration(
             actor=who.actor,
-            request_id=_request_id(context),
+            request_id=_request_id(context, request),
             at=self._clock(),
             reason=request.reason,
-            evidence=tuple(request.evidence),
+            evidence=command_evidence(request.evidence),
             list_title=require_text(request.title, "title", max_length=200),
             commendation=require_text(request.commendation, "commendation", max_length=5000),
         )
         views = await self._service.publish_demonstration_list(
-            [ref_of(p) for p in request.processes], command
+            [
+                ref_of(p, f"processes[{i}]")
+                for i, p in enumerate(bounded_items(request.processes, "processes", max_items=MAX_REPEATED))
+            ],
+            command,
         )
         return pb.PublishDemonstrationListResponse(processes=[process_pb(v) for v in views])
 
@@ -406,7 +488,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             RecordLookBackVerdict,
-            sheet_id=request.sheet_id,
+            sheet_id=code_id(request.sheet_id.strip(), "sheet_id", required=False),
             findings=findings_of(request.findings),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
         )
@@ -447,8 +529,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.CloseSpotCheckRoundRequest, context: Context
     ) -> pb.CloseSpotCheckRoundResponse:
         await self._allowed("CloseSpotCheckRound", context)
-        closing = replace(command_context(context), request_id=_request_id(context))
-        round = await self._rounds.close(request.draw_id, closing, request.reason)
+        closing = replace(command_context(context), request_id=_request_id(context, request))
+        round = await self._rounds.close(
+            code_id(request.draw_id, "draw_id"), closing, command_reason(request.reason)
+        )
         return pb.CloseSpotCheckRoundResponse(round=round_pb(round))
 
     @maps_domain_errors
@@ -456,7 +540,8 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.GetSpotCheckRoundRequest, context: Context
     ) -> pb.GetSpotCheckRoundResponse:
         await self._allowed("GetSpotCheckRound", context)
-        return pb.GetSpotCheckRoundResponse(round=round_pb(await self._rounds.get(request.draw_id)))
+        round = await self._rounds.get(code_id(request.draw_id, "draw_id"))
+        return pb.GetSpotCheckRoundResponse(round=round_pb(round))
 
     @maps_domain_errors
     @_permission_on_process
@@ -467,7 +552,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
             StartReacceptance,
-            campaign=Campaign(name=request.campaign),
+            campaign=Campaign(name=label_code(request.campaign, "campaign")),
             rectify_by=date_of(request.rectify_by, "rectify_by"),
         )
         return pb.StartReacceptanceResponse(process=process_pb(view))
@@ -480,8 +565,8 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         count, version = await self._service.refresh_calendars(
             command_context(context),
             at=self._clock(),
-            district_code=request.district_code,
-            reason=request.reason,
+            district_code=code_id(request.district_code, "district_code", required=False),
+            reason=command_reason(request.reason),
         )
         return pb.RefreshCalendarsResponse(processes=count, calendar_version=version)
 
@@ -509,7 +594,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     ) -> pb.ListProcessesResponse:
         await self._allowed("ListProcesses", context, district_code=request.district_code)
         page = await self._service.list(
-            district_code=request.district_code,
+            district_code=code_id(request.district_code, "district_code", required=False),
             stage=stage_of(request.stage),
             unit_kind=unit_kind_of(request.unit_kind),
             page_size=request.page_size,

@@ -1,15 +1,28 @@
 """Protobuf ↔ domain for the workflow API. Enums map by name (`zdz_common.pb_enums`): STAGE_PUBLIC_NOTICE ↔
-Stage.PUBLIC_NOTICE."""
+Stage.PUBLIC_NOTICE.
+
+Parsing applies the checks every service applies at its edge (zdz_common.validation): a process's ids and sheet
+ids are codes, findings and verifications are bounded lists of clean, bounded text, numbers are bounded. The
+commands' reasons and evidence are checked once, by the same functions the registry's follower applies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 
 from zdz.events.v1 import refs_pb2
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_from_pb, enum_to_pb, optional_enum_from_pb
+from zdz_common.validation import (
+    MAX_NOTE_LENGTH,
+    bounded_items,
+    bounded_number,
+    code_id,
+    command_evidence,
+    label_code,
+    optional_text,
+)
 from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.adapters.event_mapping import channel_pb, demonstration_pb, unit_ref
 from zdz_workflow.domain.demonstration import demonstration_of
@@ -37,6 +50,10 @@ from zdz_workflow.domain.values import (
 )
 from zdz_workflow.temporal.payloads import ProcessView, ref_parts
 from zdz_workflow.temporal.processes import ProcessRef, ProcessSummary
+
+MAX_FINDINGS = 200  # findings of one verdict (a rubric has ~30 items; a look-back lists its problems)
+MAX_GRADE = 4  # CJJ 181-2012 grades Ⅰ–Ⅳ
+MAX_ITEM = 100
 
 
 def stage_of(number: int, field: str = "stage") -> Stage | None:
@@ -71,38 +88,50 @@ def sheet_id_of(text: str, field: str = "sheet_id") -> str:
     sheet_id = text.strip()
     if not sheet_id:
         raise InvalidArgument(f"须填写评分表编号 {field}", field=field)
-    return sheet_id
+    return code_id(sheet_id, field)
 
 
 def campaign_of(message: pb.Campaign, field: str = "campaign") -> Campaign:
     return Campaign(
-        name=message.name,
+        name=label_code(message.name, f"{field}.name", required=False),
         survey_due=date_of(message.survey_due, f"{field}.survey_due"),
         plan_due=date_of(message.plan_due, f"{field}.plan_due"),
     )
 
 
-def ref_of(message: pb.ProcessRef) -> ProcessRef:
-    return ProcessRef(district_code=message.district_code, unit_id=message.unit_id, campaign=message.campaign)
+def ref_of(message: pb.ProcessRef, field: str = "process") -> ProcessRef:
+    """The process a request names: its district, unit and campaign, each a code."""
+    return ProcessRef(
+        district_code=code_id(message.district_code, f"{field}.district_code"),
+        unit_id=code_id(message.unit_id, f"{field}.unit_id"),
+        campaign=label_code(message.campaign, f"{field}.campaign", required=False),
+    )
 
 
-def findings_of(messages: Iterable[pb.Finding]) -> tuple[Finding, ...]:
+def _text(value: str, field: str, max_length: int = 200) -> str:
+    """Free text of a finding, unchanged when clean and bounded (the domain strips and requires)."""
+    optional_text(value, field, max_length=max_length, prose=True)
+    return value
+
+
+def findings_of(messages: Sequence[pb.Finding], field: str = "findings") -> tuple[Finding, ...]:
+    bounded_items(messages, field, max_items=MAX_FINDINGS)
     return tuple(
         Finding(
-            description=m.description,
-            item=m.item,
-            evidence=tuple(m.evidence),
+            description=_text(m.description, f"{field}[{i}].description", MAX_NOTE_LENGTH),
+            item=int(bounded_number(m.item, f"{field}[{i}].item", maximum=MAX_ITEM)),
+            evidence=command_evidence(m.evidence, f"{field}[{i}].evidence"),
             point=LedgerPoint(
-                entity_class=m.point.entity_class,
-                entity_code=m.point.entity_code,
-                problem_type=m.point.problem_type,
-                location=m.point.location,
-                grade=m.point.grade,
+                entity_class=_text(m.point.entity_class, f"{field}[{i}].point.entity_class", 64),
+                entity_code=_text(m.point.entity_code, f"{field}[{i}].point.entity_code", 64),
+                problem_type=_text(m.point.problem_type, f"{field}[{i}].point.problem_type", 64),
+                location=_text(m.point.location, f"{field}[{i}].point.location"),
+                grade=int(bounded_number(m.point.grade, f"{field}[{i}].point.grade", maximum=MAX_GRADE)),
             )
             if m.HasField("point")
             else None,
         )
-        for m in messages
+        for i, m in enumerate(messages)
     )
 
 
@@ -181,7 +210,9 @@ def _filing_pb(filing: Filing) -> pb.Filing:
 def channel_of(message: pb.NoticeChannel, field: str = "channel") -> NoticeChannel:
     """The notice's channel; its kind required here, its name and address checked by the domain."""
     kind = enum_from_pb(pb.NoticeChannelKind, message.kind, NoticeChannelKind, f"{field}.kind")
-    return NoticeChannel(kind=kind, name=message.name, url=message.url)
+    return NoticeChannel(
+        kind=kind, name=_text(message.name, f"{field}.name"), url=_text(message.url, f"{field}.url", 500)
+    )
 
 
 def objection_source_of(number: int, field: str = "source") -> ObjectionSource:
@@ -189,7 +220,9 @@ def objection_source_of(number: int, field: str = "source") -> ObjectionSource:
 
 
 def objector_of(message: pb.Objector) -> Objector:
-    return Objector(name=message.name, contact=message.contact)
+    return Objector(
+        name=_text(message.name, "objector.name"), contact=_text(message.contact, "objector.contact")
+    )
 
 
 def sheet_pb(sheet: SignedSheet) -> pb.SheetRef:
@@ -285,8 +318,18 @@ def flag_rule_of(number: int, field: str = "rule") -> FlagRule:
     return rule
 
 
-def verifications_of(messages: Iterable[pb.FindingVerification]) -> tuple[FindingVerification, ...]:
-    return tuple(FindingVerification(code=m.code, in_place=m.in_place, note=m.note) for m in messages)
+def verifications_of(
+    messages: Sequence[pb.FindingVerification], field: str = "verifications"
+) -> tuple[FindingVerification, ...]:
+    bounded_items(messages, field, max_items=MAX_FINDINGS)
+    return tuple(
+        FindingVerification(
+            code=_text(m.code, f"{field}[{i}].code", 64),
+            in_place=m.in_place,
+            note=_text(m.note, f"{field}[{i}].note", MAX_NOTE_LENGTH),
+        )
+        for i, m in enumerate(messages)
+    )
 
 
 def round_pb(round: SpotCheckRound) -> pb.SpotCheckRound:

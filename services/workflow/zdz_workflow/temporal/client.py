@@ -1,32 +1,121 @@
-"""The Temporal client with the data converter every part of the service shares, and the search attributes."""
+"""The Temporal client with the data converter every part of the service shares, and the search attributes.
+
+Two clients: the worker's, with the SDK's retries (its calls are retried by Temporal anyway), and the one that
+answers requests (`answering=True`), which gives up on an unreachable server within about a second and sets a
+deadline on every call, so that a stage command with Temporal down answers UNAVAILABLE ("the process service is
+temporarily unavailable; retry") at once, instead of UNKNOWN "tcp connect error" after the SDK's 6–10 s.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    RPCTimeoutOrCancelledError,
+)
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
+from zdz_common.grpc_server import answer_unavailable_for
 from zdz_common.telemetry import tracing_enabled
 from zdz_workflow.temporal import search_attributes
 
 log = logging.getLogger(__name__)
 
+UNAVAILABLE = "流程服务暂时不可用，请稍后重试 (the process service is temporarily unavailable; retry)"
+# Retries of a call the server does not answer (connection refused, UNAVAILABLE): about one second in all.
+ANSWERING_RETRY = RetryConfig(
+    initial_interval_millis=100,
+    randomization_factor=0.2,
+    multiplier=2.0,
+    max_interval_millis=400,
+    max_elapsed_time_millis=1000,
+    max_retries=4,
+)
+# Each call's deadline. An update carries a stage command, which may wait for its activities (the sheets read
+# from scoring, the findings filed in the registry); the other calls only read or start.
+UPDATE_DEADLINE = timedelta(seconds=30)
+CALL_DEADLINE = timedelta(seconds=10)
+_CALLS = (
+    "start_workflow",
+    "describe_workflow",
+    "query_workflow",
+    "list_workflows",
+    "count_workflows",
+    "signal_workflow",
+    "cancel_workflow",
+    "terminate_workflow",
+    "fetch_workflow_history_events",
+    "start_workflow_update",
+    "start_update_with_start_workflow",
+)
+_UPDATES = frozenset({"start_workflow_update", "start_update_with_start_workflow"})
 
-def _interceptors() -> list[TracingInterceptor]:
+
+def _unavailable(error: BaseException) -> str | None:
+    """Temporal out of reach or out of time, in the words of the answer (grpc_server's error mapping)."""
+    if isinstance(error, RPCError) and error.status in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+    ):
+        return UNAVAILABLE
+    if isinstance(error, RPCTimeoutOrCancelledError):
+        return UNAVAILABLE
+    return None
+
+
+class _Deadlines(Interceptor):
+    """Sets a deadline on every client call that has none (the SDK's default is to wait for ever)."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _DeadlineOutbound(next)
+
+
+class _DeadlineOutbound(OutboundInterceptor):
+    pass
+
+
+def _with_deadline(name: str) -> Any:
+    deadline = UPDATE_DEADLINE if name in _UPDATES else CALL_DEADLINE
+
+    def call(self: OutboundInterceptor, input: Any) -> Any:
+        if input.rpc_timeout is None:
+            input.rpc_timeout = deadline
+        return getattr(self.next, name)(input)
+
+    call.__name__ = name
+    return call
+
+
+for _name in _CALLS:
+    setattr(_DeadlineOutbound, _name, _with_deadline(_name))
+
+
+def _interceptors(*, answering: bool) -> list[Interceptor]:
     """Temporal's own OpenTelemetry interceptor while tracing is on: a stage command's update, the workflow task
-    and its activities join the command's trace (workers made from this client use it too)."""
-    return [TracingInterceptor()] if tracing_enabled() else []
+    and its activities join the command's trace (workers made from this client use it too); the deadlines on the
+    client that answers requests."""
+    tracing: list[Interceptor] = [TracingInterceptor()] if tracing_enabled() else []
+    return [*tracing, _Deadlines()] if answering else tracing
 
 
-async def connect(address: str, *, namespace: str = "default", wait_seconds: float = 0.0) -> Client:
+async def connect(
+    address: str, *, namespace: str = "default", wait_seconds: float = 0.0, answering: bool = False
+) -> Client:
     """A client with the pydantic data converter (ProcessState holds dates and Decimals), retrying for
-    `wait_seconds` while the server is not up yet."""
+    `wait_seconds` while the server is not up yet. `answering`: the client of the gRPC facade (quick to give up,
+    a deadline on every call); its errors of Temporal out of reach answer UNAVAILABLE."""
+    if answering:
+        answer_unavailable_for(_unavailable)
     delay, waited = 0.5, 0.0
     while True:
         try:
@@ -34,7 +123,8 @@ async def connect(address: str, *, namespace: str = "default", wait_seconds: flo
                 address,
                 namespace=namespace,
                 data_converter=pydantic_data_converter,
-                interceptors=_interceptors(),
+                interceptors=_interceptors(answering=answering),
+                retry_config=ANSWERING_RETRY if answering else None,
             )
         except RuntimeError as error:
             if waited >= wait_seconds:

@@ -129,7 +129,7 @@ class District:
 
 
 def _gb_code(value: str) -> str:
-    if value and not (len(value) == 6 and value.isdigit()):
+    if value and not (len(value) == 6 and value.isascii() and value.isdigit()):
         raise InvalidArgument(
             "GB/T 2260 代码为 6 位数字，或留空 (six digits, or empty)", field="district.gb_code"
         )
@@ -399,7 +399,7 @@ def _day(value: str, field_name: str, *, today: dt.date) -> dt.date:
 
 
 def _official_code(value: str, digits: int, field_name: str = "unit.official_code") -> str:
-    if value and not (len(value) == digits and value.isdigit()):
+    if value and not (len(value) == digits and value.isascii() and value.isdigit()):
         raise InvalidArgument(f"统计用区划代码为 {digits} 位数字 (or empty)", field=field_name)
     return value
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zdz_common.context import Actor
 from zdz_registry.ledger.domain.problems import ProblemDetails, Step
 from zdz_registry.ledger.domain.rows import InformationDefect, LedgerRow
 
@@ -39,6 +40,7 @@ class VerifyTask:
     unit_id: str
     problem_id: str
     step: Step
+    verifier: Actor | None = None  # who calls: set by the service layer from the command's context (issue 16)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 
 Aggregate boundary: a `Problem` and its task share one stream ("problem/<id>"), so "one task per problem" is a
 single-stream invariant that optimistic concurrency enforces, and a task step replays a handful of events.
-A task moves open → assigned → rectified → verified; each step records who, when and evidence references.
+A task moves open → assigned → rectified → verified; each step records who, when and evidence references. A
+verification is never the unit's own (issue 11), on any path, and records who verified (issue 16).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import enum
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
-from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.auth import Role
+from zdz_common.context import Actor
+from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from zdz_registry.directory.domain.validation import require_text
+from zdz_registry.domain.permissions import VERIFY_NOT_OWN_WORK
 from zdz_registry.ledger.domain.checks import (
     as_date,
     optional_text,
@@ -277,7 +281,10 @@ class Problem:
         if step:
             self._record(TaskRectified(self.unit, self.id, *_step_fields(step)))
 
-    def verify(self, unit_id: str, step: Step) -> None:
+    def verify(self, unit_id: str, step: Step, verifier: Actor | None) -> None:
+        """核验销号 by someone other than the unit that rectified (issue 11), whichever path the verification
+        takes (issue 16); the step records who verified: `verified_by`."""
+        step = replace(step, by=verified_by(unit_id, step.by, verifier))
         step = self._next_step(unit_id, TaskState.VERIFIED, step, (), evidence_required=True)
         if step:
             self._record(TaskVerified(self.unit, self.id, *_step_fields(step)))
@@ -350,6 +357,34 @@ class Problem:
     def _record(self, event: ProblemRecorded | TaskEvent) -> None:
         self.apply(event)
         self.pending.append(event)
+
+
+# The task forces, whose people verify in person: the caller is the verifier.
+VERIFYING_PEOPLE = frozenset({Role.DISTRICT_TASK_FORCE.value, Role.MUNICIPAL_TASK_FORCE.value})
+
+
+def verified_by(unit_id: str, written: str, verifier: Actor | None) -> str:
+    """Who a verification step names. A caller unknown or the unit itself never (PERMISSION_DENIED,
+    VERIFY_NOT_OWN_WORK): a path that forgets to say who calls records no verification. A task
+    force's person verifies in person: the step names them (organisation/person), and a `by` naming anyone else
+    is refused. A service recording a verification done elsewhere (a unit's history imported mid-process) is not
+    the verifier: the record names who verified, `by` is required, never the service."""
+    written = written.strip()
+    if verifier is None or verifier.role == Role.UNIT.value or verifier.organisation == f"unit:{unit_id}":
+        raise PermissionDenied(
+            f"单元不能核验本单元的整改 (the unit may not verify its own rectification) — {VERIFY_NOT_OWN_WORK}",
+            field="step.by",
+        )
+    if verifier.role not in VERIFYING_PEOPLE:
+        return written  # required by Step.checked: the verifier as the record names them
+    caller = f"{verifier.organisation}/{verifier.person}"
+    if written and written != caller:
+        raise InvalidArgument(
+            f"核验人即本次核验的调用者 {caller}，不能代他人登记 {written!r}；step.by 可留空 "
+            "(the verifier is the caller: leave step.by empty or name the caller)",
+            field="step.by",
+        )
+    return caller
 
 
 def _step_fields(step: Step) -> tuple[str, str, tuple[str, ...]]:

@@ -12,11 +12,12 @@ deleted and never change unit: a row's id is derived from (unit, class, code).
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from zdz_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from zdz_common.vocabulary import UnitKind, UnknownUnitKind
@@ -134,10 +135,30 @@ def entry_stream(entity_class: EntityClass, entry_id: str) -> str:
     return f"{_STREAM_PREFIX[entity_class]}/{entry_id}"
 
 
+@functools.cache
+def _members(enum_class: type[enum.Enum]) -> dict[object, enum.Enum | None]:
+    return {"": None, **{m.value: m for m in enum_class}}
+
+
 def coerce_enums(value: Any, prefix: str, **enum_fields: type[enum.Enum]) -> None:
-    """Turn wire strings into enum members (frozen dataclasses, hence object.__setattr__)."""
+    """Turn wire strings into enum members (frozen dataclasses, hence object.__setattr__). "" and a member's
+    value (a StrEnum member is its value) are looked up; anything else goes through `as_enum`, which names it."""
     for name, enum_class in enum_fields.items():
-        object.__setattr__(value, name, as_enum(enum_class, getattr(value, name), f"{prefix}.{name}"))
+        given, members = getattr(value, name), _members(enum_class)
+        if given in members:
+            object.__setattr__(value, name, members[given])
+        else:
+            object.__setattr__(value, name, as_enum(enum_class, given, f"{prefix}.{name}"))
+
+
+V = TypeVar("V")
+
+
+def with_changes(value: V, **changes: Any) -> V:
+    """`replace(value, **changes)`, or `value` itself when nothing changes (most rows of a clean sheet)."""
+    if all(getattr(value, name) == new for name, new in changes.items()):
+        return value
+    return replace(value, **changes)  # type: ignore[type-var]
 
 
 # Is there a row of this class and code in the unit's ledger? (The service answers from the batch and the read model.)
@@ -224,7 +245,7 @@ class SourceHousehold:
             raise InvalidArgument(
                 f"建成年份须在 1900–2100 之间，收到 {self.year_built}", field=f"{f}.year_built"
             )
-        return replace(
+        return with_changes(
             self, code=require_code(self.code, f"{f}.code"), name=require_text(self.name, f"{f}.name")
         )
 
@@ -271,7 +292,7 @@ class PipeSegment:
         f = "pipe_segment"
         require(self.network, f"{f}.network")
         require_amount(self.length_m, f"{f}.length_m", positive=True)
-        return replace(
+        return with_changes(
             self,
             code=require_code(self.code, f"{f}.code"),
             location=optional_text(self.location, f"{f}.location"),
@@ -300,7 +321,7 @@ class InspectionPoint:
             raise NotFound(
                 f"台账中没有管段 {pipe_code!r} (no such pipe segment in this ledger)", field=f"{f}.pipe_code"
             )
-        return replace(
+        return with_changes(
             self,
             code=require_code(self.code, f"{f}.code"),
             pipe_code=pipe_code,
@@ -332,7 +353,7 @@ class TreatmentFacility:
                 "有工业废水占比的设施须标明接纳工业废水 (a share needs takes_industrial_wastewater)",
                 field=f"{f}.takes_industrial_wastewater",
             )
-        return replace(
+        return with_changes(
             self, code=require_code(self.code, f"{f}.code"), name=require_text(self.name, f"{f}.name")
         )
 
@@ -369,7 +390,7 @@ class Outfall:
         else:
             require_absent(facility_code, f"{f}.facility_code", "管网排口不属于设施")
             require(self.network, f"{f}.network")
-        return replace(
+        return with_changes(
             self,
             code=require_code(self.code, f"{f}.code"),
             name=require_text(self.name, f"{f}.name"),
@@ -400,7 +421,7 @@ class InformationDefect:
         require(self.entity_class, f"{f}.entity_class")
         require(self.found_by, f"{f}.found_by")
         require(self.found_on, f"{f}.found_on")
-        return replace(
+        return with_changes(
             self,
             entity_code=require_code(self.entity_code, f"{f}.entity_code"),
             field=require_text(self.field, f"{f}.field"),
@@ -426,14 +447,19 @@ def _wire(value: object) -> object:
     return "" if value is None else value
 
 
+@functools.cache
+def _field_names(value_class: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(value_class))
+
+
 def wire_fields(value: object) -> dict[str, Any]:
     """A value object's fields as the primitives its event carries."""
-    return {f.name: _wire(getattr(value, f.name)) for f in fields(value)}  # type: ignore[arg-type]
+    return {name: _wire(getattr(value, name)) for name in _field_names(type(value))}
 
 
 def row_of(event: EntryEvent) -> LedgerRow:
     row_class = _ROW_OF[type(event)]
-    return row_class(**{f.name: getattr(event, f.name) for f in fields(row_class)})  # type: ignore[no-any-return]
+    return row_class(**{name: getattr(event, name) for name in _field_names(row_class)})  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -453,7 +479,8 @@ class LedgerEntry:
         if isinstance(row, SourceHousehold):
             row.fits(unit.kind)
         if row != self.row:
-            self._record(_EVENT_OF[type(row)](unit=unit, id=self.id, **wire_fields(row)))
+            # The entry keeps the row it states (row_of(event) == row): no decoding of what was just encoded.
+            self._record(_EVENT_OF[type(row)](unit=unit, id=self.id, **wire_fields(row)), row)
 
     def note_defect(self, unit: UnitRef, defect: InformationDefect) -> None:
         if self.row is None:
@@ -465,15 +492,16 @@ class LedgerEntry:
         if defect not in self.defects:
             self._record(InformationDefectRecorded(unit=unit, entity_id=self.id, **wire_fields(defect)))
 
-    def apply(self, event: EntryEvent) -> None:
+    def apply(self, event: EntryEvent, row: LedgerRow | None = None) -> None:
+        """Evolve by one event; `row`, when given, is the row the event states, already in hand."""
         self.unit_id = event.unit.id
         if isinstance(event, InformationDefectRecorded):
-            values = {f.name: getattr(event, f.name) for f in fields(InformationDefect)}
+            values = {name: getattr(event, name) for name in _field_names(InformationDefect)}
             self.defects.append(InformationDefect(**values))
         else:
-            self.row = row_of(event)
+            self.row = row or row_of(event)
         self.version += 1
 
-    def _record(self, event: EntryEvent) -> None:
-        self.apply(event)
+    def _record(self, event: EntryEvent, row: LedgerRow | None = None) -> None:
+        self.apply(event, row)
         self.pending.append(event)

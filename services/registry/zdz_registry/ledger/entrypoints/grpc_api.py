@@ -1,4 +1,6 @@
-"""The ledger's gRPC API: parse the request, build a command, call the service layer, map the answer."""
+"""The ledger's gRPC API: check the permission, parse the request, build a command, call the service layer, map
+the answer. Permission first, then content (zdz_common.validation): the target comes from the request's ids
+through `target_id`, and a method parses nothing of the request before its check."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError, InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors, status_of
 from zdz_common.idempotency import idempotent
+from zdz_common.validation import code_id, command_reason, optional_text, target_id
 from zdz_registry.directory.service_layer.services import district_of_unit
 from zdz_registry.domain.permissions import LEDGER_POLICY
 from zdz_registry.ledger.adapters import report_files
+from zdz_registry.ledger.adapters.event_mapping import unit_ref_to_pb
 from zdz_registry.ledger.adapters.orm import ProblemView
 from zdz_registry.ledger.domain.checks import as_date
 from zdz_registry.ledger.domain.commands import (
@@ -87,9 +91,13 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self._guard = Guard(LEDGER_POLICY, service="registry", engine=service.engine, store=service.store)
 
     async def _allowed(self, action: str, context: grpc.aio.ServicerContext, unit_id: str) -> CommandContext:
-        """Who asks, once the permission table lets them act on this unit (PERMISSION_DENIED, recorded, otherwise)."""
-        district = await asyncio.to_thread(district_of_unit, self._service.engine, unit_id)
-        return await self._guard.admit(action, Target(unit_id=unit_id, district_code=district), context)
+        """Who asks, once the permission table lets them act on this unit (PERMISSION_DENIED, recorded, otherwise);
+        then the unit id is checked like any other field."""
+        target = target_id(unit_id)
+        district = await asyncio.to_thread(district_of_unit, self._service.engine, target) if target else ""
+        ctx = await self._guard.admit(action, Target(unit_id=target, district_code=district), context)
+        code_id(unit_id, "unit_id")
+        return ctx
 
     async def _verifies_allowed(
         self, context: grpc.aio.ServicerContext, unit_id: str, rows: list[RowCommand | DomainError]
@@ -166,8 +174,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     @maps_domain_errors
     async def GetProblem(self, request: pb.GetProblemRequest, context: grpc.aio.ServicerContext):
-        unit_id = await asyncio.to_thread(self._unit_of_problem, request.id)
+        problem_id = target_id(request.id)
+        unit_id = await asyncio.to_thread(self._unit_of_problem, problem_id) if problem_id else ""
         await self._allowed("GetProblem", context, unit_id)
+        code_id(request.id, "id")
         listing = await asyncio.to_thread(self._service.get_problem, request.id)
         return pb.GetProblemResponse(problem=problem_to_pb(listing))
 
@@ -188,43 +198,51 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             total_size=page.total_size,
         )
 
-    async def _move(self, command: TaskCommand, context: grpc.aio.ServicerContext) -> pb.Problem:
-        ctx = await self._allowed(type(command).__name__, context, command.unit_id)
+    async def _move(
+        self,
+        action: type[TaskCommand],
+        request: pb.OpenTaskRequest | pb.AssignTaskRequest | pb.RectifyTaskRequest | pb.VerifyTaskRequest,
+        context: grpc.aio.ServicerContext,
+        *detail: str,
+    ) -> pb.Problem:
+        """A task step: the permission on the request's unit first, then the request parsed into `action`."""
+        ctx = await self._allowed(action.__name__, context, request.unit_id)
+        problem_id = code_id(request.problem_id, "problem_id")
+        command = action(request.unit_id, problem_id, *detail, step_of(request.step))  # type: ignore[call-arg]
         listing = await asyncio.to_thread(self._service.move_task, command, ctx)
         return problem_to_pb(listing)
 
     @maps_domain_errors
     @idempotent(pb.OpenTaskResponse)
     async def OpenTask(self, request: pb.OpenTaskRequest, context: grpc.aio.ServicerContext):
-        command = OpenTask(
-            request.unit_id, request.problem_id, request.owner, request.deadline, step_of(request.step)
-        )
-        return pb.OpenTaskResponse(problem=await self._move(command, context))
+        owner, deadline = request.owner, request.deadline
+        return pb.OpenTaskResponse(problem=await self._move(OpenTask, request, context, owner, deadline))
 
     @maps_domain_errors
     @idempotent(pb.AssignTaskResponse)
     async def AssignTask(self, request: pb.AssignTaskRequest, context: grpc.aio.ServicerContext):
-        command = AssignTask(request.unit_id, request.problem_id, request.assignee, step_of(request.step))
-        return pb.AssignTaskResponse(problem=await self._move(command, context))
+        return pb.AssignTaskResponse(problem=await self._move(AssignTask, request, context, request.assignee))
 
     @maps_domain_errors
     @idempotent(pb.RectifyTaskResponse)
     async def RectifyTask(self, request: pb.RectifyTaskRequest, context: grpc.aio.ServicerContext):
-        command = RectifyTask(request.unit_id, request.problem_id, step_of(request.step))
-        return pb.RectifyTaskResponse(problem=await self._move(command, context))
+        return pb.RectifyTaskResponse(problem=await self._move(RectifyTask, request, context))
 
     @maps_domain_errors
     @idempotent(pb.VerifyTaskResponse)
     async def VerifyTask(self, request: pb.VerifyTaskRequest, context: grpc.aio.ServicerContext):
-        command = VerifyTask(request.unit_id, request.problem_id, step_of(request.step))
-        return pb.VerifyTaskResponse(problem=await self._move(command, context))
+        return pb.VerifyTaskResponse(problem=await self._move(VerifyTask, request, context))
 
     @maps_domain_errors
     async def GetUnitFacts(self, request: pb.GetUnitFactsRequest, context: grpc.aio.ServicerContext):
         await self._allowed("GetUnitFacts", context, request.unit_id)
         found_since = as_date(request.found_since, "found_since") if request.found_since else None
-        facts = await asyncio.to_thread(self._service.unit_facts, request.unit_id, found_since=found_since)
-        return pb.GetUnitFactsResponse(facts=facts_to_pb(request.unit_id, facts))
+        answer = await asyncio.to_thread(self._service.unit_facts, request.unit_id, found_since=found_since)
+        return pb.GetUnitFactsResponse(
+            facts=facts_to_pb(request.unit_id, answer.facts),
+            unit=unit_ref_to_pb(answer.unit),
+            district_name=answer.district_name,
+        )
 
     @maps_domain_errors
     @idempotent(pb.SetAcceptanceStateResponse)
@@ -235,8 +253,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         command = SetAcceptanceState(
             unit_id=request.unit_id,
             state=enum_arg(request, "state", "acceptance.state"),
-            on=request.on,
-            reason=request.reason,
+            on=optional_text(request.on, "on", max_length=10),
+            reason=command_reason(request.reason),
         )
         view = await asyncio.to_thread(self._service.set_acceptance_state, command, ctx)
         return pb.SetAcceptanceStateResponse(standing=standing_to_pb(view))
@@ -246,7 +264,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: pb.GetDistrictProgressRequest, context: grpc.aio.ServicerContext
     ):
         ctx = command_context(context)
-        await self._guard.check("GetDistrictProgress", Target(district_code=request.district_code), ctx)
+        await self._guard.check(
+            "GetDistrictProgress", Target(district_code=target_id(request.district_code)), ctx
+        )
+        code_id(request.district_code, "district_code", required=False)
         as_of = as_date(request.as_of, "as_of")
         progress = await asyncio.to_thread(self._service.district_progress, request.district_code, as_of)
         return pb.GetDistrictProgressResponse(progress=progress_to_pb(progress))
@@ -256,7 +277,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: pb.GetProgressReportRequest, context: grpc.aio.ServicerContext
     ):
         ctx = command_context(context)
-        await self._guard.check("GetProgressReport", Target(district_code=request.district_code), ctx)
+        await self._guard.check(
+            "GetProgressReport", Target(district_code=target_id(request.district_code)), ctx
+        )
+        code_id(request.district_code, "district_code", required=False)
         as_of = as_date(request.as_of, "as_of")
         report_format = request.format
         if report_format not in REPORT_FILES and report_format != pb.REPORT_FORMAT_UNSPECIFIED:

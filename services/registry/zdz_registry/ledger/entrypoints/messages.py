@@ -1,5 +1,9 @@
 """Protobuf ↔ domain for the ledger API. Enum values map by name (`zdz_common.pb_enums`):
-`HOUSEHOLD_KIND_RESIDENTIAL` ↔ "RESIDENTIAL"."""
+`HOUSEHOLD_KIND_RESIDENTIAL` ↔ "RESIDENTIAL".
+
+Parsing checks at the edge what the aggregates do not (zdz_common.validation): every number of a row finite and
+within NUMBER_LIMITS (a pipe of 1e308 m once broke every later reader of that unit's facts), every text clean
+and bounded; the rows' own rules (codes, dates, kinds) are the domain's."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from sqlmodel import SQLModel
 
@@ -15,6 +20,7 @@ from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2 as pb
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_name, enum_to_pb
+from zdz_common.validation import MAX_NOTE_LENGTH, bounded_number, command_evidence, optional_text
 from zdz_registry.ledger.adapters.orm import AcceptanceView
 from zdz_registry.ledger.domain.commands import AssignTask, OpenTask, RectifyTask, RowCommand, VerifyTask
 from zdz_registry.ledger.domain.facts import FactClass, LedgerFacts, Ratio, score_figures
@@ -47,6 +53,37 @@ _VALUE_OF_ONEOF = {name: value_class for name, _, value_class in ROW_FIELDS.valu
 }
 
 
+# The largest value each number of a ledger row may hold (the smallest is 0); a field not listed takes MAX_NUMBER.
+NUMBER_LIMITS: dict[str, float] = {
+    "floor_area_m2": 10_000_000,  # 10 km² of floor
+    "length_m": 1_000_000,  # one segment of 1,000 km (002: 278 km of pipes in a whole park group)
+    "capacity_m3_per_day": 10_000_000,  # 重庆's largest plant treats ~1.2 million m³ a day
+    "load_m3_per_day": 10_000_000,
+    "industrial_share_percent": 100,
+    "year_built": 2100,
+    "households": 1_000_000,
+    "grade": 4,
+}
+MAX_NUMBER = 1_000_000_000
+_NUMBERS = (
+    FieldDescriptor.TYPE_DOUBLE,
+    FieldDescriptor.TYPE_FLOAT,
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64,
+)
+
+
+def _checked_scalar(descriptor: FieldDescriptor, value: object, path: str) -> object:
+    """A row's number finite and bounded, its text clean and bounded (the domain applies the tighter rules)."""
+    if descriptor.type in _NUMBERS:
+        return bounded_number(value, path, maximum=NUMBER_LIMITS.get(descriptor.name, MAX_NUMBER))  # type: ignore[arg-type]
+    if descriptor.type == FieldDescriptor.TYPE_STRING:
+        return optional_text(value, path, max_length=MAX_NOTE_LENGTH, prose=True)  # type: ignore[arg-type]
+    return value
+
+
 def enum_arg(message: Message, field_name: str, path: str) -> str:
     """A request's enum field as its domain name."""
     enum_type = message.DESCRIPTOR.fields_by_name[field_name].enum_type
@@ -59,7 +96,9 @@ def _to_value(message: Message, value_class: type, path: str) -> object:
         descriptor = message.DESCRIPTOR.fields_by_name[spec.name]
         value = getattr(message, spec.name)
         values[spec.name] = (
-            enum_name(descriptor.enum_type, value, f"{path}.{spec.name}") if descriptor.enum_type else value
+            enum_name(descriptor.enum_type, value, f"{path}.{spec.name}")
+            if descriptor.enum_type
+            else _checked_scalar(descriptor, value, f"{path}.{spec.name}")
         )
     return value_class(**values)
 
@@ -76,7 +115,11 @@ def fill(message_class: type[Message], source: object) -> Message:
 
 
 def step_of(step: pb.Step) -> Step:
-    return Step(by=step.by, on=step.on, evidence=tuple(step.evidence))
+    return Step(
+        by=optional_text(step.by, "step.by"),
+        on=optional_text(step.on, "step.on", max_length=10),
+        evidence=command_evidence(step.evidence, "step.evidence"),
+    )
 
 
 def row_command(unit_id: str, row: pb.LedgerRow) -> RowCommand:
@@ -87,15 +130,20 @@ def row_command(unit_id: str, row: pb.LedgerRow) -> RowCommand:
     message = getattr(row, which)
     if which != "task_step":
         return _to_value(message, _VALUE_OF_ONEOF[which], which)  # type: ignore[return-value]
-    if not message.problem_code.strip():
+    if not optional_text(message.problem_code, "task_step.problem_code", max_length=64):
         raise InvalidArgument("须注明问题编号 (required)", field="task_step.problem_code")
     problem_id = problem_id_of(unit_id, message.problem_code)
     step = step_of(message.step)
     match enum_name(pb.TaskAction, message.action, "task_step.action"):
         case "OPEN":
-            return OpenTask(unit_id, problem_id, message.owner, message.deadline, step)
+            owner = optional_text(message.owner, "task_step.owner")
+            return OpenTask(
+                unit_id, problem_id, owner, optional_text(message.deadline, "task_step.deadline"), step
+            )
         case "ASSIGN":
-            return AssignTask(unit_id, problem_id, message.assignee, step)
+            return AssignTask(
+                unit_id, problem_id, optional_text(message.assignee, "task_step.assignee"), step
+            )
         case "RECTIFY":
             return RectifyTask(unit_id, problem_id, step)
         case "VERIFY":

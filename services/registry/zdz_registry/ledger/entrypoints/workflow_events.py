@@ -3,7 +3,10 @@ steps that change the unit's standing but not its stage, e.g. a look-back failur
 district progress against the 2025/2027 targets is current. Each event is applied once (zdz_common.consumer).
 
 The workflow's reason is taken as the workflow accepted it (zdz_common.validation.command_reason, the check both
-apply), and the stage and step are kept beside it: text the workflow accepted is never refused here."""
+apply), and the stage and step are kept beside it: text the workflow accepted is never refused here. An event
+recorded before the workflow refused control, non-characters and bidi controls (issue 16) or bounded its reasons
+may hold them: its reason is applied without them and within the bound (`followed_reason`), so a unit's
+acceptance state follows its whole history."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from zdz_common.consumer import ConsumerSettings
 from zdz_common.context import Actor, CommandContext
 from zdz_common.nats_streams import stream_name
 from zdz_common.pb_enums import enum_name
+from zdz_common.validation import MAX_REASON_LENGTH, without_refused_characters
 from zdz_registry.ledger.domain.progress import PLAN_ISSUED, ProcessStanding, ProcessStep
 from zdz_registry.ledger.service_layer.services import LedgerService
 
@@ -36,6 +40,12 @@ def _standing(value: int) -> ProcessStanding | None:
     if value == workflow_pb2.STANDING_UNSPECIFIED:
         return None
     return ProcessStanding(enum_name(workflow_pb2.Standing, value, "standing"))
+
+
+def followed_reason(text: str) -> str:
+    """A recorded reason as today's `command_reason` accepts it (unchanged for every event the workflow records
+    now; older events' refused characters dropped and the text cut to the bound)."""
+    return without_refused_characters(text, prose=True).strip()[:MAX_REASON_LENGTH]
 
 
 def _day(at: Timestamp) -> date:
@@ -55,7 +65,7 @@ def process_step(envelope: Envelope) -> tuple[str, ProcessStep] | None:
             standing=_standing(entered.standing),
             name=entered.step,
             on=_day(entered.at),
-            reason=entered.reason,
+            reason=followed_reason(entered.reason),
         )
     if envelope.type == STEP_RECORDED:
         recorded = workflow_events.ProcessStepRecorded()
@@ -68,7 +78,7 @@ def process_step(envelope: Envelope) -> tuple[str, ProcessStep] | None:
             standing=standing,
             name=recorded.step,
             on=_day(recorded.at),
-            reason=recorded.reason,
+            reason=followed_reason(recorded.reason),
         )
     return None
 

@@ -22,7 +22,7 @@ from zdz_registry.ledger.domain.rows import (
     entry_stream,
     record_id,
 )
-from zdz_registry.ledger.service_layer.unit_of_work import LedgerUnitOfWork
+from zdz_registry.ledger.service_layer.unit_of_work import LedgerUnitOfWork, projected_together
 
 PRELOAD_CHUNK = 500
 PROBLEM = "PROBLEM"
@@ -51,6 +51,7 @@ class LedgerBatch:
         self._uow = uow
         self.unit = unit
         self._aggregates: dict[str, Aggregate] = {}  # by stream, in the order first touched
+        self._entry_streams: dict[tuple[EntityClass, str], str] = {}  # preload and apply name the same rows
 
     def preload(self, commands: Iterable[RowCommand]) -> None:
         """Load every stream the commands name, a few hundred per query instead of one query per row."""
@@ -85,7 +86,7 @@ class LedgerBatch:
             case RectifyTask():
                 aggregate.rectify(command.unit_id, command.step)  # type: ignore[union-attr]
             case VerifyTask():
-                aggregate.verify(command.unit_id, command.step)  # type: ignore[union-attr]
+                aggregate.verify(command.unit_id, command.step, command.verifier)  # type: ignore[union-attr]
             case _:
                 aggregate.record(self.unit, command, self.exists)  # type: ignore[arg-type]
         return aggregate.id, len(aggregate.pending) > before
@@ -97,9 +98,13 @@ class LedgerBatch:
         return self._get(problem_stream(problem_id))  # type: ignore[return-value]
 
     def save(self) -> None:
-        """Append every aggregate's new events, each stream guarded by the version it was loaded at."""
+        """Append every aggregate's new events, each stream guarded by the version it was loaded at; the read
+        models of all of them are written together afterwards (one statement per table)."""
         changed = [(stream, a) for stream, a in self._aggregates.items() if a.pending]
-        self._uow.save_all([(stream, a.version - len(a.pending), list(a.pending)) for stream, a in changed])  # type: ignore[misc]
+        with projected_together(self._uow):
+            self._uow.save_all(
+                [(stream, a.version - len(a.pending), list(a.pending)) for stream, a in changed]
+            )  # type: ignore[misc]
         for _, aggregate in changed:
             aggregate.pending = []
 
@@ -120,28 +125,28 @@ class LedgerBatch:
         unit_id = self.unit.id
         match command:
             case InformationDefect() if command.entity_class is not None:
-                yield entry_stream(
-                    command.entity_class,
-                    record_id(unit_id, command.entity_class, command.entity_code.strip()),
-                )
+                yield self._entry_stream(command.entity_class, command.entity_code)
             case ProblemDetails():
                 yield problem_stream(problem_id_of(unit_id, command.code))
                 if command.entity_class is not None:
-                    yield entry_stream(
-                        command.entity_class,
-                        record_id(unit_id, command.entity_class, command.entity_code.strip()),
-                    )
+                    yield self._entry_stream(command.entity_class, command.entity_code)
             case OpenTask() | AssignTask() | RectifyTask() | VerifyTask():
                 yield problem_stream(command.problem_id)
             case InformationDefect():
                 return
             case _:
-                yield entry_stream(
-                    command.entity_class, record_id(unit_id, command.entity_class, command.code.strip())
-                )
+                yield self._entry_stream(command.entity_class, command.code)
+
+    def _entry_stream(self, entity_class: EntityClass, code: str) -> str:
+        key = (entity_class, code)
+        if key not in self._entry_streams:
+            self._entry_streams[key] = entry_stream(
+                entity_class, record_id(self.unit.id, entity_class, code.strip())
+            )
+        return self._entry_streams[key]
 
     def _entry(self, entity_class: EntityClass, code: str) -> LedgerEntry:
-        return self._get(entry_stream(entity_class, record_id(self.unit.id, entity_class, code.strip())))  # type: ignore[return-value]
+        return self._get(self._entry_stream(entity_class, code))  # type: ignore[return-value]
 
     def _get(self, stream: str) -> Aggregate:
         if stream not in self._aggregates:

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import DomainError, InvalidArgument, NotFound
 from zdz_common.eventstore import EventStore
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_common.vocabulary import UnitKind
-from zdz_registry.directory.adapters.orm import UnitView
+from zdz_registry.directory.adapters.orm import DistrictView, UnitView
 from zdz_registry.ledger.adapters.orm import (
     ENTRY_VIEWS,
     AcceptanceView,
@@ -29,7 +31,8 @@ from zdz_registry.ledger.adapters.orm import (
     ProblemView,
     TaskStepView,
 )
-from zdz_registry.ledger.domain.commands import RowCommand, SetAcceptanceState, TaskCommand
+from zdz_registry.ledger.domain.commands import RowCommand, SetAcceptanceState, TaskCommand, VerifyTask
+from zdz_registry.ledger.domain.events import UnitRef
 from zdz_registry.ledger.domain.facts import Ledger, LedgerFacts, ListedProblem, summarise
 from zdz_registry.ledger.domain.problems import ProblemDetails, Step, TaskState
 from zdz_registry.ledger.domain.progress import (
@@ -61,6 +64,7 @@ from zdz_registry.ledger.service_layer.unit_of_work import (
 
 MAX_IMPORT_ROWS = 5000  # one batch, one transaction; a larger sheet is sent as several batches
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+V = TypeVar("V")
 
 
 def shanghai_today() -> date:
@@ -94,8 +98,42 @@ class ProblemListing:
     steps: list[TaskStepView]
 
 
-def _values(value_class: type, view: SQLModel) -> object:
-    return value_class(**{f.name: getattr(view, f.name) for f in fields(value_class)})
+def _unit_rows(view_class: type[SQLModel], value_class: type, *extra: str) -> sa.Select[Any]:
+    """The columns of a unit's rows that `value_class` is made of, in its fields' order (then `extra`)."""
+    table = view_class.__table__  # type: ignore[attr-defined]
+    names = (*(f.name for f in fields(value_class)), *extra)
+    return sa.select(*(table.c[n] for n in names)).where(table.c.unit_id == sa.bindparam("unit_id"))
+
+
+_ROWS_OF: dict[type, sa.Select[Any]] = {
+    SourceHousehold: _unit_rows(HouseholdView, SourceHousehold),
+    PipeSegment: _unit_rows(PipeView, PipeSegment),
+    InspectionPoint: _unit_rows(PointView, InspectionPoint),
+    TreatmentFacility: _unit_rows(FacilityView, TreatmentFacility),
+    Outfall: _unit_rows(OutfallView, Outfall),
+    InformationDefect: _unit_rows(DefectView, InformationDefect),
+}
+_PROBLEM_ROWS = _unit_rows(ProblemView, ProblemDetails, "task_state")
+_UNIT_AND_DISTRICT = (
+    sa.select(
+        UnitView.id,
+        UnitView.district_code,
+        UnitView.kind,
+        UnitView.name,
+        col(DistrictView.name).label("district_name"),
+    )
+    .join(DistrictView, DistrictView.code == UnitView.district_code)  # type: ignore[arg-type]
+    .where(UnitView.id == sa.bindparam("unit_id"))
+)
+
+
+@dataclass(frozen=True)
+class UnitLedgerFacts:
+    """A unit's ledger facts with the unit they are of and its district's name."""
+
+    unit: UnitRef
+    district_name: str
+    facts: LedgerFacts
 
 
 class LedgerService:
@@ -247,31 +285,38 @@ class LedgerService:
         listings = [ProblemListing(p, steps.get(p.id, [])) for p in problems]
         return Page(listings, next_token(offset, size, total), total)
 
-    def unit_facts(self, unit_id: str, *, found_since: date | None = None) -> LedgerFacts:
+    def unit_facts(self, unit_id: str, *, found_since: date | None = None) -> UnitLedgerFacts:
+        """The facts of the unit's ledger, with the unit and its district's name (a score sheet needs all three:
+        one call). The rows are read with Core, straight into the value objects: no ORM object per row."""
         with Session(self.engine) as session:
-            self._require_unit(session, unit_id)
+            unit = session.execute(_UNIT_AND_DISTRICT, {"unit_id": unit_id}).first()
+            if not unit_id or unit is None:
+                raise NotFound(f"未知单元 {unit_id!r} (unknown unit)", field="unit_id")
 
-            def rows(view_class: type[SQLModel]) -> list[SQLModel]:
-                return list(session.exec(select(view_class).where(view_class.unit_id == unit_id)).all())  # type: ignore[attr-defined]
+            def values(value_class: type[V]) -> list[V]:
+                return [
+                    value_class(*row) for row in session.execute(_ROWS_OF[value_class], {"unit_id": unit_id})
+                ]
 
-            unit = session.get(UnitView, unit_id)
+            kind = UnitKind(unit.kind)
             ledger = Ledger(
-                unit_kind=UnitKind(unit.kind) if unit is not None else None,
-                households=[_values(SourceHousehold, v) for v in rows(HouseholdView)],  # type: ignore[misc]
-                pipes=[_values(PipeSegment, v) for v in rows(PipeView)],  # type: ignore[misc]
-                points=[_values(InspectionPoint, v) for v in rows(PointView)],  # type: ignore[misc]
-                facilities=[_values(TreatmentFacility, v) for v in rows(FacilityView)],  # type: ignore[misc]
-                outfalls=[_values(Outfall, v) for v in rows(OutfallView)],  # type: ignore[misc]
-                defects=[_values(InformationDefect, v) for v in rows(DefectView)],  # type: ignore[misc]
+                unit_kind=kind,
+                households=values(SourceHousehold),
+                pipes=values(PipeSegment),
+                points=values(InspectionPoint),
+                facilities=values(TreatmentFacility),
+                outfalls=values(Outfall),
+                defects=values(InformationDefect),
                 problems=[
-                    ListedProblem(
-                        _values(ProblemDetails, v),  # type: ignore[arg-type]
-                        TaskState(v.task_state) if v.task_state else None,  # type: ignore[attr-defined]
-                    )
-                    for v in rows(ProblemView)
+                    ListedProblem(ProblemDetails(*details), TaskState(state) if state else None)
+                    for *details, state in session.execute(_PROBLEM_ROWS, {"unit_id": unit_id})
                 ],
             )
-        return summarise(ledger, found_since=found_since)
+        return UnitLedgerFacts(
+            UnitRef(unit.id, unit.district_code, kind, unit.name),
+            district_name=unit.district_name,
+            facts=summarise(ledger, found_since=found_since),
+        )
 
     def district_progress(self, district_code: str, as_of: date | None = None) -> Progress:
         """A district's progress against its 附件1 shares as of `as_of` (today if not given); with an empty
@@ -287,10 +332,13 @@ class LedgerService:
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _with_defaults(self, command: RowCommand, context: CommandContext) -> RowCommand:
-        """A task step without who or when was taken by the caller, today."""
+        """A task step without who or when was taken by the caller, today; a verification carries its caller,
+        whom the ledger's domain checks and records as the verifier (issue 16)."""
         step = getattr(command, "step", None)
         if not isinstance(step, Step):
             return command
+        if isinstance(command, VerifyTask):
+            return replace(command, step=replace(step, on=step.on or self._today()), verifier=context.actor)
         by = step.by.strip() or f"{context.actor.organisation}/{context.actor.person}"
         return replace(command, step=replace(step, by=by, on=step.on or self._today()))  # type: ignore[type-var]
 

@@ -1,0 +1,118 @@
+"""One campaign: start the system, drive the programme while the nemesis injects its faults one at a time,
+settle, check every invariant, stop everything."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.chaos import invariants
+from tests.chaos.report import Outcome
+from tests.chaos.system import FAULT_KINDS, TARGETS, Fault, System
+from tests.chaos.workload import Clients, Programme, towns_of_the_city
+
+
+def draw_faults(rng: random.Random, count: int, gap: float) -> list[Fault]:
+    """`count` faults: target and kind uniform, down or paused 0.5–4 s, about `gap` seconds apart."""
+    faults, at = [], 0.0
+    for _ in range(count):
+        at += rng.uniform(0.5, 1.5) * gap
+        faults.append(
+            Fault(at, rng.choice(TARGETS), rng.choice(FAULT_KINDS), round(rng.uniform(0.5, 4.0), 1))
+        )
+    return faults
+
+
+class Nemesis(threading.Thread):
+    """Injects the faults in order, one at a time, each after its quiet time."""
+
+    def __init__(self, system: System, faults: list[Fault], started: float) -> None:
+        super().__init__(daemon=True)
+        self.system, self.faults, self.started = system, faults, started
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        for fault in self.faults:
+            time.sleep(fault.after)
+            fault.at = time.monotonic() - self.started
+            try:
+                self.system.inject(fault)
+            except Exception as error:
+                fault.note = f"{type(error).__name__}: {error}"[:600]
+                self.errors.append(f"fault {fault.kind} {fault.target} at {fault.at:.1f}s: {fault.note}")
+
+
+def checked(check: Callable[[], invariants.Check]) -> invariants.Check:
+    """The check's result; a check that could not be made is reported as such (the report is always written)."""
+    try:
+        return check()
+    except Exception as error:
+        name = getattr(check, "__name__", "check")
+        return invariants.Check(
+            name, anomalies=[f"the check could not be made: {type(error).__name__}: {error}"]
+        )
+
+
+def run(
+    *, seed: int, towns: int, faults: int, threads: int, gap: float, longest: float = 4.0, keep: bool = False
+) -> Outcome:
+    rng = random.Random(seed)
+    base = Path(tempfile.mkdtemp(prefix="zdz-chaos-"))
+    system = System(base)
+    timings: dict[str, float] = {}
+    began = time.monotonic()
+    try:
+        system.start()
+        timings["start (PostgreSQL, NATS, Temporal, migrations, services, official load)"] = (
+            time.monotonic() - began
+        )
+        started = time.monotonic()
+        clients = Clients(system, seed, started)
+        chosen = towns_of_the_city(clients, towns, rng)
+        programme = Programme(clients, chosen)
+        schedule = draw_faults(rng, faults, gap, longest)
+        nemesis = Nemesis(system, schedule, started)
+        nemesis.start()
+        programme.run(threads)
+        timings["programme"] = time.monotonic() - started
+        nemesis.join()
+        timings["programme and faults"] = time.monotonic() - started
+        notes = list(nemesis.errors) + programme.failures
+        dead = [part for part, up in system.alive().items() if not up]
+        notes += [f"{part} was not running after the faults (it died on its own)" for part in dead]
+        during = sum(1 for f in schedule if f.at <= timings["programme"])
+        timings["faults injected while the programme ran"] = during
+        mark = time.monotonic()
+        settled = invariants.settle(system)
+        timings["settle"] = time.monotonic() - mark
+        if any(settled["unsent"].values()) or any(settled["pending"].values()):  # type: ignore[union-attr]
+            notes.append(f"not settled within the bound: {settled}")
+        mark = time.monotonic()
+        events = invariants.stored_events(system)
+        commands = clients.commands
+        checks = [
+            checked(lambda: invariants.acknowledged_once(commands, events, system)),
+            checked(lambda: invariants.projections(clients, chosen, commands)),
+            checked(lambda: invariants.stages_agree(clients, chosen, system)),
+            checked(lambda: invariants.notifications(events, system)),
+            checked(lambda: invariants.chains(system)),
+            checked(lambda: invariants.refeed(clients, events, system)),
+            checked(lambda: invariants.no_trace_of_refusals(commands, events, system)),
+        ]
+        timings["checks"] = time.monotonic() - mark
+        clients.close()
+        undecided = [c for c in commands if c.outcome == "undecided"]
+        notes += [
+            f"undecided after {c.attempts} attempts: {c.what} {c.key} ({c.code} {c.detail})"
+            for c in undecided
+        ]
+        return Outcome(seed, len(chosen), threads, schedule, commands, checks, timings, notes)
+    finally:
+        system.stop()
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)

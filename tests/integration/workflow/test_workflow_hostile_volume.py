@@ -1,0 +1,32 @@
+"""10 MB of hostile requests at the workflow service (issue 16, "must show"), every RPC in turn and from every role,
+on its own Temporal dev server (test_workflow_hostile's fixture): 0 UNKNOWN and 0 INTERNAL, nothing written but the
+refusals' audit records on a refused call, and the server still serving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlmodel import Session
+
+from tests.integration.auth.test_hostile_volume import TEN_MB, hostile_volume
+from tests.integration.workflow.test_workflow_hostile import SERVICE, Running, _call, running
+
+__all__ = ["running"]  # the module's fixture: a dev server, a worker and the servicer behind authentication
+
+
+async def test_ten_megabytes_of_hostile_requests_answer_no_unknown_and_no_internal(running: Running) -> None:
+    async def send(_service: Any, method: Any, request: Any, role: str) -> grpc.StatusCode:
+        return await _call(running.channel, method, request, role)
+
+    codes, sent, requests = await hostile_volume([(SERVICE, m) for m in SERVICE.methods], send, seed=16)
+    assert sent >= TEN_MB
+    assert codes[grpc.StatusCode.UNKNOWN] == 0 and codes[grpc.StatusCode.INTERNAL] == 0, (
+        requests,
+        dict(codes),
+    )
+    health = health_pb2_grpc.HealthStub(running.channel)
+    assert (await health.Check(health_pb2.HealthCheckRequest(), timeout=5)).status == 1  # SERVING
+    with Session(running.harness.app.engine) as session:
+        assert running.harness.app.store.verify(session).ok
