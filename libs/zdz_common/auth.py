@@ -12,19 +12,17 @@ Roles (issue: who may do what):
 Tokens are ES256-signed; issuer, audience and the verification keys are configured. `make run` generates
 development keys and prints one token per role.
 
-Keys, and their rotation: a token names its key by `kid` in its header. The keys come from a PEM public key
-(ZDZ_AUTH_PUBLIC_KEY_FILE; its `kid` is its RFC 7638 thumbprint) and from a JWK set (ZDZ_AUTH_JWKS, `file:///…` or
-`https://…`, read again every ZDZ_AUTH_JWKS_REFRESH_SECONDS and at once, at most every 30 s, for a `kid` it does not
-know). To rotate, publish the new key beside the old one, issue with the new one, and remove the old one once its
-tokens have expired: a token of a removed or unknown `kid` is refused; one without a `kid` is checked against every
-configured key.
+Keys, and their rotation: a token names its key by `kid` in its header. The keys come from a JWK set
+(ZDZ_AUTH_JWKS, `file:///…` or `https://…`, read again every ZDZ_AUTH_JWKS_REFRESH_SECONDS and at once, at most
+every 30 s, for a `kid` it does not know) and from a PEM public key (ZDZ_AUTH_PUBLIC_KEY_FILE, today's single key,
+which has no `kid` of its own and is tried for any token, as before). To rotate, publish the new key beside the old
+one, issue with the new one, and remove the old one once its tokens have expired: a token whose `kid` no key has
+(removed, unknown) is refused unless the PEM key verifies it; one without a `kid` is checked against every key.
 """
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 import json
 import logging
 import threading
@@ -145,25 +143,17 @@ JWKS_FETCH_TIMEOUT_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class VerificationKey:
-    kid: str
+    kid: str  # "": a key of no kid (the PEM key), tried whatever kid a token names
     key: Any  # a cryptography public key
     algorithm: str
 
 
-def key_id(public_key: Any) -> str:
-    """The key's RFC 7638 JWK thumbprint (base64url SHA-256 of its required members): its `kid` when none is given."""
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(public_key))
-    required = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
-    digest = hashlib.sha256(json.dumps(required, separators=(",", ":"), sort_keys=True).encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def pem_key(public_key_pem: bytes, kid: str = "") -> VerificationKey:
-    """An ES256 verification key from its PEM, named `kid` (default: its thumbprint)."""
+def pem_key(public_key_pem: bytes) -> VerificationKey:
+    """An ES256 verification key from its PEM."""
     key = serialization.load_pem_public_key(public_key_pem)
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ValueError("the token verification key must be an EC P-256 public key (ES256)")
-    return VerificationKey(kid or key_id(key), key, ALGORITHM)
+    return VerificationKey("", key, ALGORITHM)
 
 
 class KeySource(Protocol):
@@ -179,7 +169,7 @@ class StaticKeys:
         self._keys = tuple(keys)
 
     def keys(self, kid: str | None) -> Sequence[VerificationKey]:
-        return [k for k in self._keys if kid is None or k.kid == kid]
+        return [k for k in self._keys if kid is None or k.kid in ("", kid)]
 
 
 class JwksKeys:
@@ -246,7 +236,7 @@ class TokenVerifier:
         audience: str = DEFAULT_AUDIENCE,
         max_lifetime_seconds: int = MAX_TOKEN_LIFETIME_SECONDS,
     ) -> None:
-        """`public_key_pem`: one key (its kid its thumbprint); `keys`: more sources (a JWK set)."""
+        """`public_key_pem`: one key, of no kid; `keys`: more sources (a JWK set)."""
         sources = [*([StaticKeys([pem_key(public_key_pem)])] if public_key_pem else []), *keys]
         if not sources:
             raise ValueError("a token verifier needs at least one verification key")

@@ -24,6 +24,9 @@ What is guaranteed, and where it is written:
   retry (the same messages in the same order) is answered with the first answer, a different stream under the
   same key is refused. The key the command's transaction writes has no fingerprint yet (the command context
   was made before the stream was read); it gets it with the answer, and meanwhile a retry waits for that answer.
+- A command whose effect another system keeps (the workflow's processes, in Temporal, where the key makes the
+  update id and a retry the same update) claims its key with its fingerprint before it runs (`claim_key`), on
+  whatever process or round it names: the same refusal of a reused key, in every service.
 """
 
 from __future__ import annotations
@@ -185,6 +188,57 @@ async def _replay(engine: Engine, claim: IdempotencyClaim, response_type: type[M
                 field=METADATA_KEY,
             )
         await asyncio.sleep(0.05)
+
+
+def claim_key(
+    engine: Engine, caller: str, raw_key: str, method: str, request: Message
+) -> IdempotencyClaim | None:
+    """For a command whose effect another system keeps, the workflow's in Temporal (whose update id, built from
+    the key, answers a retry with the first result): remember the key with the request's fingerprint, or refuse
+    it (`KeyReused`) when it was used for another method or request. The claim when this call made it (to be
+    released if the command is refused, as a failed command stores nothing); None when a retry found it."""
+    claim = IdempotencyClaim(
+        caller=caller, key=_checked_key(raw_key), method=method, request_hash=_request_hash(request)
+    )
+    with write_transaction_slot(engine), Session(engine) as session:
+        record = session.get(IdempotencyRecord, (claim.caller, claim.key))
+        if record is None:
+            try:
+                session.execute(
+                    sa.insert(_TABLE),
+                    [
+                        {
+                            "caller": claim.caller,
+                            "key": claim.key,
+                            "method": claim.method,
+                            "request_hash": claim.request_hash,
+                            "created_at": format_time(utc_now()),
+                        }
+                    ],
+                )
+                session.commit()
+                return claim
+            except IntegrityError:  # a concurrent call claimed it first: compare with its fingerprint
+                session.rollback()
+                record = session.get(IdempotencyRecord, (claim.caller, claim.key))
+                assert record is not None
+        if (record.method, record.request_hash) != (claim.method, claim.request_hash):
+            raise KeyReused(claim.key)
+        return None
+
+
+def release_key(engine: Engine, claim: IdempotencyClaim) -> None:
+    """Forget a key `claim_key` claimed for a command that was then refused: the key is free again."""
+    with write_transaction_slot(engine), Session(engine) as session:
+        session.execute(
+            sa.delete(_TABLE).where(
+                _TABLE.c.caller == claim.caller,
+                _TABLE.c.key == claim.key,
+                _TABLE.c.request_hash == claim.request_hash,
+                _TABLE.c.response.is_(None),
+            )
+        )
+        session.commit()
 
 
 def idempotent(response_type: type[Message]) -> Callable[[F], F]:

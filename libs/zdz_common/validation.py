@@ -122,21 +122,31 @@ def code_id(value: str, field: str, *, required: bool = True) -> str:
 
 def label_code(value: str, field: str, *, required: bool = True) -> str:
     """A code people write in their own script, unchanged: a campaign ("2026-重新验收"), a ledger row's code
-    ("解放路-YS-03"). Letters of any script, ASCII digits and . _ : -, at most MAX_ID_LENGTH characters; refused:
-    "/", spaces, quotes, control characters, other scripts' digits."""
+    ("解放路-YS-03", "1#泵站"). Letters of any script, ASCII digits and . _ : - # ( ) （ ） ·, at most MAX_ID_LENGTH
+    characters, not beginning with punctuation; refused: "/", spaces, quotes, control characters, other scripts'
+    digits."""
     if not value and not required:
         return ""
     if not value:
         raise InvalidArgument("必填 (required)", field=field)
-    if len(value) > MAX_ID_LENGTH or not all(_label_character(ch) for ch in value) or value[0] in "._:-":
+    if (
+        len(value) > MAX_ID_LENGTH
+        or not all(_label_character(ch) for ch in value)
+        or value[0] in "._:-#()（）·"
+    ):
         raise InvalidArgument(
-            "编号须为 1–64 位文字、阿拉伯数字或 . _ : - (letters, ASCII digits and . _ : -)", field=field
+            "编号须为 1–64 位文字、阿拉伯数字或 . _ : - # ( ) （ ） · (letters, ASCII digits and . _ : - # ( ))",
+            field=field,
         )
     return value
 
 
 def _label_character(ch: str) -> bool:
-    return (ch.isascii() and (ch.isalnum() or ch in "._:-")) or unicodedata.category(ch) in ("Lo", "Lu", "Ll")
+    return (
+        (ch.isascii() and (ch.isalnum() or ch in "._:-#()"))
+        or ch in "（）·"
+        or unicodedata.category(ch) in ("Lo", "Lu", "Ll")
+    )
 
 
 def target_id(value: str) -> str:

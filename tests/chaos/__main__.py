@@ -18,13 +18,22 @@ def main() -> int:
     parser.add_argument("--faults", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--gap", type=float, default=6.0, help="mean seconds between two faults")
+    parser.add_argument("--longest", type=float, default=4.0, help="longest down or paused time, seconds")
+    parser.add_argument("--patience", type=float, default=300.0, help="seconds a command is retried")
     parser.add_argument("--reports", type=Path, default=Path(__file__).parent / "reports")
     parser.add_argument("--keep", action="store_true", help="keep the data and logs folder")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     print(f"chaos: seed {seed}, {args.towns} towns, {args.faults} faults", flush=True)
     outcome = campaign.run(
-        seed=seed, towns=args.towns, faults=args.faults, threads=args.threads, gap=args.gap, keep=args.keep
+        seed=seed,
+        towns=args.towns,
+        faults=args.faults,
+        threads=args.threads,
+        gap=args.gap,
+        longest=args.longest,
+        patience=args.patience,
+        keep=args.keep,
     )
     path = report.write(outcome, args.reports)
     print(f"chaos: {'every invariant holds' if outcome.holds else 'ANOMALIES'}; report {path}", flush=True)

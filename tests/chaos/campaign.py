@@ -17,14 +17,13 @@ from tests.chaos.system import FAULT_KINDS, TARGETS, Fault, System
 from tests.chaos.workload import Clients, Programme, towns_of_the_city
 
 
-def draw_faults(rng: random.Random, count: int, gap: float) -> list[Fault]:
-    """`count` faults: target and kind uniform, down or paused 0.5–4 s, about `gap` seconds apart."""
-    faults, at = [], 0.0
+def draw_faults(rng: random.Random, count: int, gap: float, longest: float) -> list[Fault]:
+    """`count` faults: target and kind uniform, down or paused 0.2 s to `longest`, each after about `gap`
+    seconds of quiet."""
+    faults = []
     for _ in range(count):
-        at += rng.uniform(0.5, 1.5) * gap
-        faults.append(
-            Fault(at, rng.choice(TARGETS), rng.choice(FAULT_KINDS), round(rng.uniform(0.5, 4.0), 1))
-        )
+        after, seconds = round(rng.uniform(0.5, 1.5) * gap, 1), round(rng.uniform(0.2, longest), 1)
+        faults.append(Fault(after, rng.choice(TARGETS), rng.choice(FAULT_KINDS), seconds))
     return faults
 
 
@@ -59,7 +58,15 @@ def checked(check: Callable[[], invariants.Check]) -> invariants.Check:
 
 
 def run(
-    *, seed: int, towns: int, faults: int, threads: int, gap: float, longest: float = 4.0, keep: bool = False
+    *,
+    seed: int,
+    towns: int,
+    faults: int,
+    threads: int,
+    gap: float,
+    longest: float = 4.0,
+    patience: float = 300.0,
+    keep: bool = False,
 ) -> Outcome:
     rng = random.Random(seed)
     base = Path(tempfile.mkdtemp(prefix="zdz-chaos-"))
@@ -72,7 +79,7 @@ def run(
             time.monotonic() - began
         )
         started = time.monotonic()
-        clients = Clients(system, seed, started)
+        clients = Clients(system, seed, started, patience=patience)
         chosen = towns_of_the_city(clients, towns, rng)
         programme = Programme(clients, chosen)
         schedule = draw_faults(rng, faults, gap, longest)

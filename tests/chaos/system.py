@@ -155,6 +155,9 @@ class System:
                 told += f"start {attempt} failed ({error}): {' | '.join(tail)[:400]}; "
                 if attempt == attempts:
                     raise RuntimeError(told) from error
+                if "migrate" in " ".join(tail):  # the code moved on under the campaign (a new migration)
+                    self._migrate(name)
+                    told += "migrated; "
                 time.sleep(1.0)
         return told
 

@@ -49,7 +49,6 @@ RETRIED = frozenset(
     }
 )
 ANSWER_LOST = "first answer was lost"  # zdz_common.idempotency's FAILED_PRECONDITION after a crash
-COMMAND_SECONDS = 300.0  # a command still unanswered after this is undecided
 # How far a town is taken (the last command of its programme), and how many towns of 10 go that far.
 DEPTHS = (("StartProcess", 1), ("SubmitPlan", 2), ("DeclareRectificationDone", 3), ("SubmitSelfCheck", 4))
 
@@ -99,8 +98,10 @@ def _ts(day: date) -> Timestamp:
 class Clients:
     """The services' stubs, the tokens of the campaign's people and the record of every command."""
 
-    def __init__(self, system: System, seed: int, started: float) -> None:
+    def __init__(self, system: System, seed: int, started: float, *, patience: float = 300.0) -> None:
         self.system = system
+        self.patience = patience  # seconds: a command still unanswered after this is undecided
+        self.stopping = threading.Event()  # set: every command still retrying gives up (undecided)
         self.seed = seed
         self.started = started
         self.channels = {
@@ -127,12 +128,13 @@ class Clients:
 
     def read(self, method: Callable[..., Any], request: Message, caller: str) -> Any:
         """A query, retried on the same codes as a command (reads leave no trace to check)."""
-        deadline = time.monotonic() + COMMAND_SECONDS
+        deadline = time.monotonic() + self.patience
         while True:
             try:
                 return method(request, metadata=self._metadata(caller, ""), timeout=20)
             except grpc.RpcError as error:
-                if error.code() not in RETRIED or time.monotonic() > deadline:  # type: ignore[attr-defined]
+                given_up = time.monotonic() > deadline or self.stopping.is_set()
+                if error.code() not in RETRIED or given_up:  # type: ignore[attr-defined]
                     raise
                 time.sleep(0.5)
 
@@ -174,7 +176,11 @@ class Clients:
             except grpc.RpcError as error:
                 code, detail = error.code(), error.details() or ""  # type: ignore[attr-defined]
                 command.code, command.detail = code.name, detail[:300]
-                if code in RETRIED and time.monotonic() - began < COMMAND_SECONDS:
+                if (
+                    code in RETRIED
+                    and time.monotonic() - began < self.patience
+                    and not self.stopping.is_set()
+                ):
                     command.retried_codes[code.name] += 1
                     time.sleep(pause)
                     pause = min(pause * 2, 3.0)
@@ -201,10 +207,16 @@ class Programme:
 
     def run(self, threads: int) -> None:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _ in pool.map(self._drive, self.towns):
-                pass
+            try:
+                for _ in pool.map(self._drive, self.towns):
+                    pass
+            except KeyboardInterrupt:  # the threads give up their retries and the towns not begun
+                self.c.stopping.set()
+                raise
 
     def _drive(self, town: Town) -> None:
+        if self.c.stopping.is_set():
+            return
         try:
             self.drive(town)
         except grpc.RpcError as error:  # a read that kept failing: recorded, the town stops

@@ -562,7 +562,6 @@ class Driver:
 
 
 SPOT_CHECK_ROUND = "2026-1"
-SPOT_CHECK_SEED = 2026
 
 
 def draw(services: Services, record: Record, say: Say) -> None:
@@ -578,7 +577,6 @@ def draw(services: Services, record: Record, say: Say) -> None:
     ]
     request = sc.DrawSpotCheckRequest(
         candidates=candidates,
-        seed=SPOT_CHECK_SEED,
         towns_per_district=2,
         round=SPOT_CHECK_ROUND,
         closes_on=(_today() + timedelta(days=30)).isoformat(),

@@ -86,7 +86,7 @@ async def serve(config: WorkflowConfig) -> None:
     if "facade" in config.roles:  # the gRPC API; without it the process still answers health on its address
         runtime.serve(
             workflow_pb2_grpc.add_WorkflowServiceServicer_to_server,
-            WorkflowServicer(processes, guard=app.guard, rounds=rounds),
+            WorkflowServicer(processes, guard=app.guard, rounds=rounds, keys=app.engine),
             workflow_pb2,
             "WorkflowService",
         )

@@ -20,10 +20,12 @@ from sqlmodel import Session, func, select
 
 from tests.hostile import build, message_strategy
 from tests.integration.auth.harness import System, bearer
+from zdz.events.v1.access_pb2 import AccessDenied
 from zdz.notify.v1 import notify_pb2
 from zdz.registry.v1 import ledger_pb2, registry_pb2
 from zdz.scoring.v1 import scoring_pb2
 from zdz_common.eventstore import EventRecord
+from zdz_common.validation import refused_character
 
 __all__ = ["build", "message_strategy"]  # the workflow's sweep imports them from here
 
@@ -113,3 +115,7 @@ async def test_hostile_requests_never_break_a_server(
     assert status.status == health_pb2.HealthCheckResponse.SERVING
     with Session(system.engines[owner]) as session:  # type: ignore[arg-type]
         assert system.stores[owner].verify(session).ok  # type: ignore[attr-defined]
+        denials = session.exec(select(EventRecord).where(EventRecord.stream_id.startswith("access/"))).all()  # type: ignore[union-attr]
+    for denial in denials:  # a refusal's record names a well-formed target or none: never the hostile text
+        target = AccessDenied.FromString(denial.data).target
+        assert len(target) < 200 and refused_character(target) is None, target[:100]

@@ -244,6 +244,15 @@ MATRIX: list[tuple[str, Call, set[str]]] = [
         ),
         {"municipal"},
     ),
+    # one draw per spot-check round: drawing it again is the city's to approve, with a reason (issue 16)
+    (
+        "ApproveSpotCheckRedraw",
+        lambda s, r: s.scoring.ApproveSpotCheckRedraw(
+            spb.ApproveSpotCheckRedrawRequest(draw_id="no-such-draw", reason="候选名单有误"),
+            metadata=bearer(r),
+        ),
+        {"municipal"},
+    ),
     (
         "DrawSpotCheck",
         lambda s, r: s.scoring.DrawSpotCheck(

@@ -491,16 +491,12 @@ def _round_closes() -> str:
     return (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
 
-async def test_spot_check_draws_are_reproducible_name_their_round_and_say_when_a_district_is_short(
+async def test_spot_check_draws_record_the_systems_seed_name_their_round_and_say_when_a_district_is_short(
     running: RunningScoring,
 ) -> None:
     candidates = await _filed_units(running)
-    request = pb.DrawSpotCheckRequest(
-        candidates=candidates, seed=7, round="2025-1", closes_on=_round_closes()
-    )
+    request = pb.DrawSpotCheckRequest(candidates=candidates, round="2025-1", closes_on=_round_closes())
     first = (await running.scoring.DrawSpotCheck(request)).spot_check
-    again = (await running.scoring.DrawSpotCheck(request)).spot_check
-    assert list(first.districts) == list(again.districts)
     assert (first.round, first.closes_on) == ("2025-1", _round_closes())
     wanzhou, yuzhong = first.districts
     assert (wanzhou.towns.quota, wanzhou.towns.available, len(wanzhou.towns.drawn)) == (2, 5, 2)
@@ -516,6 +512,7 @@ async def test_spot_check_draws_are_reproducible_name_their_round_and_say_when_a
         (event,) = running.service.store.read(session, f"spot_check-{first.id}")
     drawn = event.payload(events_pb2.SpotCheckDrawn)
     assert (drawn.round, drawn.closes_on) == ("2025-1", _round_closes())  # type: ignore[attr-defined]
+    assert drawn.seed == str(first.seed)  # type: ignore[attr-defined]
     code, details = await _status(
         running.scoring.DrawSpotCheck(
             pb.DrawSpotCheckRequest(candidates=candidates, towns_per_district=4, round="2025-1")
@@ -543,15 +540,13 @@ async def test_a_draw_names_its_round_and_a_deadline_not_in_the_past(
 
 async def test_the_draw_takes_only_units_filed_and_awaiting_the_round(running: RunningScoring) -> None:
     # Nothing filed yet: nothing to draw from.
-    code, details = await _status(
-        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3, round="2025-1"))
-    )
+    code, details = await _status(running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(round="2025-1")))
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "已备案" in details
     # The town is filed; the park group is accepted but still in 公示; another town is already under spot-check.
     town, park = await _town(running)
     await _file(running, town)
     await _file(running, park, ledger_pb2.ACCEPTANCE_STATE_ACCEPTED)
-    drawn = (await running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(seed=3, round="2025-1"))).spot_check
+    drawn = (await running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(round="2025-1"))).spot_check
     assert [u.id for u in drawn.candidates] == [town]
     assert [u.id for d in drawn.districts for u in d.towns.drawn] == [town]
     assert all(not d.parks.drawn for d in drawn.districts)
@@ -560,7 +555,7 @@ async def test_the_draw_takes_only_units_filed_and_awaiting_the_round(running: R
     units = (await running.units.ListUnits(registry_pb2.ListUnitsRequest(district_code="wanzhou"))).units
     refs = [refs_pb2.UnitRef(id=u.id, district_code=u.district_code, kind=u.kind, name=u.name) for u in units]
     code, details = await _status(
-        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(candidates=refs, seed=3, round="2025-2"))
+        running.scoring.DrawSpotCheck(pb.DrawSpotCheckRequest(candidates=refs, round="2025-2"))
     )
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "三（二）4" in details and "九龙园" in details
 

@@ -88,7 +88,9 @@ async def facade(on_dev_server: Harness) -> AsyncIterator[Facade]:
         register=[
             lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(
                 WorkflowServicer(
-                    service, rounds=SpotCheckRounds(on_dev_server.client, task_queue=on_dev_server.task_queue)
+                    service,
+                    rounds=SpotCheckRounds(on_dev_server.client, task_queue=on_dev_server.task_queue),
+                    keys=on_dev_server.app.engine,
                 ),
                 s,
             )

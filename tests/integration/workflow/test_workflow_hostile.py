@@ -66,7 +66,7 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
             address="127.0.0.1:0",
             register=[
                 lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(
-                    WorkflowServicer(service, guard=guard, rounds=rounds), s
+                    WorkflowServicer(service, guard=guard, rounds=rounds, keys=harness.app.engine), s
                 )
             ],
             service_names=[SERVICE.full_name],

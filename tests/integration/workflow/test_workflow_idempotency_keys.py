@@ -6,9 +6,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from tests.integration.workflow.harness import TOWN
+from tests.integration.workflow.harness import PARK, TOWN
 from tests.integration.workflow.test_workflow_grpc import Facade, facade, who
 from zdz.workflow.v1 import workflow_pb2 as pb
+from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
 
 __all__ = ["facade"]  # the fixture, shared with the facade's own tests
 
@@ -40,3 +41,83 @@ async def test_a_key_used_for_one_command_is_refused_for_another_and_nothing_is_
     process = (await stub.GetProcess(pb.GetProcessRequest(process=ref), metadata=who())).process
     assert process.stage == pb.STAGE_PLAN
     assert len((await stub.GetProcessHistory(history, metadata=who())).entries) == steps
+
+
+def _keyed(key: str, person: str = "zhang.min") -> list[tuple[str, str]]:
+    return [*who(person), ("x-idempotency-key", key)]
+
+
+def _refused_naming(error: pytest.ExceptionInfo[grpc.aio.AioRpcError], key: str) -> None:
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert key in (error.value.details() or "")
+
+
+async def test_a_key_used_on_one_process_is_refused_on_another_and_nothing_is_applied(
+    facade: Facade,
+) -> None:
+    stub, town, park = facade.stub, facade.ref(TOWN), facade.ref(PARK)
+    for unit in (TOWN, PARK):
+        start = pb.StartProcessRequest(unit_id=unit.unit_id, campaign=pb.Campaign(name=facade.campaign))
+        await stub.StartProcess(start, metadata=who())
+    key = f"{facade.campaign}-survey"
+    await stub.CompleteSurvey(pb.CompleteSurveyRequest(process=town), metadata=_keyed(key))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.CompleteSurvey(pb.CompleteSurveyRequest(process=park), metadata=_keyed(key))
+    _refused_naming(refused, key)
+    process = (await stub.GetProcess(pb.GetProcessRequest(process=park), metadata=who())).process
+    assert process.stage == pb.STAGE_SURVEY
+
+
+async def test_a_start_key_reused_for_another_unit_is_refused_and_starts_nothing(facade: Facade) -> None:
+    stub, key = facade.stub, f"{facade.campaign}-start"
+    campaign = pb.Campaign(name=facade.campaign)
+    start = pb.StartProcessRequest(unit_id=TOWN.unit_id, campaign=campaign)
+    first = (await stub.StartProcess(start, metadata=_keyed(key))).process
+    again = (await stub.StartProcess(start, metadata=_keyed(key))).process  # a retry: the same answer
+    assert again.process_id == first.process_id
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.StartProcess(
+            pb.StartProcessRequest(unit_id=PARK.unit_id, campaign=campaign), metadata=_keyed(key)
+        )
+    _refused_naming(refused, key)
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await stub.GetProcess(pb.GetProcessRequest(process=facade.ref(PARK)), metadata=who())
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_key_reused_on_a_list_or_a_round_command_is_refused_before_it_runs(facade: Facade) -> None:
+    stub, key = facade.stub, f"{facade.campaign}-used"
+    start = pb.StartProcessRequest(unit_id=TOWN.unit_id, campaign=pb.Campaign(name=facade.campaign))
+    await stub.StartProcess(start, metadata=_keyed(key))
+    # Each would otherwise answer for itself (no such round; no park group to list): the key is refused first.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.CloseSpotCheckRound(
+            pb.CloseSpotCheckRoundRequest(draw_id=f"draw-{facade.campaign}", reason="提前结束"),
+            metadata=_keyed(key),
+        )
+    _refused_naming(refused, key)
+    listing = pb.PublishDemonstrationListRequest(
+        processes=[facade.ref(PARK)], title="示范园区名单", commendation="表扬"
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.PublishDemonstrationList(listing, metadata=_keyed(key))
+    _refused_naming(refused, key)
+
+
+async def test_a_refused_command_frees_its_key_for_the_next_request(facade: Facade) -> None:
+    stub, ref, key = facade.stub, facade.ref(TOWN), f"{facade.campaign}-early"
+    start = pb.StartProcessRequest(unit_id=TOWN.unit_id, campaign=pb.Campaign(name=facade.campaign))
+    await stub.StartProcess(start, metadata=who())
+    with pytest.raises(grpc.aio.AioRpcError) as too_early:  # no plan before the survey is complete
+        await stub.SubmitPlan(pb.SubmitPlanRequest(process=ref), metadata=_keyed(key))
+    assert too_early.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert key not in (too_early.value.details() or "")
+    done = (await stub.CompleteSurvey(pb.CompleteSurveyRequest(process=ref), metadata=_keyed(key))).process
+    assert done.stage == pb.STAGE_PLAN
+
+
+def test_every_workflow_command_method_claims_its_key() -> None:
+    service = pb.DESCRIPTOR.services_by_name["WorkflowService"]
+    commands = [m.name for m in service.methods if not m.name.startswith(("Get", "List"))]
+    assert len(commands) >= 25
+    assert [name for name in commands if not getattr(getattr(WorkflowServicer, name), "keyed", False)] == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -31,9 +30,12 @@ CALLER = (
 )
 
 
-@pytest.fixture
-async def stub_without_temporal(tmp_path: Path) -> AsyncIterator[workflow_pb2_grpc.WorkflowServiceStub]:
+@pytest.fixture(scope="module")
+async def stub_without_temporal(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[workflow_pb2_grpc.WorkflowServiceStub]:
     """The facade on a throw-away Temporal dev server, which is then killed."""
+    tmp_path = tmp_path_factory.mktemp("temporal-down")
     server = TemporalDevServer(tmp_path / "temporal.db", headless=True, log_file=tmp_path / "temporal.log")
     server.start()
     client = await temporal.connect(server.address, wait_seconds=30, answering=True)
@@ -51,7 +53,7 @@ async def stub_without_temporal(tmp_path: Path) -> AsyncIterator[workflow_pb2_gr
         address="127.0.0.1:0",
         register=[
             lambda s: workflow_pb2_grpc.add_WorkflowServiceServicer_to_server(
-                WorkflowServicer(service, rounds=rounds), s
+                WorkflowServicer(service, rounds=rounds, keys=harness.app.engine), s
             )
         ],
         service_names=[SERVICE.full_name],

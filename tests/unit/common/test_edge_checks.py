@@ -27,6 +27,7 @@ from zdz_common.validation import (
     require_text,
     target_id,
 )
+from zdz_registry.directory.domain.validation import require_code
 from zdz_registry.ledger.entrypoints.workflow_events import followed_reason
 
 
@@ -132,3 +133,10 @@ def test_a_timestamp_outside_the_calendar_is_invalid_argument_not_a_value_error(
         instant(Timestamp(seconds=2**53 + 1), "at")
     assert refused.value.field == "at"
     assert instant(Timestamp(seconds=0), "at").year == 1970
+
+
+def test_a_district_code_with_a_trailing_line_break_is_refused() -> None:
+    """The pattern was anchored with "$", which lets one trailing "\\n" through."""
+    with pytest.raises(InvalidArgument):
+        require_code("wanzhou\n", "district.code")
+    assert require_code("wanzhou", "district.code") == "wanzhou"

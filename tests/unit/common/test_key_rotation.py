@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from zdz_common.auth import JwksKeys, Principal, Role, TokenIssuer, TokenVerifier, generate_key_pair, key_id
+from zdz_common.auth import JwksKeys, Principal, Role, TokenIssuer, TokenVerifier, generate_key_pair
 from zdz_common.config import AuthSettings
 from zdz_common.errors import Unauthenticated
 
@@ -110,7 +110,7 @@ def test_a_symmetric_key_in_the_set_is_never_used(tmp_path: Path) -> None:
         verifier.verify(forged)
 
 
-def test_the_single_pem_key_of_todays_settings_still_verifies_with_or_without_its_kid(
+def test_the_single_pem_key_of_todays_settings_still_verifies_whatever_kid_its_tokens_carry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pem = tmp_path / "public.pem"
@@ -118,11 +118,12 @@ def test_the_single_pem_key_of_todays_settings_still_verifies_with_or_without_it
     monkeypatch.setenv("ZDZ_AUTH_PUBLIC_KEY_FILE", str(pem))
     monkeypatch.delenv("ZDZ_AUTH_JWKS", raising=False)
     verifier = TokenVerifier.from_settings(AuthSettings.from_env())
-    thumbprint = key_id(serialization.load_pem_public_key(OLD[1]))
     assert verifier.verify(_token(OLD)) == CLERK
-    assert verifier.verify(_token(OLD, thumbprint)) == CLERK
-    with pytest.raises(Unauthenticated, match="未知或已停用"):
-        verifier.verify(_token(OLD, "not-this-key"))
+    assert (
+        verifier.verify(_token(OLD, "the-identity-providers-kid")) == CLERK
+    )  # as before: the kid selects nothing
+    with pytest.raises(Unauthenticated, match="令牌无效"):
+        verifier.verify(_token(NEW, "the-identity-providers-kid"))
 
 
 def test_settings_take_a_jwks_file_beside_the_pem_key(
@@ -138,6 +139,8 @@ def test_settings_take_a_jwks_file_beside_the_pem_key(
     verifier = TokenVerifier.from_settings(settings)
     assert verifier.verify(_token(OLD)) == CLERK
     assert verifier.verify(_token(NEW, "2026-07")) == CLERK
+    with pytest.raises(Unauthenticated, match="令牌无效"):
+        verifier.verify(_token(NEXT, "2027-01"))  # a kid of no key: only the PEM key is tried, and refuses it
     monkeypatch.setenv("ZDZ_AUTH_JWKS", "http://idp.example/jwks.json")
     with pytest.raises(SystemExit, match="file:// or https://"):
         AuthSettings.from_env()

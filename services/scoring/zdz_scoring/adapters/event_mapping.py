@@ -25,6 +25,7 @@ from zdz_scoring.domain.records import (
     SheetSigned,
     Signer,
     SpotCheckDrawn,
+    SpotCheckRedrawApproved,
 )
 
 SHEET_DRAFT_SAVED = "zdz.scoring.score_sheet.draft_saved"
@@ -33,6 +34,7 @@ SAMPLING_PLAN_DRAWN = "zdz.scoring.sampling_plan.drawn"
 SAMPLE_VERDICTS_RECORDED = "zdz.scoring.sampling_plan.verdicts_recorded"
 SAMPLING_REDRAW_APPROVED = "zdz.scoring.sampling_plan.redraw_approved"
 SPOT_CHECK_DRAWN = "zdz.scoring.spot_check.drawn"
+SPOT_CHECK_REDRAW_APPROVED = "zdz.scoring.spot_check.redraw_approved"
 
 
 def sheet_stream(sheet_id: str) -> str:
@@ -119,6 +121,11 @@ def to_new_event(event: Event) -> NewEvent:
             spot_check = spot_check_to_pb(
                 event.draw_id, event.candidates, event.draw, event.round, event.closes_on
             )
+            spot_check.replaces_draw_id = event.replaces_draw_id
+            approval = None
+            if event.approval is not None:
+                approval = _approval_to_pb(event.approval)
+                spot_check.drawn_on_approval.CopyFrom(approval)
             return NewEvent(
                 SPOT_CHECK_DRAWN,
                 events_pb2.SpotCheckDrawn(
@@ -137,6 +144,15 @@ def to_new_event(event: Event) -> NewEvent:
                     spot_check=spot_check,
                     round=spot_check.round,
                     closes_on=spot_check.closes_on,
+                    replaces_draw_id=event.replaces_draw_id,
+                    redraw_approval=approval,
+                ),
+            )
+        case SpotCheckRedrawApproved():
+            return NewEvent(
+                SPOT_CHECK_REDRAW_APPROVED,
+                events_pb2.SpotCheckRedrawApproved(
+                    draw_id=event.draw_id, round=event.round, approval=_approval_to_pb(event.approval)
                 ),
             )
 
@@ -152,7 +168,7 @@ def _approval_to_pb(approval: RedrawApproval) -> scoring_pb2.SamplingRedrawAppro
 
 
 def approval_from_pb(approval: scoring_pb2.SamplingRedrawApproval) -> RedrawApproval:
-    """The approval a plan records (the service reads it to draw the plan again)."""
+    """The approval a plan or a draw records (the service reads it to draw the plan or the round again)."""
     return RedrawApproval(
         approval.reason,
         Signer(approval.approver_organisation, approval.approver_role, approval.approver_person),

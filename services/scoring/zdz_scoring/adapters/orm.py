@@ -54,6 +54,17 @@ class PlanUse(SQLModel, table=True):
     sheet_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
 
 
+class RoundPlanKey(SQLModel, table=True):
+    """The plan of a unit's open acceptance round (issue 16: one plan per unit and round): its key refuses a second
+    first draw even from a concurrent transaction; an approved redraw takes the row over, a signed district
+    acceptance naming the plan ends the round and frees it."""
+
+    __tablename__ = "scoring_round_plan"
+
+    unit_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    plan_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+
+
 class SamplingPlanView(SQLModel, table=True):
     """A recorded sampling plan; `body` is its zdz.scoring.v1.SamplingPlan (population included)."""
 
@@ -79,10 +90,22 @@ class SpotCheckView(SQLModel, table=True):
     body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
 
 
+class RoundDrawKey(SQLModel, table=True):
+    """A spot-check round's draw in force, by the round's name (issue 16: one draw per round): its key refuses a
+    second first draw even from a concurrent transaction; an approved redraw takes the row over."""
+
+    __tablename__ = "scoring_round_draw"
+
+    round: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    draw_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+
+
 SCORING_TABLES = [
     SheetView.__table__,
     SheetReplacement.__table__,
     PlanUse.__table__,
+    RoundPlanKey.__table__,
     SamplingPlanView.__table__,
     SpotCheckView.__table__,
+    RoundDrawKey.__table__,
 ]

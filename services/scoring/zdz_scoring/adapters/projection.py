@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -21,8 +22,17 @@ from zdz_scoring.adapters.event_mapping import (
     SHEET_DRAFT_SAVED,
     SHEET_SIGNED,
     SPOT_CHECK_DRAWN,
+    SPOT_CHECK_REDRAW_APPROVED,
 )
-from zdz_scoring.adapters.orm import PlanUse, SamplingPlanView, SheetReplacement, SheetView, SpotCheckView
+from zdz_scoring.adapters.orm import (
+    PlanUse,
+    RoundDrawKey,
+    RoundPlanKey,
+    SamplingPlanView,
+    SheetReplacement,
+    SheetView,
+    SpotCheckView,
+)
 from zdz_scoring.adapters.wire import from_timestamp, timestamp
 
 
@@ -45,6 +55,7 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=plan.SerializeToString(deterministic=True),
             )
         )
+        _take_round(session, plan)
         if plan.replaces_plan_id:
             _replaced(session, plan.replaces_plan_id, plan.id)
     elif recorded.type == SAMPLING_REDRAW_APPROVED:
@@ -63,6 +74,16 @@ def project(session: Session, recorded: RecordedEvent) -> None:
                 body=spot_check.SerializeToString(deterministic=True),
             )
         )
+        _take_round_draw(session, spot_check)
+        if spot_check.replaces_draw_id:
+            _update_draw(
+                session,
+                spot_check.replaces_draw_id,
+                lambda d: setattr(d, "replaced_by_draw_id", spot_check.id),
+            )
+    elif recorded.type == SPOT_CHECK_REDRAW_APPROVED:
+        approved = recorded.payload(events_pb2.SpotCheckRedrawApproved)
+        _update_draw(session, approved.draw_id, lambda d: d.redraw_approval.CopyFrom(approved.approval))  # type: ignore[attr-defined]
 
 
 def _update_plan(session: Session, plan_id: str, change: Callable[[pb.SamplingPlan], None]) -> None:
@@ -71,6 +92,68 @@ def _update_plan(session: Session, plan_id: str, change: Callable[[pb.SamplingPl
     plan = pb.SamplingPlan.FromString(view.body)
     change(plan)
     view.body = plan.SerializeToString(deterministic=True)
+    session.add(view)
+
+
+def _take_round(session: Session, plan: pb.SamplingPlan) -> None:
+    """The plan becomes its unit's round plan: a first draw inserts the round's key, which a concurrent first draw
+    (on PostgreSQL both may have read "no plan yet") cannot insert again; a redraw takes over the key only from
+    the plan it replaces, which a concurrent redraw of the same plan then no longer finds."""
+    conflict = ConcurrencyConflict(
+        f"单元 {plan.unit.id} 本轮验收的抽样方案刚由另一请求抽取 (another draw of this round was recorded meanwhile)",
+        field="unit_id",
+    )
+    if plan.replaces_plan_id:
+        taken = session.execute(
+            sa.update(RoundPlanKey)
+            .where(
+                RoundPlanKey.unit_id == plan.unit.id,  # type: ignore[arg-type]
+                RoundPlanKey.plan_id == plan.replaces_plan_id,  # type: ignore[arg-type]
+            )
+            .values(plan_id=plan.id)
+        ).rowcount  # type: ignore[attr-defined]
+        if taken != 1:
+            raise conflict
+        return
+    try:
+        with session.begin_nested():
+            session.add(RoundPlanKey(unit_id=plan.unit.id, plan_id=plan.id))
+    except IntegrityError as error:
+        raise conflict from error
+
+
+def _take_round_draw(session: Session, spot_check: pb.SpotCheck) -> None:
+    """The draw becomes its round's: a first draw inserts the round's key, which a concurrent first draw of the same
+    round cannot insert again; a redraw takes the key over only from the draw it replaces."""
+    conflict = ConcurrencyConflict(
+        f"市级抽查轮次「{spot_check.round}」刚由另一请求抽取 (another draw of this round was recorded meanwhile)",
+        field="round",
+    )
+    if spot_check.replaces_draw_id:
+        taken = session.execute(
+            sa.update(RoundDrawKey)
+            .where(
+                RoundDrawKey.round == spot_check.round,  # type: ignore[arg-type]
+                RoundDrawKey.draw_id == spot_check.replaces_draw_id,  # type: ignore[arg-type]
+            )
+            .values(draw_id=spot_check.id)
+        ).rowcount  # type: ignore[attr-defined]
+        if taken != 1:
+            raise conflict
+        return
+    try:
+        with session.begin_nested():
+            session.add(RoundDrawKey(round=spot_check.round, draw_id=spot_check.id))
+    except IntegrityError as error:
+        raise conflict from error
+
+
+def _update_draw(session: Session, draw_id: str, change: Callable[[pb.SpotCheck], None]) -> None:
+    view = session.get(SpotCheckView, draw_id)
+    assert view is not None
+    spot_check = pb.SpotCheck.FromString(view.body)
+    change(spot_check)
+    view.body = spot_check.SerializeToString(deterministic=True)
     session.add(view)
 
 
@@ -149,6 +232,8 @@ def _signed(session: Session, recorded: RecordedEvent, signed: events_pb2.ScoreS
         use = session.get(PlanUse, plan_id) or PlanUse(plan_id=plan_id, sheet_id=view.id)
         use.sheet_id = view.id
         session.add(use)
+        # The signed acceptance ends the plan's round: the unit's next draw is the next round's first.
+        session.execute(sa.delete(RoundPlanKey).where(RoundPlanKey.plan_id == plan_id))  # type: ignore[arg-type]
     if signed.replaces_sheet_id:
         # One correction per sheet: the replacement's key refuses a second one, even from a concurrent signer.
         try:

@@ -73,9 +73,18 @@ class ApproveSamplingPlanRedraw:
 
 @dataclass(frozen=True)
 class DrawSpotCheck:
+    """Draw a round's spot-check; the seed is the system's, recorded with the draw (issue 16)."""
+
     candidates: tuple[UnitRef, ...]
-    seed: int | None = None
     towns_per_district: int = 2
     parks_per_district: int = 1
     round: str = ""  # the round's name (required)
     closes_on: date | None = None  # the city's deadline for the round
+
+
+@dataclass(frozen=True)
+class ApproveSpotCheckRedraw:
+    """The municipal task force lets a round's draw be made again, for a reason."""
+
+    draw_id: str
+    reason: str

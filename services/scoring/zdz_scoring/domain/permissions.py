@@ -119,6 +119,12 @@ SCORING_POLICY: Policy = {
         "市级抽查由市级工作专班抽取 (only the municipal task force draws spot-checks)",
         MUNICIPAL | SERVICE,
     ),
+    "ApproveSpotCheckRedraw": Rule(
+        "issue16.spot-check-redraw",
+        "重新抽取市级抽查须经市级工作专班批准并说明理由 "
+        "(a spot-check round is drawn again only with the municipal task force's approval and a reason)",
+        MUNICIPAL,
+    ),
     "GetSpotCheck": Rule(
         "issue7.spot-check-read",
         "抽查抽取记录由市级专班及集成系统查阅 (the city's draws are read by the city and integrations)",

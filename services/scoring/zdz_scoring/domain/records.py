@@ -192,11 +192,22 @@ class SampleVerdictsRecorded:
 
 @dataclass(frozen=True)
 class SpotCheckDrawn:
+    """A round's draw, with a seed the system chose; a redraw names the draw it replaces and its approval."""
+
     draw_id: str
     candidates: tuple[UnitRef, ...]
     draw: SpotCheckDraw
     round: str  # the round's name
     closes_on: date | None  # the city's deadline for the round
+    replaces_draw_id: str = ""
+    approval: RedrawApproval | None = None
+
+
+@dataclass(frozen=True)
+class SpotCheckRedrawApproved:
+    draw_id: str
+    round: str
+    approval: RedrawApproval
 
 
 Event = (
@@ -206,6 +217,7 @@ Event = (
     | SamplingPlanRedrawApproved
     | SampleVerdictsRecorded
     | SpotCheckDrawn
+    | SpotCheckRedrawApproved
 )
 
 
@@ -370,6 +382,19 @@ def plan_to_replace(current: RoundPlan | None) -> RoundPlan | None:
     )
 
 
+def redraw_reason(reason: str) -> str:
+    """Why a plan or a spot-check round is drawn again: required, bounded (a sampling plan's and a draw's alike)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("须说明重新抽取的理由 (the reason is required)", field="reason")
+    if len(reason) > MAX_REDRAW_REASON:
+        raise InvalidInput(
+            f"理由最长 {MAX_REDRAW_REASON} 字，收到 {len(reason)} 字 (at most {MAX_REDRAW_REASON} characters)",
+            field="reason",
+        )
+    return reason
+
+
 def redraw_approval(
     plan_id: str,
     *,
@@ -382,14 +407,7 @@ def redraw_approval(
 ) -> RedrawApproval:
     """The municipal task force approves redrawing the round's plan, with its reason: only a plan still the round's
     (no signed acceptance names it, none replaced it) and only once."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("须说明重新抽取的理由 (the reason is required)", field="reason")
-    if len(reason) > MAX_REDRAW_REASON:
-        raise InvalidInput(
-            f"理由最长 {MAX_REDRAW_REASON} 字，收到 {len(reason)} 字 (at most {MAX_REDRAW_REASON} characters)",
-            field="reason",
-        )
+    reason = redraw_reason(reason)
     if serves_sheet:
         raise FailedPrecondition(
             f"抽样方案 {plan_id} 已用于已签署的区县验收评分表 {serves_sheet}，本轮已结束；新一轮验收直接抽取新方案"

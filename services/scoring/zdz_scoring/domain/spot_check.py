@@ -1,6 +1,10 @@
 """The municipal spot-check draw (市级抽查): per district, 2–3 of its accepted towns (000 附件3 三(二)4) and
 at least 1 of its accepted park groups (000 附件4 三(二)4), seeded and reproducible (DESIGN ruling).
 
+The seed is the system's, recorded with the draw, never the caller's; a round is drawn once: drawing it again
+needs the municipal task force's approval and a reason, both recorded (issue 16), so a draw cannot be repeated
+until it spares a unit.
+
 The number of towns defaults to 2, the least the article allows; the municipal team may raise it to 3.
 Parks default to 1. A district with fewer accepted units than that gets all of them, and the draw says so.
 Each district and kind is drawn with `random.Random(f"{seed}:{district}:{kind}")` from its units sorted by
@@ -14,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from zdz_common.errors import FailedPrecondition
 from zdz_common.vocabulary import NoAcceptanceForVillages, UnitKind, UnknownUnitKind
 from zdz_scoring.domain.errors import InvalidInput
 
@@ -21,6 +26,7 @@ TOWN_RULE = "附件3 三(二)4：每个区县随机抽取2—3个镇街进行复
 PARK_RULE = "附件4 三(二)4：每个区县抽查数量不少于1个"
 # 000 附件3/附件4 三(二)4: 对已完成验收的镇街（工业园区）进行抽查 — the units filed (备案) and awaiting a round.
 FILED_RULE = "附件3/附件4 三（二）4：市级工作专班对已完成验收（已备案）的镇街、工业园区进行抽查"
+REDRAW_RULE = "issue16.spot-check-redraw"
 TOWNS_ALLOWED = (2, 3)
 DEFAULT_TOWNS = 2
 DEFAULT_PARKS = 1
@@ -34,6 +40,41 @@ def check_round(round_name: str, closes_on: date | None, today: date) -> None:
         raise InvalidInput(
             f"抽查轮次截止日期 {closes_on.isoformat()} 早于今天 {today.isoformat()} (the deadline is in the past)",
             field="closes_on",
+        )
+
+
+@dataclass(frozen=True)
+class RoundDraw:
+    """A named round's draw in force (none replaced it); `approved` once the municipal task force approved drawing
+    the round again."""
+
+    draw_id: str
+    drawn_at: str
+    approved: bool = False
+
+
+def draw_to_replace(round_name: str, current: RoundDraw | None) -> RoundDraw | None:
+    """Whether the round may be drawn: yes when it has no draw yet (None: nothing replaced), or in place of its draw
+    the municipal task force approved drawing again (that draw); otherwise refused."""
+    if current is None or current.approved:
+        return current
+    raise FailedPrecondition(
+        f"市级抽查轮次「{round_name}」已抽取（{current.draw_id}，{current.drawn_at}）；每轮只抽取一次，"
+        f"重新抽取须经市级工作专班批准并说明理由（{REDRAW_RULE}）"
+        " (one draw per round: a redraw needs the municipal task force's approval and a reason)",
+        field="round",
+    )
+
+
+def check_redraw_approvable(draw_id: str, *, replaced_by: str, approved: bool) -> None:
+    """Only the round's draw in force is approved for a redraw, and only once."""
+    if replaced_by:
+        raise FailedPrecondition(
+            f"抽查抽取 {draw_id} 已由 {replaced_by} 替代 (the draw was replaced already)", field="draw_id"
+        )
+    if approved:
+        raise FailedPrecondition(
+            f"抽查抽取 {draw_id} 已获准重新抽取，尚未抽取 (a redraw is approved already)", field="draw_id"
         )
 
 

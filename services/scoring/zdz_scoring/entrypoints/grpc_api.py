@@ -54,6 +54,7 @@ from zdz_scoring.adapters.wire import (
 )
 from zdz_scoring.domain.commands import (
     ApproveSamplingPlanRedraw,
+    ApproveSpotCheckRedraw,
     DrawSamplingPlan,
     DrawSpotCheck,
     ImportSignedSheet,
@@ -64,7 +65,7 @@ from zdz_scoring.domain.commands import (
 )
 from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.permissions import SCORING_POLICY, SIGNER_ROLES, sheet_action
-from zdz_scoring.domain.records import SheetState, Signer, UnitRef
+from zdz_scoring.domain.records import MAX_REDRAW_REASON, SheetState, Signer, UnitRef
 from zdz_scoring.domain.sheet import SheetKind
 from zdz_scoring.domain.spot_check import DEFAULT_PARKS, DEFAULT_TOWNS
 from zdz_scoring.service_layer.services import ScoringService, SheetFilter
@@ -382,6 +383,11 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     @idempotent(pb.DrawSpotCheckResponse)
     async def DrawSpotCheck(self, request: pb.DrawSpotCheckRequest, context: grpc.aio.ServicerContext):
         ctx = await self._allowed("DrawSpotCheck", context)
+        if request.HasField("seed"):
+            raise InvalidInput(
+                "抽查种子由系统生成并随抽取记录，不能指定 (the seed is the system's: leave it unset)",
+                field="seed",
+            )
         command = DrawSpotCheck(
             candidates=tuple(
                 unit_from_pb(unit, f"candidates[{i}]")
@@ -389,7 +395,6 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
                     bounded_items(request.candidates, "candidates", max_items=MAX_CANDIDATES)
                 )
             ),
-            seed=request.seed if request.HasField("seed") else None,
             towns_per_district=request.towns_per_district or DEFAULT_TOWNS,
             parks_per_district=request.parks_per_district or DEFAULT_PARKS,
             round=text_of(request.round, "round", max_length=100),
@@ -397,6 +402,19 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         )
         view = await asyncio.to_thread(self._service.draw_spot_check, command, ctx)
         return pb.DrawSpotCheckResponse(spot_check=pb.SpotCheck.FromString(view.body))
+
+    @maps_errors
+    @idempotent(pb.ApproveSpotCheckRedrawResponse)
+    async def ApproveSpotCheckRedraw(
+        self, request: pb.ApproveSpotCheckRedrawRequest, context: grpc.aio.ServicerContext
+    ):
+        ctx = await self._allowed("ApproveSpotCheckRedraw", context)
+        command = ApproveSpotCheckRedraw(
+            id_of(request.draw_id, "draw_id", required=True),
+            text_of(request.reason, "reason", max_length=MAX_REDRAW_REASON),
+        )
+        view = await asyncio.to_thread(self._service.approve_spot_check_redraw, command, ctx)
+        return pb.ApproveSpotCheckRedrawResponse(spot_check=pb.SpotCheck.FromString(view.body))
 
     @maps_errors
     async def GetSpotCheck(self, request: pb.GetSpotCheckRequest, context: grpc.aio.ServicerContext):

@@ -31,7 +31,7 @@ from zdz_scoring.adapters.event_mapping import (
     sheet_stream,
     spot_check_stream,
 )
-from zdz_scoring.adapters.orm import PlanUse, SamplingPlanView, SheetView, SpotCheckView
+from zdz_scoring.adapters.orm import PlanUse, RoundDrawKey, SamplingPlanView, SheetView, SpotCheckView
 from zdz_scoring.adapters.registry import Registry
 from zdz_scoring.adapters.wire import (
     content_from_pb,
@@ -43,6 +43,7 @@ from zdz_scoring.adapters.wire import (
 )
 from zdz_scoring.domain.commands import (
     ApproveSamplingPlanRedraw,
+    ApproveSpotCheckRedraw,
     DrawSamplingPlan,
     DrawSpotCheck,
     ImportSignedSheet,
@@ -57,6 +58,7 @@ from zdz_scoring.domain.errors import InvalidInput
 from zdz_scoring.domain.facts import SampleFigures
 from zdz_scoring.domain.records import (
     Event,
+    RedrawApproval,
     RoundPlan,
     SampleVerdictsRecorded,
     SamplingPlanDrawn,
@@ -69,11 +71,13 @@ from zdz_scoring.domain.records import (
     SheetState,
     Signer,
     SpotCheckDrawn,
+    SpotCheckRedrawApproved,
     UnitRef,
     check_correction,
     check_district_acceptance,
     plan_to_replace,
     redraw_approval,
+    redraw_reason,
 )
 from zdz_scoring.domain.rubric import Rubric
 from zdz_scoring.domain.rubrics import CURRENT_VERSION, get_rubric
@@ -85,7 +89,15 @@ from zdz_scoring.domain.sampling import (
     plan_town_sample,
 )
 from zdz_scoring.domain.sheet import SheetKind
-from zdz_scoring.domain.spot_check import FILED_RULE, AcceptedUnit, check_round, draw_spot_check
+from zdz_scoring.domain.spot_check import (
+    FILED_RULE,
+    AcceptedUnit,
+    RoundDraw,
+    check_redraw_approvable,
+    check_round,
+    draw_spot_check,
+    draw_to_replace,
+)
 from zdz_scoring.domain.verdicts import check_verdicts, latest, sample_figures
 from zdz_scoring.service_layer.ledger_inputs import ledger_facts, ledger_findings
 
@@ -447,8 +459,9 @@ class ScoringService:
 
     def draw_spot_check(self, command: DrawSpotCheck, context: CommandContext) -> SpotCheckView:
         """Draw the municipal spot-check of a named round among the units filed and awaiting it (those given, each
-        of which the registry must list as filed, or else every filed unit) and record it with its seed,
-        candidates, round and deadline."""
+        of which the registry must list as filed, or else every filed unit) with a seed the system chooses, and
+        record it with that seed, its candidates, round and deadline. One draw per round: a second draw replaces the
+        round's draw only when the municipal task force approved it, and records the approval (issue 16)."""
         check_round(command.round, command.closes_on, self._clock().date())
         filed = self.registry.filed_units()
         filed_by_id = {unit.id: unit for unit in filed}
@@ -467,21 +480,56 @@ class ScoringService:
                 field="candidates",
             )
         command = replace(command, candidates=candidates)
-        seed = self._new_seed() if command.seed is None else command.seed
         draw = draw_spot_check(
             (AcceptedUnit(u.id, u.district_code, u.kind) for u in command.candidates),
-            seed=seed,
+            seed=self._new_seed(),
             towns_per_district=command.towns_per_district,
             parks_per_district=command.parks_per_district,
         )
-        draw_id = str(uuid.uuid4())
+        draw_id, round_name = str(uuid.uuid4()), command.round.strip()
         with self._unit_of_work(context) as uow:
+            replaced = draw_to_replace(round_name, _round_draw(uow.session, round_name))
+            approval = None
+            if replaced is not None:
+                recorded = pb.SpotCheck.FromString(_spot_check_view(uow.session, replaced.draw_id).body)
+                approval = approval_from_pb(recorded.redraw_approval)
             drawn = SpotCheckDrawn(
-                draw_id, command.candidates, draw, command.round.strip(), command.closes_on
+                draw_id,
+                command.candidates,
+                draw,
+                round_name,
+                command.closes_on,
+                replaces_draw_id=replaced.draw_id if replaced else "",
+                approval=approval,
             )
             uow.save(spot_check_stream(draw_id), 0, [drawn])
             view = uow.session.get(SpotCheckView, draw_id)
             assert view is not None
+            return view
+
+    def approve_spot_check_redraw(
+        self, command: ApproveSpotCheckRedraw, context: CommandContext
+    ) -> SpotCheckView:
+        """The municipal task force lets the round be drawn again, with its reason, both recorded."""
+        with self._unit_of_work(context) as uow:
+            view = _spot_check_view(uow.session, command.draw_id)
+            recorded = pb.SpotCheck.FromString(view.body)
+            check_redraw_approvable(
+                command.draw_id,
+                replaced_by=recorded.replaced_by_draw_id,
+                approved=recorded.HasField("redraw_approval"),
+            )
+            actor = context.actor
+            approval = RedrawApproval(
+                redraw_reason(command.reason),
+                Signer(actor.organisation, actor.role, actor.person),
+                self._clock(),
+            )
+            uow.save(
+                spot_check_stream(command.draw_id),
+                None,
+                [SpotCheckRedrawApproved(command.draw_id, recorded.round, approval)],
+            )
             return view
 
     def get_spot_check(self, draw_id: str) -> SpotCheckView:
@@ -541,6 +589,23 @@ def _require_not_replaced(plan: pb.SamplingPlan, field: str) -> None:
             f"请使用 {plan.replaced_by_plan_id} (the plan was drawn again: use its replacement)",
             field=field,
         )
+
+
+def _spot_check_view(session: Session, draw_id: str) -> SpotCheckView:
+    view = session.get(SpotCheckView, draw_id)
+    if view is None:
+        raise NotFound(f"没有抽查抽取记录 {draw_id!r} (no such draw)", field="draw_id")
+    return view
+
+
+def _round_draw(session: Session, round_name: str) -> RoundDraw | None:
+    """The round's draw in force, with whether the municipal task force approved drawing it again."""
+    key = session.get(RoundDrawKey, round_name)
+    if key is None:
+        return None
+    view = _spot_check_view(session, key.draw_id)
+    recorded = pb.SpotCheck.FromString(view.body)
+    return RoundDraw(view.id, view.drawn_at, approved=recorded.HasField("redraw_approval"))
 
 
 def _round_plan(session: Session, unit_id: str) -> RoundPlan | None:

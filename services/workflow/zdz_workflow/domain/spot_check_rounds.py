@@ -5,6 +5,11 @@ The draw moves each drawn unit's process FILED → SPOT_CHECK by itself (DESIGN 
 unit's process into spot-check"); closing the round, by the city's command or at 24:00 Asia/Shanghai of its
 deadline, releases every candidate not drawn that is still filed: FILED → ACCEPTED. Pure: the Temporal workflow
 holds this state and does the moving.
+
+A round is drawn once, with the system's seed; the municipal task force may approve drawing it again, and the
+redraw, a draw of its own, names the draw it replaces (issue 16). The replaced draw's moves stand: a unit it took
+into spot-check stays there (its step records the draw), so a redraw can add units to the round's spot-check but
+never spare one; the redraw's own moves refuse such a unit as no longer filed.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class SpotCheckDraw:
     candidates: tuple[UnitInfo, ...]  # the filed units drawn from
     drawn: tuple[UnitInfo, ...]
     closes_on: date | None = None  # the city's deadline; None: closed by command only
+    replaces_draw_id: str = ""  # a redraw approved by the municipal task force: the draw it replaces
 
     @property
     def closes_at(self) -> datetime | None:
@@ -44,8 +50,10 @@ class SpotCheckDraw:
 
     @property
     def evidence(self) -> tuple[str, ...]:
-        """What each moved process records as evidence: the draw's id first, then its seed."""
-        return (self.draw_id, f"seed={self.seed}")
+        """What each moved process records as evidence: the draw's id first, then its seed (and, for a redraw, the
+        draw it replaces)."""
+        replaces = (f"replaces={self.replaces_draw_id}",) if self.replaces_draw_id else ()
+        return (self.draw_id, f"seed={self.seed}", *replaces)
 
 
 @dataclass(frozen=True)

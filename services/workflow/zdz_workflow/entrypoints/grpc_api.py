@@ -10,6 +10,7 @@ nothing else of the request is parsed before the check (`_permission_on_process`
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 from collections.abc import Callable
@@ -19,14 +20,15 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import Message
+from sqlalchemy.engine import Engine
 
 from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.authorisation import Guard, Target
-from zdz_common.errors import InvalidArgument
+from zdz_common.errors import DomainError, InvalidArgument
 from zdz_common.grpc_server import command_context, maps_domain_errors
 from zdz_common.idempotency import METADATA_KEY as IDEMPOTENCY_KEY
-from zdz_common.idempotency import KeyReused
+from zdz_common.idempotency import claim_key, release_key
 from zdz_common.validation import (
     MAX_REPEATED,
     bounded_items,
@@ -88,7 +90,7 @@ from zdz_workflow.entrypoints.pb_mapping import (
     verifications_of,
 )
 from zdz_workflow.temporal.payloads import ProcessView
-from zdz_workflow.temporal.processes import ProcessRef, ProcessService
+from zdz_workflow.temporal.processes import ProcessService
 from zdz_workflow.temporal.rounds import SpotCheckRounds
 from zdz_workflow.temporal.workflows import CLOCK_TOLERANCE
 
@@ -108,14 +110,39 @@ def _request_id(context: Context, request: Message) -> str:
     """The command's id, which is also its Temporal update id: an `x-idempotency-key` (scoped to the caller) makes
     a retried command the same update, which Temporal answers with the first result and never applies twice.
     The id ends with a fingerprint of the request (its type and bytes): the same key on another command or
-    request is another id, which `_refuse_reused_key` refuses instead of letting Temporal answer the first
-    command's result for it."""
+    request is another id, which `_keyed` refuses before it reaches Temporal, instead of letting Temporal answer
+    the first command's result for it."""
     who = command_context(context)
     key = _idempotency_key(context)
     if not key:
         return who.request_id
     body = request.DESCRIPTOR.full_name.encode() + b"\0" + request.SerializeToString(deterministic=True)
     return f"idem/{who.actor.organisation}/{who.actor.person}/{key}#{hashlib.sha256(body).hexdigest()[:16]}"
+
+
+def _keyed(method: Any) -> Any:
+    """Every command method: an `x-idempotency-key` names one request of its caller's. The key is claimed with
+    the method and the request's fingerprint in the service's store (zdz_common.idempotency.claim_key) before
+    the command runs, whatever process, unit or round it names; the same key with another method or request is
+    refused FAILED_PRECONDITION naming the key, and nothing of it is applied. A refused command frees its key."""
+
+    @functools.wraps(method)
+    async def keyed(self: WorkflowServicer, request: Any, context: Context) -> Any:
+        key = _idempotency_key(context)
+        if not key:
+            return await method(self, request, context)
+        actor = command_context(context).actor
+        caller = f"{actor.organisation}/{actor.person}"
+        claim = await asyncio.to_thread(claim_key, self._keys, caller, key, method.__name__, request)
+        try:
+            return await method(self, request, context)
+        except DomainError:
+            if claim is not None:
+                await asyncio.to_thread(release_key, self._keys, claim)
+            raise
+
+    keyed.keyed = True  # type: ignore[attr-defined]  # copied onto the outer decorators' wrappers
+    return keyed
 
 
 def _permission_on_process(method: Any) -> Any:
@@ -143,11 +170,13 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         service: ProcessService,
         *,
         rounds: SpotCheckRounds,
+        keys: Engine,
         guard: Guard | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._service = service
         self._rounds = rounds
+        self._keys = keys  # the service's store: its es_idempotency table remembers the commands' keys
         self._guard = guard  # None: no permission checks (tests that run without authentication)
         self._clock = clock
 
@@ -187,24 +216,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         if not request.HasField("process"):
             raise InvalidArgument("必填 (required)", field="process")
         command = command_type(**self._envelope(request, context), **fields)
-        ref = ref_of(request.process)
-        await self._refuse_reused_key(ref, command.request_id, context)
-        return await self._service.send(ref, command)
-
-    async def _refuse_reused_key(self, ref: ProcessRef, request_id: str, context: Context) -> None:
-        """A key the caller used on this process for another command or request is refused (FAILED_PRECONDITION
-        naming the key), as the other services refuse it (zdz_common.idempotency)."""
-        key = _idempotency_key(context)
-        if not key:
-            return
-        prefix = request_id.rpartition("#")[0]
-        state = (await self._service.get(ref)).state
-        for entry in state.history if state is not None else ():
-            used = entry.request_id
-            if used != request_id and prefix in (used, used.rpartition("#")[0]):
-                raise KeyReused(key)
+        return await self._service.send(ref_of(request.process), command)
 
     @maps_domain_errors
+    @_keyed
     async def StartProcess(
         self, request: pb.StartProcessRequest, context: Context
     ) -> pb.StartProcessResponse:
@@ -229,6 +244,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.StartProcessResponse(process=process_pb(await self._service.start(unit, command)))
 
     @maps_domain_errors
+    @_keyed
     async def ImportProcess(
         self, request: pb.ImportProcessRequest, context: Context
     ) -> pb.ImportProcessResponse:
@@ -280,6 +296,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def CompleteSurvey(
         self, request: pb.CompleteSurveyRequest, context: Context
     ) -> pb.CompleteSurveyResponse:
@@ -288,12 +305,14 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def SubmitPlan(self, request: pb.SubmitPlanRequest, context: Context) -> pb.SubmitPlanResponse:
         view = await self._send(request, context, SubmitPlan)
         return pb.SubmitPlanResponse(process=process_pb(view))
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def DeclareRectificationDone(
         self, request: pb.DeclareRectificationDoneRequest, context: Context
     ) -> pb.DeclareRectificationDoneResponse:
@@ -302,6 +321,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def SubmitSelfCheck(
         self, request: pb.SubmitSelfCheckRequest, context: Context
     ) -> pb.SubmitSelfCheckResponse:
@@ -310,6 +330,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RecordDistrictVerdict(
         self, request: pb.RecordDistrictVerdictRequest, context: Context
     ) -> pb.RecordDistrictVerdictResponse:
@@ -325,6 +346,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def PublishNotice(
         self, request: pb.PublishNoticeRequest, context: Context
     ) -> pb.PublishNoticeResponse:
@@ -342,6 +364,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RaiseObjection(
         self, request: pb.RaiseObjectionRequest, context: Context
     ) -> pb.RaiseObjectionResponse:
@@ -363,6 +386,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def ResolveObjection(
         self, request: pb.ResolveObjectionRequest, context: Context
     ) -> pb.ResolveObjectionResponse:
@@ -379,12 +403,14 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def FileResult(self, request: pb.FileResultRequest, context: Context) -> pb.FileResultResponse:
         view = await self._send(request, context, FileResult, filing_number=request.filing_number)
         return pb.FileResultResponse(process=process_pb(view))
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def AcknowledgeFiling(
         self, request: pb.AcknowledgeFilingRequest, context: Context
     ) -> pb.AcknowledgeFilingResponse:
@@ -393,6 +419,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def SubmitDemonstrationReport(
         self, request: pb.SubmitDemonstrationReportRequest, context: Context
     ) -> pb.SubmitDemonstrationReportResponse:
@@ -408,6 +435,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RecordDemonstrationCheck(
         self, request: pb.RecordDemonstrationCheckRequest, context: Context
     ) -> pb.RecordDemonstrationCheckResponse:
@@ -417,6 +445,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.RecordDemonstrationCheckResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_keyed
     async def PublishDemonstrationList(
         self, request: pb.PublishDemonstrationListRequest, context: Context
     ) -> pb.PublishDemonstrationListResponse:
@@ -443,6 +472,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RecordSpotCheckVerdict(
         self, request: pb.RecordSpotCheckVerdictRequest, context: Context
     ) -> pb.RecordSpotCheckVerdictResponse:
@@ -458,6 +488,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RecordReReviewVerdict(
         self, request: pb.RecordReReviewVerdictRequest, context: Context
     ) -> pb.RecordReReviewVerdictResponse:
@@ -473,6 +504,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def StartLookBack(
         self, request: pb.StartLookBackRequest, context: Context
     ) -> pb.StartLookBackResponse:
@@ -481,6 +513,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def RecordLookBackVerdict(
         self, request: pb.RecordLookBackVerdictRequest, context: Context
     ) -> pb.RecordLookBackVerdictResponse:
@@ -496,6 +529,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def ReportLookBackRectified(
         self, request: pb.ReportLookBackRectifiedRequest, context: Context
     ) -> pb.ReportLookBackRectifiedResponse:
@@ -504,6 +538,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def VerifyLookBackRectification(
         self, request: pb.VerifyLookBackRectificationRequest, context: Context
     ) -> pb.VerifyLookBackRectificationResponse:
@@ -518,6 +553,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def OrderReacceptance(
         self, request: pb.OrderReacceptanceRequest, context: Context
     ) -> pb.OrderReacceptanceResponse:
@@ -525,6 +561,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.OrderReacceptanceResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_keyed
     async def CloseSpotCheckRound(
         self, request: pb.CloseSpotCheckRoundRequest, context: Context
     ) -> pb.CloseSpotCheckRoundResponse:
@@ -545,6 +582,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
 
     @maps_domain_errors
     @_permission_on_process
+    @_keyed
     async def StartReacceptance(
         self, request: pb.StartReacceptanceRequest, context: Context
     ) -> pb.StartReacceptanceResponse:
@@ -558,6 +596,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         return pb.StartReacceptanceResponse(process=process_pb(view))
 
     @maps_domain_errors
+    @_keyed
     async def RefreshCalendars(
         self, request: pb.RefreshCalendarsRequest, context: Context
     ) -> pb.RefreshCalendarsResponse:

@@ -53,7 +53,6 @@ from zdz_workflow.temporal.processes import ProcessRef, ProcessSummary
 
 MAX_FINDINGS = 200  # findings of one verdict (a rubric has ~30 items; a look-back lists its problems)
 MAX_GRADE = 4  # CJJ 181-2012 grades Ⅰ–Ⅳ
-MAX_ITEM = 100
 
 
 def stage_of(number: int, field: str = "stage") -> Stage | None:
@@ -119,11 +118,13 @@ def findings_of(messages: Sequence[pb.Finding], field: str = "findings") -> tupl
     return tuple(
         Finding(
             description=_text(m.description, f"{field}[{i}].description", MAX_NOTE_LENGTH),
-            item=int(bounded_number(m.item, f"{field}[{i}].item", maximum=MAX_ITEM)),
+            item=_text(m.item, f"{field}[{i}].item"),
             evidence=command_evidence(m.evidence, f"{field}[{i}].evidence"),
             point=LedgerPoint(
                 entity_class=_text(m.point.entity_class, f"{field}[{i}].point.entity_class", 64),
-                entity_code=_text(m.point.entity_code, f"{field}[{i}].point.entity_code", 64),
+                entity_code=label_code(
+                    m.point.entity_code.strip(), f"{field}[{i}].point.entity_code", required=False
+                ),
                 problem_type=_text(m.point.problem_type, f"{field}[{i}].point.problem_type", 64),
                 location=_text(m.point.location, f"{field}[{i}].point.location"),
                 grade=int(bounded_number(m.point.grade, f"{field}[{i}].point.grade", maximum=MAX_GRADE)),
@@ -324,7 +325,7 @@ def verifications_of(
     bounded_items(messages, field, max_items=MAX_FINDINGS)
     return tuple(
         FindingVerification(
-            code=_text(m.code, f"{field}[{i}].code", 64),
+            code=label_code(m.code.strip(), f"{field}[{i}].code", required=False),
             in_place=m.in_place,
             note=_text(m.note, f"{field}[{i}].note", MAX_NOTE_LENGTH),
         )

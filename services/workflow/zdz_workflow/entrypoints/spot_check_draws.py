@@ -1,5 +1,7 @@
 """The workflow service follows the municipal spot-check draws: each zdz.scoring.spot_check.drawn event starts the
 draw's round (temporal/round_workflow.py), which moves the drawn processes and, when it closes, releases the rest.
+The seed is the one the scoring service chose and recorded in the event; a redraw's event names the draw it
+replaces, which its round records as evidence (domain/spot_check_rounds.py).
 
 A durable consumer of the scoring service's stream (zdz_common.consumer): each event is handled once, and the
 round's workflow id is the draw's, so an event delivered again after a crash starts nothing new.
@@ -46,6 +48,7 @@ def draw_of(envelope: Envelope) -> SpotCheckDraw:
         candidates=tuple(_unit(ref, "spot_check.candidates") for ref in recorded.candidates),
         drawn=tuple(_unit(ref, "districts.units") for district in event.districts for ref in district.units),
         closes_on=date.fromisoformat(event.closes_on) if event.closes_on else None,
+        replaces_draw_id=event.replaces_draw_id,
     )
 
 

@@ -81,7 +81,8 @@ class _Deadlines(Interceptor):
 
 
 class _DeadlineOutbound(OutboundInterceptor):
-    pass
+    """Each call of `_CALLS` with its deadline, then on to the next interceptor (the methods are made below, one
+    per call: every input of these calls has its `rpc_timeout`)."""
 
 
 def _with_deadline(name: str) -> Any:

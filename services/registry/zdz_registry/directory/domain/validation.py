@@ -8,7 +8,7 @@ from zdz_common.errors import InvalidArgument
 from zdz_common.validation import require_text as checked_text
 
 MAX_NAME_LENGTH = 120
-_CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+_CODE = re.compile(r"[a-z][a-z0-9-]{1,39}")  # matched whole: "$" alone lets a trailing line break through
 
 
 def require_text(value: str, field: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -16,7 +16,7 @@ def require_text(value: str, field: str, *, max_length: int = MAX_NAME_LENGTH) -
 
 
 def require_code(value: str, field: str) -> str:
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise InvalidArgument(
             "代码须为 2–40 位小写字母、数字或连字符，以字母开头 (e.g. 'wanzhou')", field=field
         )

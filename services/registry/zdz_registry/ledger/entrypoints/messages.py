@@ -20,7 +20,13 @@ from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2 as pb
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_name, enum_to_pb
-from zdz_common.validation import MAX_NOTE_LENGTH, bounded_number, command_evidence, optional_text
+from zdz_common.validation import (
+    MAX_NOTE_LENGTH,
+    bounded_number,
+    command_evidence,
+    label_code,
+    optional_text,
+)
 from zdz_registry.ledger.adapters.orm import AcceptanceView
 from zdz_registry.ledger.domain.commands import AssignTask, OpenTask, RectifyTask, RowCommand, VerifyTask
 from zdz_registry.ledger.domain.facts import FactClass, LedgerFacts, Ratio, score_figures
@@ -75,8 +81,17 @@ _NUMBERS = (
 )
 
 
+# A row's fields that are codes (its own, and those naming other rows): letters of any script, ASCII digits and
+# . _ : - ("解放路-YS-03"), no "/", space or quote (zdz_common.validation.label_code; the workflow files problems
+# against these codes with the same check).
+CODE_FIELDS = frozenset({"code", "pipe_code", "facility_code", "entity_code"})
+
+
 def _checked_scalar(descriptor: FieldDescriptor, value: object, path: str) -> object:
-    """A row's number finite and bounded, its text clean and bounded (the domain applies the tighter rules)."""
+    """A row's number finite and bounded, its codes codes, its text clean and bounded (the domain applies the
+    tighter rules)."""
+    if descriptor.name in CODE_FIELDS:
+        return label_code(value.strip(), path, required=False)  # type: ignore[union-attr]
     if descriptor.type in _NUMBERS:
         return bounded_number(value, path, maximum=NUMBER_LIMITS.get(descriptor.name, MAX_NUMBER))  # type: ignore[arg-type]
     if descriptor.type == FieldDescriptor.TYPE_STRING:
@@ -130,7 +145,7 @@ def row_command(unit_id: str, row: pb.LedgerRow) -> RowCommand:
     message = getattr(row, which)
     if which != "task_step":
         return _to_value(message, _VALUE_OF_ONEOF[which], which)  # type: ignore[return-value]
-    if not optional_text(message.problem_code, "task_step.problem_code", max_length=64):
+    if not label_code(message.problem_code.strip(), "task_step.problem_code", required=False):
         raise InvalidArgument("须注明问题编号 (required)", field="task_step.problem_code")
     problem_id = problem_id_of(unit_id, message.problem_code)
     step = step_of(message.step)

@@ -1,0 +1,34 @@
+"""The facade's Temporal client puts a deadline on every call that has none (the SDK waits for ever by default):
+the updates that carry a stage command get longer, the reads and starts less; a deadline given is kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from zdz_workflow.temporal.client import _CALLS, CALL_DEADLINE, UPDATE_DEADLINE, _Deadlines
+
+
+class Recording:
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        def call(input: Any) -> str:
+            self.seen[name] = input.rpc_timeout
+            return name
+
+        return call
+
+
+@pytest.mark.parametrize("name", _CALLS)
+def test_every_client_call_gets_a_deadline_unless_it_has_one(name: str) -> None:
+    recording = Recording()
+    outbound = _Deadlines().intercept_client(recording)  # type: ignore[arg-type]
+    assert getattr(outbound, name)(SimpleNamespace(rpc_timeout=None)) == name
+    assert recording.seen[name] == (UPDATE_DEADLINE if "update" in name else CALL_DEADLINE)
+    getattr(outbound, name)(SimpleNamespace(rpc_timeout=timedelta(seconds=2)))
+    assert recording.seen[name] == timedelta(seconds=2)
