@@ -39,6 +39,9 @@ MAX_OBJECTOR_CONTACT = 100
 # A short free-text field (a name, a person, an organisation, a note's title) and a long one (a note, a description).
 MAX_SHORT_TEXT = 200
 MAX_NOTE_LENGTH = 2000
+# A ledger row's or problem's free text (a location, a description): the registry's bound, which the workflow applies
+# to the findings it files there as problems.
+MAX_LEDGER_TEXT = 500
 # Repeated fields of a request: at most this many items unless the field says otherwise.
 MAX_REPEATED = 1000
 

@@ -17,7 +17,7 @@ def main() -> int:
     parser.add_argument("--towns", type=int, default=1000)
     parser.add_argument("--faults", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--gap", type=float, default=6.0, help="mean seconds between two faults")
+    parser.add_argument("--gap", type=float, default=4.0, help="mean seconds between two faults")
     parser.add_argument("--longest", type=float, default=4.0, help="longest down or paused time, seconds")
     parser.add_argument("--patience", type=float, default=300.0, help="seconds a command is retried")
     parser.add_argument("--reports", type=Path, default=Path(__file__).parent / "reports")

@@ -93,7 +93,24 @@ def markdown(outcome: Outcome) -> str:
             if len(check.anomalies) > 50:
                 lines.append(f"- … and {len(check.anomalies) - 50} more")
         lines.append("")
-    lines += ["## Other anomalies", ""]
+    lines += [
+        "## Answers that were not the status of a fault",
+        "",
+        "A part down or paused must answer UNAVAILABLE (or the client's deadline passes); UNKNOWN and INTERNAL "
+        "mean an error the service did not classify (retried with the same key all the same). First text of each:",
+        "",
+    ]
+    odd = Counter(
+        (what, code, detail)
+        for c in o.commands
+        for code, detail in c.first_details.items()
+        if code in ("UNKNOWN", "INTERNAL")
+        for what in [c.what]
+    )
+    lines += [f"- {what} {code} ×{n}: {detail!r}" for (what, code, detail), n in odd.most_common(20)] or [
+        "None."
+    ]
+    lines += ["", "## Other anomalies", ""]
     lines += [f"- {note}" for note in o.notes] or ["None."]
     return "\n".join(lines) + "\n"
 

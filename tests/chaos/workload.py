@@ -1,8 +1,10 @@
 """The campaign's clients: concurrent threads, each taking towns of the official load through their programme over
 gRPC, as their people would: the unit's clerk imports its ledger (台账: households, pipes, a plant, four problems
 with their tasks reported rectified), the district task force starts the process, the clerk completes the
-survey and submits the plan, the district verifies each task, the clerk declares the rectification done and
-saves and signs its self-check sheet. How far a town goes is drawn from the seed.
+survey and submits the plan, the district verifies each task, the clerk declares the rectification done, saves
+and signs its self-check sheet and submits it (to 区县验收). A town accepted in 2024 has its district's sheet
+imported signed and its process imported as accepted by the city instead. How far a town goes is drawn from the
+seed.
 
 Every command carries an idempotency key (`x-idempotency-key`, also its `x-request-id`) and is retried with the
 same key on UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL and RESOURCE_EXHAUSTED until it is answered or
@@ -29,7 +31,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tests.chaos.system import System
-from tests.e2e.ledgers import town_rows
+from tests.e2e.ledgers import SURVEY_2025, Survey, town_rows
 from zdz.events.v1 import refs_pb2
 from zdz.registry.v1 import ledger_pb2, ledger_pb2_grpc, registry_pb2, registry_pb2_grpc
 from zdz.scoring.v1 import scoring_pb2 as sc
@@ -38,7 +40,11 @@ from zdz.workflow.v1 import workflow_pb2 as wf
 from zdz.workflow.v1 import workflow_pb2_grpc
 from zdz_common.auth import Principal, Role
 
+SURVEY_2024 = Survey(
+    "2024-03-10", "2024-04-01", "2024-09-30", "2024-04-05", "2024-08-01"
+)  # the accepted towns'
 CAMPAIGN = "2026"
+ACCEPTED_CAMPAIGN = "2024"  # towns accepted before the system: their sheet and process imported by the city
 RETRIED = frozenset(
     {
         grpc.StatusCode.UNAVAILABLE,
@@ -50,7 +56,13 @@ RETRIED = frozenset(
 )
 ANSWER_LOST = "first answer was lost"  # zdz_common.idempotency's FAILED_PRECONDITION after a crash
 # How far a town is taken (the last command of its programme), and how many towns of 10 go that far.
-DEPTHS = (("StartProcess", 1), ("SubmitPlan", 2), ("DeclareRectificationDone", 3), ("SubmitSelfCheck", 4))
+DEPTHS = (
+    ("StartProcess", 1),
+    ("SubmitPlan", 2),
+    ("DeclareRectificationDone", 3),
+    ("SubmitSelfCheck", 3),
+    ("ImportProcess", 1),
+)
 
 
 @dataclass
@@ -67,6 +79,7 @@ class Command:
     detail: str = ""
     attempts: int = 0
     retried_codes: Counter[str] = field(default_factory=Counter)
+    first_details: dict[str, str] = field(default_factory=dict)  # per retried code, the first answer's text
     answer: bytes = b""
     must_refuse: bool = False  # a hostile command: acked would be an anomaly
     at: float = 0.0  # seconds since the campaign started, when it was first sent
@@ -86,7 +99,8 @@ class Town:
 
     @property
     def ref(self) -> wf.ProcessRef:
-        return wf.ProcessRef(district_code=self.unit.district_code, unit_id=self.unit.id, campaign=CAMPAIGN)
+        campaign = ACCEPTED_CAMPAIGN if self.depth == "ImportProcess" else CAMPAIGN
+        return wf.ProcessRef(district_code=self.unit.district_code, unit_id=self.unit.id, campaign=campaign)
 
 
 def _ts(day: date) -> Timestamp:
@@ -182,6 +196,7 @@ class Clients:
                     and not self.stopping.is_set()
                 ):
                     command.retried_codes[code.name] += 1
+                    command.first_details.setdefault(code.name, detail[:300])
                     time.sleep(pause)
                     pause = min(pause * 2, 3.0)
                     continue
@@ -239,13 +254,16 @@ class Programme:
                 [
                     ledger_pb2.ImportLedgerRowsRequest(
                         options=ledger_pb2.ImportOptions(unit_id=unit.id, all_or_nothing=True),
-                        rows=town_rows(),
+                        rows=town_rows(SURVEY_2024 if town.depth == "ImportProcess" else SURVEY_2025),
                     )
                 ]
             )
 
         imported = c.command("registry", c.ledger.ImportLedgerRows, request, town.clerk, unit.id)
         if imported.outcome != "acked":
+            return
+        if town.depth == "ImportProcess":
+            self.accepted_before(town, date(2024, 11, 15))
             return
         started = c.command(
             "workflow",
@@ -283,27 +301,7 @@ class Programme:
                 return
         if last < 2:
             return
-        problems = c.read(
-            c.ledger.ListProblems, ledger_pb2.ListProblemsRequest(unit_id=unit.id), town.district
-        )
-        for problem in problems.problems:
-            if problem.task.state != ledger_pb2.TASK_STATE_RECTIFIED:
-                continue
-            verified = c.command(
-                "registry",
-                c.ledger.VerifyTask,
-                ledger_pb2.VerifyTaskRequest(
-                    unit_id=unit.id,
-                    problem_id=problem.id,
-                    step=ledger_pb2.Step(
-                        on=(start + timedelta(days=3)).isoformat(), evidence=[f"区县核验-{problem.code}"]
-                    ),
-                ),
-                town.district,
-                unit.id,
-            )
-            if verified.outcome in ("acked", "applied-answer-lost"):
-                town.problems_verified.add(problem.id)
+        self.verify_tasks(town, start + timedelta(days=3))
         done = c.command(
             "workflow",
             c.workflow.DeclareRectificationDone,
@@ -359,6 +357,78 @@ class Programme:
             unit.id,
         )
         self._moved(town, submitted)
+
+    def verify_tasks(self, town: Town, on: date) -> None:
+        """The district verifies each task the unit reported rectified (nobody accepts their own work)."""
+        c, unit = self.c, town.unit
+        problems = c.read(
+            c.ledger.ListProblems, ledger_pb2.ListProblemsRequest(unit_id=unit.id), town.district
+        )
+        for problem in problems.problems:
+            if problem.task.state != ledger_pb2.TASK_STATE_RECTIFIED:
+                continue
+            verified = c.command(
+                "registry",
+                c.ledger.VerifyTask,
+                ledger_pb2.VerifyTaskRequest(
+                    unit_id=unit.id,
+                    problem_id=problem.id,
+                    step=ledger_pb2.Step(on=on.isoformat(), evidence=[f"区县核验-{problem.code}"]),
+                ),
+                town.district,
+                unit.id,
+            )
+            if verified.outcome in ("acked", "applied-answer-lost"):
+                town.problems_verified.add(problem.id)
+
+    def accepted_before(self, town: Town, on: date) -> None:
+        """A town accepted in 2024: its tasks verified, the district's paper sheet imported signed by the city and
+        its process imported as accepted (验收通过; the registry follows it to MEETS_STANDARD)."""
+        c, unit = self.c, town.unit
+        self.verify_tasks(town, on)
+        sheet = c.command(
+            "scoring",
+            c.scoring.ImportSignedSheet,
+            sc.ImportSignedSheetRequest(
+                input=sc.SheetInput(
+                    unit_id=unit.id,
+                    sheet_kind=sc.SHEET_KIND_DISTRICT_ACCEPTANCE,
+                    assessor="区县工作专班",
+                    assessed_on=(on + timedelta(days=10)).isoformat(),
+                    entries=sc.AssessorEntries(
+                        residential_sample_pass_rate="100", non_residential_sample_pass_rate="100"
+                    ),
+                    panel_members=[sc.PanelMember(name="验收组长", organisation="区生态环境局", duty="组长")],
+                ),
+                signer_organisation=f"district:{unit.district_code}",
+                signer_role="DISTRICT_TASK_FORCE",
+                signer_person="验收组长",
+                signed_on=(on + timedelta(days=10)).isoformat(),
+                evidence=["区县验收意见（扫描件）"],
+            ),
+            c.city,
+            unit.id,
+        )
+        if sheet.outcome != "acked":
+            return
+        town.sheet_id = sc.ImportSignedSheetResponse.FromString(sheet.answer).sheet.id
+        imported = c.command(
+            "workflow",
+            c.workflow.ImportProcess,
+            wf.ImportProcessRequest(
+                unit_id=unit.id,
+                campaign=wf.Campaign(name=ACCEPTED_CAMPAIGN),
+                stage=wf.STAGE_ACCEPTED,
+                stage_since=_ts(on + timedelta(days=15)),
+                sheet_ids=[town.sheet_id],
+                filing_number=f"零直排备〔2024〕{unit.official_code}号",
+                reason="2024年达到“污水零直排区”建设标准",
+                evidence=["验收文件"],
+            ),
+            c.city,
+            unit.id,
+        )
+        self._moved(town, imported)
 
     def _moved(self, town: Town, command: Command) -> bool:
         """Whether a stage command went through; the town's expected stage follows its acknowledged answers."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zdz_common.telemetry import instrument_engine
+
+_WRITING: ContextVar[bool] = ContextVar("zdz_write_transaction", default=False)
 
 
 def create_store_engine(url: str, *, echo: bool = False) -> Engine:
@@ -22,7 +25,12 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _engine(url: str, *, echo: bool) -> Engine:
     """SQLite gets WAL, a busy timeout and write transactions that lock at BEGIN (so two writers never deadlock
-    on a lock upgrade); PostgreSQL gets a pre-pinged pool."""
+    on a lock upgrade); PostgreSQL gets a pre-pinged pool.
+
+    On SQLite, a transaction begun inside `write_transaction_slot` is a writer's: `BEGIN IMMEDIATE`. Any other
+    begins deferred, so a read never waits for a writer, nor a writer for a read (WAL). A transaction that reads
+    and then writes must therefore hold the slot; one whose first statement writes may do without (it takes the
+    lock at that statement, under the busy timeout)."""
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
@@ -41,7 +49,7 @@ def _engine(url: str, *, echo: bool) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
 
         # SQLite has one writer at a time; queueing writers here beats its busy-wait back-off.
         engine.info_lock = threading.Lock()  # type: ignore[attr-defined]
@@ -51,7 +59,12 @@ def _engine(url: str, *, echo: bool) -> Engine:
 
 @contextmanager
 def write_transaction_slot(engine: Engine) -> Iterator[None]:
-    """Hold the engine's writer slot for a transaction (SQLite); no-op for PostgreSQL."""
+    """Hold the engine's writer slot for a transaction (SQLite: its transactions begin `IMMEDIATE`); no-op for
+    PostgreSQL."""
     lock = getattr(engine, "info_lock", None)
     with lock if lock is not None else nullcontext():
-        yield
+        token = _WRITING.set(True)
+        try:
+            yield
+        finally:
+            _WRITING.reset(token)

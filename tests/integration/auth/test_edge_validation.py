@@ -180,13 +180,22 @@ async def test_a_rate_in_arabic_indic_or_other_foreign_digits_is_refused(system:
             "ListSheets.state",
             lambda s, m: s.scoring.ListSheets(scoring_pb2.ListSheetsRequest(unit_id="own-unit", state=99), metadata=m),
         ),
+        (
+            "ListDeliveries.status",
+            lambda s, m: s.notify.ListDeliveries(
+                notify_pb2.ListDeliveriesRequest(recipient="unit:own-unit", status=99), metadata=m
+            ),
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )  # fmt: skip
 async def test_an_unknown_enum_value_in_a_list_filter_is_refused(
     system: System, name: str, call: Any
 ) -> None:
-    code, details = await _refusal(call(system, bearer("municipal")))
+    role = (
+        "unit" if name.startswith("ListDeliveries") else "municipal"
+    )  # an inbox's own unit reads its deliveries
+    code, details = await _refusal(call(system, bearer(role)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT, details
     assert details.startswith(name.split(".")[1]), details
 

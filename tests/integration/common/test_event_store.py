@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from zdz.registry.v1 import events_pb2
 from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import ConcurrencyConflict
 from zdz_common.eventstore import STORE_TABLES, EventStore, NewEvent, create_store_engine
+from zdz_common.eventstore.engine import write_transaction_slot
 
 CLERK = CommandContext(actor=Actor("wanzhou-task-force", "DISTRICT_TASK_FORCE", "clerk-1"), request_id="r-1")
 
@@ -203,4 +205,34 @@ def test_tampering_with_a_real_sqlite_file_outside_the_application_is_detected(t
     engine = create_store_engine(f"sqlite:///{path}")
     result = _verify(engine, store)
     assert not result.ok and result.first_broken_link.version == 3
+    engine.dispose()
+
+
+def test_on_sqlite_a_read_does_not_wait_for_a_writer_in_its_slot(tmp_path: Path, store) -> None:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
+    _append(engine, store, "district/x", 0, ["a"])
+    writing, done = threading.Event(), threading.Event()
+
+    def writer() -> None:  # holds SQLite's write lock (BEGIN IMMEDIATE) until told to commit
+        with write_transaction_slot(engine), Session(engine) as session:
+            store.append(session, "district/x", 1, [_event("b")], CLERK)
+            writing.set()
+            done.wait(10)
+            session.commit()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(10)
+        seen: list[int] = []
+        reader = threading.Thread(target=lambda: seen.append(len(store.read(Session(engine), "district/x"))))
+        reader.start()
+        reader.join(2)  # the busy timeout is 30 s: a read that queued for the lock would still be waiting
+        assert seen == [1]  # it read the last committed state, without waiting
+    finally:
+        done.set()
+        thread.join(10)
+    with Session(engine) as session:
+        assert store.version(session, "district/x") == 2
     engine.dispose()

@@ -15,6 +15,7 @@ from zdz.workflow.v1 import workflow_pb2 as pb
 from zdz_common.errors import InvalidArgument
 from zdz_common.pb_enums import enum_from_pb, enum_to_pb, optional_enum_from_pb
 from zdz_common.validation import (
+    MAX_LEDGER_TEXT,
     MAX_NOTE_LENGTH,
     bounded_items,
     bounded_number,
@@ -114,10 +115,12 @@ def _text(value: str, field: str, max_length: int = 200) -> str:
 
 
 def findings_of(messages: Sequence[pb.Finding], field: str = "findings") -> tuple[Finding, ...]:
+    """A verdict's findings; each is filed with the registry as a problem, so its code, location and description
+    are bounded and checked as the registry checks them (label_code, MAX_LEDGER_TEXT)."""
     bounded_items(messages, field, max_items=MAX_FINDINGS)
     return tuple(
         Finding(
-            description=_text(m.description, f"{field}[{i}].description", MAX_NOTE_LENGTH),
+            description=_text(m.description, f"{field}[{i}].description", MAX_LEDGER_TEXT),
             item=_text(m.item, f"{field}[{i}].item"),
             evidence=command_evidence(m.evidence, f"{field}[{i}].evidence"),
             point=LedgerPoint(
@@ -126,7 +129,7 @@ def findings_of(messages: Sequence[pb.Finding], field: str = "findings") -> tupl
                     m.point.entity_code.strip(), f"{field}[{i}].point.entity_code", required=False
                 ),
                 problem_type=_text(m.point.problem_type, f"{field}[{i}].point.problem_type", 64),
-                location=_text(m.point.location, f"{field}[{i}].point.location"),
+                location=_text(m.point.location, f"{field}[{i}].point.location", MAX_LEDGER_TEXT),
                 grade=int(bounded_number(m.point.grade, f"{field}[{i}].point.grade", maximum=MAX_GRADE)),
             )
             if m.HasField("point")

@@ -8,11 +8,11 @@ from datetime import date
 from typing import TypeVar
 
 from zdz_common.errors import InvalidArgument
-from zdz_common.validation import command_evidence
+from zdz_common.validation import MAX_LEDGER_TEXT, command_evidence
 from zdz_registry.directory.domain.validation import require_text
 
 MAX_CODE_LENGTH = 64
-MAX_TEXT_LENGTH = 500
+MAX_TEXT_LENGTH = MAX_LEDGER_TEXT
 
 E = TypeVar("E", bound=enum.Enum)
 
