@@ -165,8 +165,7 @@ class RegistryService:
                 ).all()
             )
             fresh = [u for u in units if u.id not in known]
-            for unit in fresh:
-                uow.save(unit_stream(unit.id), 0, unit.pending)
+            uow.save_all([(unit_stream(unit.id), 0, unit.pending) for unit in fresh])  # one append
         return len(fresh)
 
     def update_unit(self, command: UpdateUnit, context: CommandContext) -> UnitView:
