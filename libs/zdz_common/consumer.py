@@ -40,6 +40,7 @@ from zdz_common.eventstore.store import format_time, utc_now
 from zdz_common.eventstore.tables import TrackingRecord
 from zdz_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED, REDELIVERIES, add_gauge, remove_gauge
 from zdz_common.telemetry import consuming, untraced
+from zdz_common.transaction import committed
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,9 @@ def process_batch(
             ran.append(True)
         with untraced():
             session.commit()
-        return ran
+    if any(ran):
+        committed(engine)  # a handler may have appended events (the registry's follower): wake the relay
+    return ran
 
 
 async def ensure_dead_letter_stream(js: JetStreamContext) -> None:

@@ -14,9 +14,11 @@ from tests.integration.console.scene import Scene, System, release, shared_syste
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser build
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    system = shared_system(tmp_path_factory.mktemp("console"))  # shared with tests/integration/console
+    system = shared_system(
+        tmp_path_factory.mktemp("console")
+    )  # the same kind of system as tests/integration/console's, for this folder's tests
     yield system
     release(system)
 

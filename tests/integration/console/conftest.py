@@ -1,4 +1,5 @@
-"""One `make run` (free ports, its own data folder) for every console test of the run; fresh towns per module."""
+"""One `make run` (free ports, its own data folder) for the console tests of this folder, stopped after the last of
+them (a system idling through the rest of the run slows it on two cores); fresh towns per module."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from tests.integration.console.scene import Scene, System, release, shared_system
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     system = shared_system(tmp_path_factory.mktemp("console"))
     yield system

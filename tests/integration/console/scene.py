@@ -114,7 +114,7 @@ def _migrate(env: dict[str, str]) -> None:
 
 
 def shared_system(folder: Path) -> System:
-    """The run's system, started on first use under `folder`."""
+    """The console tests' system (one per test folder, package-scoped), started on first use under `folder`."""
     if not _SHARED:
         data = folder / "data"
         env = environment(data)

@@ -30,7 +30,7 @@ async def running(skipping: Harness) -> AsyncIterator[Harness]:
         yield skipping
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemporalDevServer]:
     """One real Temporal dev server (headless, temp SQLite file) for the tests that need visibility queries;
     each test keeps to its own task queue and workflow ids."""
@@ -42,7 +42,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemporalDev
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def dev_client(dev_server: TemporalDevServer) -> Client:
     return await temporal.connect(dev_server.address, wait_seconds=30)
 

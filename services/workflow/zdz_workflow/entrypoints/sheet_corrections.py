@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 SHEET_SIGNED = "zdz.scoring.score_sheet.signed"
 SETTINGS = ConsumerSettings(
-    name="workflow-sheet-corrections", stream=stream_name("scoring"), filter_subject=SHEET_SIGNED
+    name="workflow-sheet-corrections",
+    stream=stream_name("scoring"),
+    filter_subject=SHEET_SIGNED,
+    batch_size=1,  # each event calls Temporal: one event per transaction, so no batch holds the writer slot
 )
 
 

@@ -28,7 +28,10 @@ from zdz_workflow.domain.units import UnitInfo
 
 SPOT_CHECK_DRAWN = "zdz.scoring.spot_check.drawn"
 SETTINGS = ConsumerSettings(
-    name="workflow-spot-check-rounds", stream=stream_name("scoring"), filter_subject=SPOT_CHECK_DRAWN
+    name="workflow-spot-check-rounds",
+    stream=stream_name("scoring"),
+    filter_subject=SPOT_CHECK_DRAWN,
+    batch_size=1,  # each event calls Temporal: one event per transaction, so no batch holds the writer slot
 )
 START_TIMEOUT_SECONDS = 30.0
 

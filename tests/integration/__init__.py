@@ -1,0 +1,1 @@
+"""Test package (a package so that package-scoped fixtures below it stop with their folder)."""
