@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from zdz_common.config import data_dir, env_flag, env_str
+from zdz_common.config import AuthSettings, data_dir, env_flag, env_str
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # services/console: package.json, node_modules
 
@@ -22,7 +22,7 @@ class ConsoleConfig:
     temporal_namespace: str
     board_url: str
     secret: str
-    public_key_file: str
+    auth: AuthSettings | None  # the services' verification keys (PEM and/or JWK set); None: not given
     dev_tokens: Path | None
     node_modules: Path
     secure_cookie: bool
@@ -51,7 +51,9 @@ class ConsoleConfig:
             board_url=env_str("ZDZ_CONSOLE_BOARD_URL", f"http://{board}/board"),
             # unset: a random key per process (sign-ins do not survive a restart; set it for several replicas)
             secret=env_str("ZDZ_CONSOLE_SECRET", "") or secrets.token_urlsafe(32),
-            public_key_file=env_str("ZDZ_AUTH_PUBLIC_KEY_FILE", ""),
+            auth=AuthSettings.from_env()
+            if env_str("ZDZ_AUTH_PUBLIC_KEY_FILE", "") or env_str("ZDZ_AUTH_JWKS", "")
+            else None,
             dev_tokens=dev_tokens,
             node_modules=Path(env_str("ZDZ_CONSOLE_NODE_MODULES", str(PACKAGE_ROOT / "node_modules"))),
             secure_cookie=env_flag("ZDZ_CONSOLE_SECURE_COOKIE", False),

@@ -1,7 +1,7 @@
 """The sign-in: a bearer token kept in a signed, HttpOnly, SameSite cookie; who it names, read from its claims.
 
-The console verifies the token's signature when it has the services' public key (ZDZ_AUTH_PUBLIC_KEY_FILE, as
-in `make run`), so that a bad token is refused at sign-in; without it the claims are read only to greet the
+The console verifies the token's signature when it has the services' verification keys (ZDZ_AUTH_PUBLIC_KEY_FILE,
+as in `make run`, and/or a JWK set, ZDZ_AUTH_JWKS, with the same issuer, audience and lifetime rules), so that a bad token is refused at sign-in; without it the claims are read only to greet the
 person and to hide what their role does not do. The services verify every call either way.
 """
 
@@ -13,6 +13,7 @@ import jwt
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from zdz_common.auth import Principal, TokenVerifier
+from zdz_common.config import AuthSettings
 from zdz_common.errors import Unauthenticated
 from zdz_console.domain.viewer import Viewer
 
@@ -25,9 +26,11 @@ class BadToken(ValueError):
 
 
 class Sessions:
-    def __init__(self, secret: str, public_key_file: str = "") -> None:
+    def __init__(self, secret: str, auth: AuthSettings | None = None) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="zdz-console-session")
-        self._verifier = TokenVerifier(Path(public_key_file).read_bytes()) if public_key_file else None
+        self._verifier = (
+            TokenVerifier.from_settings(auth) if auth is not None and auth.authenticates else None
+        )
 
     def seal(self, token: str) -> str:
         return self._serializer.dumps(token)

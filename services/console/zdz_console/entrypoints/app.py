@@ -44,7 +44,7 @@ def create_app(config: ConsoleConfig, backends: Backends | None = None) -> FastA
     backends = backends or Backends(
         Addresses(config.registry, config.scoring, config.workflow, config.notify), TlsFiles.from_env()
     )
-    sessions = Sessions(config.secret, config.public_key_file)
+    sessions = Sessions(config.secret, config.auth)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(labels=labels, role_labels=ROLE_LABELS, board_url=config.board_url)
     app = FastAPI(title="零直排控制台", docs_url=None, redoc_url=None, openapi_url=None)
