@@ -207,6 +207,12 @@ async def test_a_district_draws_a_units_plan_once_per_round_and_a_redraw_needs_t
         )
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("reason")
+    code, details = await _status(  # the reason is checked at the edge like every text: no bidi override
+        system.scoring.ApproveSamplingPlanRedraw(
+            pb.ApproveSamplingPlanRedrawRequest(plan_id=first.id, reason="台账有误\u202e"), metadata=city
+        )
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("reason")
     approved = (await system.scoring.ApproveSamplingPlanRedraw(approve, metadata=city)).plan
     assert (approved.redraw_approval.reason, approved.redraw_approval.approver_role) == (
         "台账导入有误，样本失真",

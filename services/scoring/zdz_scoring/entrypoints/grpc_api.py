@@ -340,7 +340,10 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self, request: pb.ApproveSamplingPlanRedrawRequest, context: grpc.aio.ServicerContext
     ):
         ctx = await self._allowed("ApproveSamplingPlanRedraw", context)
-        command = ApproveSamplingPlanRedraw(id_of(request.plan_id, "plan_id", required=True), request.reason)
+        command = ApproveSamplingPlanRedraw(
+            id_of(request.plan_id, "plan_id", required=True),
+            text_of(request.reason, "reason", max_length=MAX_REDRAW_REASON),
+        )
         view = await asyncio.to_thread(self._service.approve_sampling_redraw, command, ctx)
         return pb.ApproveSamplingPlanRedrawResponse(plan=pb.SamplingPlan.FromString(view.body))
 
