@@ -46,7 +46,10 @@ async def serve(config: WorkflowConfig) -> None:
     )
     # The facade's own client: quick to say Temporal is out of reach (UNAVAILABLE), a deadline on every call.
     answering = await temporal.connect(
-        config.temporal_address, namespace=config.temporal_namespace, answering=True
+        config.temporal_address,
+        namespace=config.temporal_namespace,
+        answering=True,
+        in_flight=config.temporal_limits.in_flight,
     )
     added = await temporal.register_search_attributes(client)
     if added:
@@ -76,6 +79,7 @@ async def serve(config: WorkflowConfig) -> None:
         app.activities,
         rounds=app.rounds,
         graceful_shutdown=timedelta(seconds=config.shutdown_grace_seconds),
+        limits=config.temporal_limits,
     )
 
     async def stop_worker() -> None:  # it finishes its activities; a worker that already stopped is left be

@@ -32,6 +32,31 @@ def database_url_from_env() -> str:
 
 
 @dataclass(frozen=True)
+class TemporalLimits:
+    """How hard one workflow process drives Temporal. The embedded defaults suit the dev server: one history shard
+    on one SQLite connection, which starts timing out past about a thousand active workflows driven at once
+    (temporal/temporal#9686; measured in bench/README.md, "Temporal at city scale"). Raise them against a
+    production cluster (PostgreSQL, many history shards, several workers)."""
+
+    in_flight: int = (
+        16  # the facade's Temporal calls at the server at once; beyond, a call waits; 0: no bound
+    )
+    workflow_tasks: int = 16  # the worker's max_concurrent_workflow_tasks
+    activities: int = 32  # the worker's max_concurrent_activities
+    cached_workflows: int = 1500  # the worker's max_cached_workflows: the whole city's processes, and room
+
+    @classmethod
+    def from_env(cls) -> TemporalLimits:
+        embedded = cls()
+        return cls(
+            in_flight=env_int("ZDZ_WORKFLOW_TEMPORAL_IN_FLIGHT", embedded.in_flight),
+            workflow_tasks=env_int("ZDZ_WORKFLOW_TEMPORAL_WORKFLOW_TASKS", embedded.workflow_tasks),
+            activities=env_int("ZDZ_WORKFLOW_TEMPORAL_ACTIVITIES", embedded.activities),
+            cached_workflows=env_int("ZDZ_WORKFLOW_TEMPORAL_CACHED_WORKFLOWS", embedded.cached_workflows),
+        )
+
+
+@dataclass(frozen=True)
 class WorkflowConfig:
     database_url: str
     nats_url: str
@@ -44,6 +69,7 @@ class WorkflowConfig:
     shutdown_grace_seconds: int
     auth: AuthSettings
     roles: frozenset[str] = frozenset(ROLES)
+    temporal_limits: TemporalLimits = TemporalLimits()
 
     @classmethod
     def from_env(cls) -> WorkflowConfig:
@@ -60,4 +86,5 @@ class WorkflowConfig:
             shutdown_grace_seconds=env_int("ZDZ_SHUTDOWN_GRACE_SECONDS", 5),
             auth=AuthSettings.from_env(),
             roles=roles_from_env(),
+            temporal_limits=TemporalLimits.from_env(),
         )

@@ -27,6 +27,7 @@ EXPECTED = {
     "scoring_sheets": ["score sheets per second", "PreviewSheet over gRPC against a raw gRPC echo"],
     "workflow_lifecycles": ["lifecycles per second", "a full lifecycle against a workflow of the same shape"],
     "workflow_memory": ["memory per 1,000 open workflows", "opening a process", "p99 ms"],
+    "workflow_pacing": ["Temporal at city scale", "p99 ms"],
 }
 
 

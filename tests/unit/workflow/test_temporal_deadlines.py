@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from zdz_workflow.temporal.client import _CALLS, CALL_DEADLINE, UPDATE_DEADLINE, _Deadlines
+from zdz_workflow.temporal.client import _CALLS, _PAGED, CALL_DEADLINE, UPDATE_DEADLINE, _Answering
 
 
 class Recording:
@@ -21,14 +21,22 @@ class Recording:
             self.seen[name] = input.rpc_timeout
             return name
 
-        return call
+        async def coroutine(input: Any) -> str:
+            return call(input)
+
+        return call if name in _PAGED else coroutine
 
 
-@pytest.mark.parametrize("name", _CALLS)
-def test_every_client_call_gets_a_deadline_unless_it_has_one(name: str) -> None:
+async def called(outbound: Any, name: str, input: Any) -> Any:
+    answer = getattr(outbound, name)(input)
+    return answer if name in _PAGED else await answer
+
+
+@pytest.mark.parametrize("name", _CALLS + _PAGED)
+async def test_every_client_call_gets_a_deadline_unless_it_has_one(name: str) -> None:
     recording = Recording()
-    outbound = _Deadlines().intercept_client(recording)  # type: ignore[arg-type]
-    assert getattr(outbound, name)(SimpleNamespace(rpc_timeout=None)) == name
+    outbound = _Answering(in_flight=4).intercept_client(recording)  # type: ignore[arg-type]
+    assert await called(outbound, name, SimpleNamespace(rpc_timeout=None)) == name
     assert recording.seen[name] == (UPDATE_DEADLINE if "update" in name else CALL_DEADLINE)
-    getattr(outbound, name)(SimpleNamespace(rpc_timeout=timedelta(seconds=2)))
+    await called(outbound, name, SimpleNamespace(rpc_timeout=timedelta(seconds=2)))
     assert recording.seen[name] == timedelta(seconds=2)

@@ -3,7 +3,8 @@
 Two clients: the worker's, with the SDK's retries (its calls are retried by Temporal anyway), and the one that
 answers requests (`answering=True`), which gives up on an unreachable server within about a second and sets a
 deadline on every call, so that a stage command with Temporal down answers UNAVAILABLE ("the process service is
-temporarily unavailable; retry") at once, instead of UNKNOWN "tcp connect error" after the SDK's 6–10 s.
+temporarily unavailable; retry") at once, instead of UNKNOWN "tcp connect error" after the SDK's 6–10 s. It also
+keeps at most `in_flight` calls at the server at once (ZDZ_WORKFLOW_TEMPORAL_IN_FLIGHT); the rest wait their turn.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from zdz_common.grpc_server import answer_unavailable_for
 from zdz_common.telemetry import tracing_enabled
+from zdz_workflow.config import TemporalLimits
 from zdz_workflow.temporal import search_attributes
 
 log = logging.getLogger(__name__)
@@ -45,19 +47,18 @@ ANSWERING_RETRY = RetryConfig(
 # from scoring, the findings filed in the registry); the other calls only read or start.
 UPDATE_DEADLINE = timedelta(seconds=30)
 CALL_DEADLINE = timedelta(seconds=10)
-_CALLS = (
+_CALLS = (  # coroutines: each holds a slot of the bound while it runs (an Update until its outcome)
     "start_workflow",
     "describe_workflow",
     "query_workflow",
-    "list_workflows",
     "count_workflows",
     "signal_workflow",
     "cancel_workflow",
     "terminate_workflow",
-    "fetch_workflow_history_events",
     "start_workflow_update",
     "start_update_with_start_workflow",
 )
+_PAGED = ("list_workflows", "fetch_workflow_history_events")  # iterators, page by page: a deadline only
 _UPDATES = frozenset({"start_workflow_update", "start_update_with_start_workflow"})
 
 
@@ -73,48 +74,79 @@ def _unavailable(error: BaseException) -> str | None:
     return None
 
 
-class _Deadlines(Interceptor):
-    """Sets a deadline on every client call that has none (the SDK's default is to wait for ever)."""
+class _Answering(Interceptor):
+    """The facade's client calls: each with a deadline when it has none (the SDK's default is to wait for ever),
+    and at most `in_flight` of them at the server at once (0: no bound). A call beyond the bound waits for a slot
+    instead of failing, so a burst (the whole city opened at once) reaches the server at the pace it can take;
+    its deadline starts when it leaves the queue."""
+
+    def __init__(self, in_flight: int) -> None:
+        self.slots = asyncio.Semaphore(in_flight) if in_flight > 0 else None
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        return _DeadlineOutbound(next)
+        return _AnsweringOutbound(next, self.slots)
 
 
-class _DeadlineOutbound(OutboundInterceptor):
-    """Each call of `_CALLS` with its deadline, then on to the next interceptor (the methods are made below, one
-    per call: every input of these calls has its `rpc_timeout`)."""
+class _AnsweringOutbound(OutboundInterceptor):
+    """Each call of `_CALLS` and `_PAGED` with its deadline (and its slot), then on to the next interceptor (the
+    methods are made below, one per call: every input of these calls has its `rpc_timeout`)."""
+
+    def __init__(self, next: OutboundInterceptor, slots: asyncio.Semaphore | None) -> None:
+        super().__init__(next)
+        self.slots = slots
 
 
-def _with_deadline(name: str) -> Any:
-    deadline = UPDATE_DEADLINE if name in _UPDATES else CALL_DEADLINE
+def _deadline(name: str, input: Any) -> Any:
+    if input.rpc_timeout is None:
+        input.rpc_timeout = UPDATE_DEADLINE if name in _UPDATES else CALL_DEADLINE
+    return input
 
-    def call(self: OutboundInterceptor, input: Any) -> Any:
-        if input.rpc_timeout is None:
-            input.rpc_timeout = deadline
-        return getattr(self.next, name)(input)
+
+def _bounded(name: str) -> Any:
+    async def call(self: _AnsweringOutbound, input: Any) -> Any:
+        if self.slots is None:
+            return await getattr(self.next, name)(_deadline(name, input))
+        async with self.slots:
+            return await getattr(self.next, name)(_deadline(name, input))
+
+    call.__name__ = name
+    return call
+
+
+def _paged(name: str) -> Any:
+    def call(self: _AnsweringOutbound, input: Any) -> Any:
+        return getattr(self.next, name)(_deadline(name, input))
 
     call.__name__ = name
     return call
 
 
 for _name in _CALLS:
-    setattr(_DeadlineOutbound, _name, _with_deadline(_name))
+    setattr(_AnsweringOutbound, _name, _bounded(_name))
+for _name in _PAGED:
+    setattr(_AnsweringOutbound, _name, _paged(_name))
 
 
-def _interceptors(*, answering: bool) -> list[Interceptor]:
+def _interceptors(*, answering: bool, in_flight: int) -> list[Interceptor]:
     """Temporal's own OpenTelemetry interceptor while tracing is on: a stage command's update, the workflow task
-    and its activities join the command's trace (workers made from this client use it too); the deadlines on the
-    client that answers requests."""
+    and its activities join the command's trace (workers made from this client use it too); the deadlines and
+    the bound on calls in flight on the client that answers requests."""
     tracing: list[Interceptor] = [TracingInterceptor()] if tracing_enabled() else []
-    return [*tracing, _Deadlines()] if answering else tracing
+    return [*tracing, _Answering(in_flight)] if answering else tracing
 
 
 async def connect(
-    address: str, *, namespace: str = "default", wait_seconds: float = 0.0, answering: bool = False
+    address: str,
+    *,
+    namespace: str = "default",
+    wait_seconds: float = 0.0,
+    answering: bool = False,
+    in_flight: int = TemporalLimits.in_flight,
 ) -> Client:
     """A client with the pydantic data converter (ProcessState holds dates and Decimals), retrying for
     `wait_seconds` while the server is not up yet. `answering`: the client of the gRPC facade (quick to give up,
-    a deadline on every call); its errors of Temporal out of reach answer UNAVAILABLE."""
+    a deadline on every call, at most `in_flight` calls at the server at once); its errors of Temporal out of
+    reach answer UNAVAILABLE."""
     if answering:
         answer_unavailable_for(_unavailable)
     delay, waited = 0.5, 0.0
@@ -124,7 +156,7 @@ async def connect(
                 address,
                 namespace=namespace,
                 data_converter=pydantic_data_converter,
-                interceptors=_interceptors(answering=answering),
+                interceptors=_interceptors(answering=answering, in_flight=in_flight),
                 retry_config=ANSWERING_RETRY if answering else None,
             )
         except RuntimeError as error:
