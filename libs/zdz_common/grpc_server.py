@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from sqlalchemy import exc as sa_exc
 
 from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import DomainError, Unavailable, status_name
@@ -52,10 +53,25 @@ def answer_unavailable_for(recognise: Callable[[BaseException], str | None]) -> 
         _recognisers.append(recognise)
 
 
+STORE_UNAVAILABLE = (
+    "服务的数据库暂时不可用，请稍后重试 (this service's database is temporarily out of reach; retry)"
+)
+# The store's driver lost its connection, could not get one, or found the database locked or restarting.
+_STORE_OUT_OF_REACH = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def _store_out_of_reach(error: BaseException) -> bool:
+    return isinstance(error, _STORE_OUT_OF_REACH) or (
+        isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
+    )
+
+
 def unavailable_message(error: BaseException) -> str | None:
     """The message of an UNAVAILABLE answer when `error` says a dependency is out of reach, else None."""
     if isinstance(error, Unavailable):
         return error.message
+    if _store_out_of_reach(error):
+        return STORE_UNAVAILABLE
     if isinstance(error, grpc.aio.AioRpcError) and error.code() in _TRANSIENT_CODES:
         return DEPENDENCY_UNAVAILABLE
     return next((m for m in (recognise(error) for recognise in _recognisers) if m), None)

@@ -190,13 +190,11 @@ async def _replay(engine: Engine, claim: IdempotencyClaim, response_type: type[M
         await asyncio.sleep(0.05)
 
 
-def claim_key(
-    engine: Engine, caller: str, raw_key: str, method: str, request: Message
-) -> IdempotencyClaim | None:
+def claim_key(engine: Engine, caller: str, raw_key: str, method: str, request: Message) -> IdempotencyClaim:
     """For a command whose effect another system keeps, the workflow's in Temporal (whose update id, built from
     the key, answers a retry with the first result): remember the key with the request's fingerprint, or refuse
-    it (`KeyReused`) when it was used for another method or request. The claim when this call made it (to be
-    released if the command is refused, as a failed command stores nothing); None when a retry found it."""
+    it (`KeyReused`) when it was used for another method or request. Returns the claim, made now or found (a
+    retry after a fault): released if the command is then refused, as a refused command leaves no trace."""
     claim = IdempotencyClaim(
         caller=caller, key=_checked_key(raw_key), method=method, request_hash=_request_hash(request)
     )
@@ -224,7 +222,7 @@ def claim_key(
                 assert record is not None
         if (record.method, record.request_hash) != (claim.method, claim.request_hash):
             raise KeyReused(claim.key)
-        return None
+        return claim
 
 
 def release_key(engine: Engine, claim: IdempotencyClaim) -> None:

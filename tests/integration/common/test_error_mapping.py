@@ -1,5 +1,5 @@
-"""Every server maps what a method leaves unhandled in one place: a dependency out of reach answers UNAVAILABLE
-("retry"), anything else INTERNAL with the request id; no answer names an internal class (gRPC's own answer
+"""Every server maps what a method leaves unhandled in one place: a dependency out of reach (another service,
+its own database) answers UNAVAILABLE ("retry"), anything else INTERNAL with the request id; no answer names an internal class (gRPC's own answer
 would be UNKNOWN "Unexpected <class 'KeyError'>: …")."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from zdz_common.errors import InvalidArgument, Unavailable
 from zdz_common.grpc_server import GrpcServer, answer_unavailable_for
@@ -29,6 +30,15 @@ def _failing(error: Exception) -> Callable[[bytes, grpc.aio.ServicerContext], ob
     return handler
 
 
+async def _store_down(_request: bytes, _context: grpc.aio.ServicerContext) -> bytes:
+    engine = sa.create_engine("postgresql+psycopg://zdz@127.0.0.1:1/zdz")  # a PostgreSQL that is not there
+    try:
+        with engine.connect():
+            return b""
+    finally:
+        engine.dispose()
+
+
 async def _peer_down(_request: bytes, _context: grpc.aio.ServicerContext) -> bytes:
     async with grpc.aio.insecure_channel("127.0.0.1:1") as channel:  # nothing listens on port 1
         await channel.unary_unary("/x.Y/Z")(b"", timeout=2)
@@ -41,6 +51,7 @@ HANDLERS = {
     "Down": _failing(Unavailable("登记册服务暂时不可用，请稍后重试 (retry)")),
     "Library": _failing(LibraryTimeout("socket closed")),
     "PeerDown": _peer_down,
+    "StoreDown": _store_down,
 }
 
 
@@ -80,6 +91,7 @@ async def _answer(channel: grpc.aio.Channel, method: str) -> grpc.aio.AioRpcErro
         ("Down", grpc.StatusCode.UNAVAILABLE, "登记册服务暂时不可用"),
         ("Library", grpc.StatusCode.UNAVAILABLE, "档案库暂时不可用"),
         ("PeerDown", grpc.StatusCode.UNAVAILABLE, "所依赖的服务暂时不可用"),
+        ("StoreDown", grpc.StatusCode.UNAVAILABLE, "服务的数据库暂时不可用"),
     ],
 )
 async def test_unhandled_errors_answer_their_status_without_naming_internal_classes(
@@ -95,5 +107,7 @@ async def test_unhandled_errors_answer_their_status_without_naming_internal_clas
         "LibraryTimeout",
         "AioRpcError",
         "Unexpected",
+        "OperationalError",
+        "psycopg",
     ):
         assert internal not in details, details

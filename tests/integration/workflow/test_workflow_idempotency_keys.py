@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from sqlmodel import Session
 
 from tests.integration.workflow.harness import PARK, TOWN
 from tests.integration.workflow.test_workflow_grpc import Facade, facade, who
 from zdz.workflow.v1 import workflow_pb2 as pb
+from zdz_common.eventstore.tables import IdempotencyRecord
+from zdz_common.idempotency import claim_key
 from zdz_workflow.entrypoints.grpc_api import WorkflowServicer
 
 __all__ = ["facade"]  # the fixture, shared with the facade's own tests
@@ -122,3 +125,19 @@ def test_every_workflow_command_method_claims_its_key() -> None:
     commands = [m.name for m in service.methods if not m.name.startswith(("Get", "List"))]
     assert len(commands) >= 25
     assert [name for name in commands if not getattr(getattr(WorkflowServicer, name), "keyed", False)] == []
+
+
+async def test_a_retry_refused_after_a_fault_cut_off_the_first_attempt_frees_the_key(facade: Facade) -> None:
+    """The first attempt claimed the key and then died of a fault (no answer, key kept: the command may have
+    reached Temporal); its retry is refused, so the key is freed: a refused command leaves no trace."""
+    stub, ref, key = facade.stub, facade.ref(TOWN), f"{facade.campaign}-cut-off"
+    start = pb.StartProcessRequest(unit_id=TOWN.unit_id, campaign=pb.Campaign(name=facade.campaign))
+    await stub.StartProcess(start, metadata=who())
+    early = pb.SubmitPlanRequest(process=ref)  # no plan before the survey is complete
+    engine = facade.harness.app.engine
+    claim_key(engine, "wanzhou-task-force/zhang.min", key, "SubmitPlan", early)  # the attempt a fault cut off
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.SubmitPlan(early, metadata=_keyed(key))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with Session(engine) as session:
+        assert session.get(IdempotencyRecord, ("wanzhou-task-force/zhang.min", key)) is None

@@ -136,9 +136,8 @@ def _keyed(method: Any) -> Any:
         claim = await asyncio.to_thread(claim_key, self._keys, caller, key, method.__name__, request)
         try:
             return await method(self, request, context)
-        except DomainError:
-            if claim is not None:
-                await asyncio.to_thread(release_key, self._keys, claim)
+        except DomainError:  # refused, by this attempt or by a retry of one a fault cut short: no trace
+            await asyncio.to_thread(release_key, self._keys, claim)
             raise
 
     keyed.keyed = True  # type: ignore[attr-defined]  # copied onto the outer decorators' wrappers

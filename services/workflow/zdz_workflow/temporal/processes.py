@@ -28,7 +28,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from zdz_common.context import CommandContext
-from zdz_common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from zdz_common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from zdz_common.vocabulary import Stage, UnitKind
 from zdz_workflow.domain.commands import (
     AcknowledgeFiling,
@@ -239,7 +239,12 @@ class ProcessService:
                 search_attributes=search_attributes.at_start(unit, campaign),
             )
         except WorkflowAlreadyStartedError:
-            existing = await self._view(self._client.get_workflow_handle(workflow_id))
+            started = self._client.get_workflow_handle(workflow_id)
+            existing = await self._view(started)
+            if existing.state is None:  # started by an attempt whose answer a fault cut off, not opened yet
+                existing = await self._call(
+                    started.execute_update(ProcessWorkflow.opened, id=f"opened/{command.request_id}")
+                )
             state = existing.state
             if state is not None and state.history and state.history[0].request_id == command.request_id:
                 return existing
@@ -444,8 +449,13 @@ class ProcessService:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound("没有该单元该批次的流程", field="process") from None
             raise
-        except WorkflowQueryFailedError as error:
-            raise FailedPrecondition(f"流程暂时无法读取：{error.message}") from error
+        except (
+            WorkflowQueryFailedError
+        ) as error:  # its workflow task failed or timed out (a busy worker): transient
+            log.warning("process %s could not be read: %s", handle.id, error.message)
+            raise Unavailable(
+                "流程暂时无法读取，请稍后重试 (the process cannot be read right now; retry)"
+            ) from error
         return view
 
     async def _call(self, call: Any) -> ProcessView:
