@@ -20,6 +20,7 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=4.0, help="mean seconds between two faults")
     parser.add_argument("--longest", type=float, default=4.0, help="longest down or paused time, seconds")
     parser.add_argument("--patience", type=float, default=300.0, help="seconds a command is retried")
+    parser.add_argument("--quick", action="store_true", help="only faults recovered from in about a second")
     parser.add_argument("--reports", type=Path, default=Path(__file__).parent / "reports")
     parser.add_argument("--keep", action="store_true", help="keep the data and logs folder")
     args = parser.parse_args()
@@ -33,6 +34,7 @@ def main() -> int:
         gap=args.gap,
         longest=args.longest,
         patience=args.patience,
+        menu=campaign.QUICK_FAULTS if args.quick else campaign.EVERY_FAULT,
         keep=args.keep,
     )
     path = report.write(outcome, args.reports)

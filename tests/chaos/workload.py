@@ -7,7 +7,7 @@ imported signed and its process imported as accepted by the city instead. How fa
 seed.
 
 Every command carries an idempotency key (`x-idempotency-key`, also its `x-request-id`) and is retried with the
-same key on UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL and RESOURCE_EXHAUSTED until it is answered or
+same key on UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL and RESOURCE_EXHAUSTED until it is answered or
 its time is up. Each is recorded: acknowledged (with its answer), refused (a definite refusal), applied with
 its answer lost (the idempotency table's FAILED_PRECONDITION for a retry after a crash), or undecided.
 A share of towns also gets commands that must be refused (an oversized reason, a clerk verifying its own task):
@@ -49,6 +49,7 @@ RETRIED = frozenset(
     {
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.CANCELLED,  # a server shutting down cancels the calls it is serving
         grpc.StatusCode.UNKNOWN,
         grpc.StatusCode.INTERNAL,
         grpc.StatusCode.RESOURCE_EXHAUSTED,
