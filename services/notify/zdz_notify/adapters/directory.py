@@ -8,16 +8,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from google.protobuf.message import Message
 from sqlmodel import Session
 
 from zdz_common.eventstore.store import format_time
+from zdz_notify.adapters.batch_cache import transaction_cache
 from zdz_notify.adapters.orm import RecipientRecord
 from zdz_notify.adapters.payloads import listed_units, scalar_values, unit_of
 from zdz_notify.domain.recipients import RecipientKind, district_recipient, unit_recipient
 
 _DISTRICT_NAMED = {"zdz.registry.v1.DistrictRegistered", "zdz.registry.v1.DistrictUpdated"}
 _UNIT_NAMED = {"zdz.registry.v1.UnitRegistered", "zdz.registry.v1.UnitUpdated"}
+
+
+_RECIPIENTS = RecipientRecord.__table__
+_KNOWN = sa.select(_RECIPIENTS.c.name, _RECIPIENTS.c.district_code, _RECIPIENTS.c.unit_kind).where(
+    _RECIPIENTS.c.id == sa.bindparam("id")
+)
+
+
+def _known(session: Session, recipient: str) -> dict[str, str] | None:
+    """The recipient's name, district and unit kind as this transaction knows them (read once per batch)."""
+    known = transaction_cache(session, "zdz_notify.recipients")
+    if recipient not in known:
+        row = session.connection().execute(_KNOWN, {"id": recipient}).first()
+        known[recipient] = dict(row._mapping) if row else None
+    return known[recipient]
 
 
 def _upsert(
@@ -32,27 +49,27 @@ def _upsert(
     official: bool = False,
 ) -> None:
     """Add the recipient, or fill in what it lacked; `official` names (registry events) replace earlier ones."""
-    record = session.get(RecipientRecord, recipient)
-    if record is None:
-        session.add(
-            RecipientRecord(
-                id=recipient,
-                kind=kind.value,
-                name=name,
-                district_code=district_code,
-                unit_kind=unit_kind,
-                updated_at=format_time(now),
-            )
+    current = _known(session, recipient)
+    given = {"name": name, "district_code": district_code, "unit_kind": unit_kind}
+    if current is None:
+        session.connection().execute(
+            sa.insert(_RECIPIENTS),
+            {"id": recipient, "kind": kind.value, **given, "updated_at": format_time(now)},
         )
+        transaction_cache(session, "zdz_notify.recipients")[recipient] = given
         return
-    changed = False
-    for attribute, value in (("name", name), ("district_code", district_code), ("unit_kind", unit_kind)):
-        if value and (official or not getattr(record, attribute)) and getattr(record, attribute) != value:
-            setattr(record, attribute, value)
-            changed = True
-    if changed:
-        record.updated_at = format_time(now)
-        session.add(record)
+    changes = {
+        attribute: value
+        for attribute, value in given.items()
+        if value and (official or not current[attribute]) and current[attribute] != value
+    }
+    if changes:
+        session.connection().execute(
+            sa.update(_RECIPIENTS)
+            .where(_RECIPIENTS.c.id == recipient)
+            .values(**changes, updated_at=format_time(now))
+        )
+        current.update(changes)
 
 
 def observe(session: Session, payload: Message, now: datetime) -> None:
@@ -113,5 +130,5 @@ def observe(session: Session, payload: Message, now: datetime) -> None:
 
 def district_name(session: Session, district_code: str) -> str:
     """The district's official name, or empty while the registry has not told it."""
-    record = session.get(RecipientRecord, str(district_recipient(district_code)))
-    return record.name if record else ""
+    known = _known(session, str(district_recipient(district_code)))
+    return known["name"] if known else ""

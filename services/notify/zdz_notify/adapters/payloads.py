@@ -3,9 +3,11 @@ filled by importing every generated `zdz.*_pb2` module. Nothing here knows an ev
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import pkgutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -75,43 +77,64 @@ def _is_map(field: FieldDescriptor) -> bool:
     return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
 
 
-def _field_value(field: FieldDescriptor, value: Any, vocabulary: dict[str, str]) -> Any:
+Convert = Callable[[Any, dict[str, str]], Any]
+"""A field's value as a template field, given the vocabulary."""
+
+
+def _converter(field: FieldDescriptor) -> Convert:
+    """What turns one value of the field into its template field (by the field's type, chosen once)."""
     match field.type:
         case FieldDescriptor.TYPE_MESSAGE if field.message_type.full_name == TIMESTAMP:
-            return Moment(_moment(value))
+            return lambda value, _vocabulary: Moment(_moment(value))
         case FieldDescriptor.TYPE_MESSAGE:
-            return SimpleNamespace(**template_fields(value, vocabulary))
+            return lambda value, vocabulary: SimpleNamespace(**template_fields(value, vocabulary))
         case FieldDescriptor.TYPE_ENUM:
-            name = _enum_name(field, value)
-            return Term(name, vocabulary.get(name))
+            return lambda value, vocabulary: _term(_enum_name(field, value), vocabulary)
         case FieldDescriptor.TYPE_DOUBLE | FieldDescriptor.TYPE_FLOAT:
-            return f"{value:.2f}"  # scores to two decimals (DESIGN ruling)
+            return lambda value, _vocabulary: f"{value:.2f}"  # scores to two decimals (DESIGN ruling)
         case FieldDescriptor.TYPE_BOOL:
-            return Term("true" if value else "false", "是" if value else "否")
+            return lambda value, _vocabulary: Term("true" if value else "false", "是" if value else "否")
         case FieldDescriptor.TYPE_STRING:
-            return Term(value, vocabulary.get(value))
+            return _term
         case FieldDescriptor.TYPE_BYTES:
-            return value.hex()
+            return lambda value, _vocabulary: value.hex()
         case _:
-            return value
+            return lambda value, _vocabulary: value
+
+
+def _term(code: str, vocabulary: dict[str, str]) -> Term:
+    return Term(code, vocabulary.get(code))
+
+
+@functools.cache
+def _plan(descriptor: Descriptor) -> tuple[tuple[str, Convert], ...]:
+    """Each field of a message type with what turns its value into a template field, worked out once per type
+    (not once per event): maps as dicts, repeated fields as lists."""
+    plan = []
+    for field in descriptor.fields:
+        # a map is repeated entries on the wire, but its container yields keys, not entries
+        if _is_map(field):
+            value = _converter(field.message_type.fields_by_name["value"])
+            plan.append((field.name, _each_entry(value)))
+        elif field.is_repeated:
+            plan.append((field.name, _each_item(_converter(field))))
+        else:
+            plan.append((field.name, _converter(field)))
+    return tuple(plan)
+
+
+def _each_entry(convert: Convert) -> Convert:
+    return lambda value, vocabulary: {k: convert(v, vocabulary) for k, v in value.items()}
+
+
+def _each_item(convert: Convert) -> Convert:
+    return lambda value, vocabulary: [convert(item, vocabulary) for item in value]
 
 
 def template_fields(message: Message, vocabulary: dict[str, str]) -> dict[str, Any]:
     """The payload as template fields: nested messages as attributes, timestamps as Moments, codes as Terms
     (enums by their domain name), maps as dicts."""
-    fields: dict[str, Any] = {}
-    for field in message.DESCRIPTOR.fields:
-        value = getattr(message, field.name)
-        if _is_map(
-            field
-        ):  # a map is repeated entries on the wire, but its container yields keys, not entries
-            value_field = field.message_type.fields_by_name["value"]
-            fields[field.name] = {k: _field_value(value_field, v, vocabulary) for k, v in value.items()}
-        elif field.is_repeated:
-            fields[field.name] = [_field_value(field, item, vocabulary) for item in value]
-        else:
-            fields[field.name] = _field_value(field, value, vocabulary)
-    return fields
+    return {name: convert(getattr(message, name), vocabulary) for name, convert in _plan(message.DESCRIPTOR)}
 
 
 def _scalar(field: FieldDescriptor) -> bool:

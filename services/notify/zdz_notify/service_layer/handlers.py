@@ -14,11 +14,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from zdz.events.v1.envelope_pb2 import Envelope
 from zdz_common.eventstore.store import format_time, utc_now
 from zdz_notify.adapters import directory
+from zdz_notify.adapters.batch_cache import transaction_cache
 from zdz_notify.adapters.board import apply_to_board
 from zdz_notify.adapters.orm import (
     DeliveryRecord,
@@ -43,6 +44,9 @@ from zdz_notify.domain.routing import Addressee, RoutingTable, Subscriber
 
 log = logging.getLogger(__name__)
 
+_INSERT_NOTIFICATION = sa.insert(NotificationRecord.__table__)  # type: ignore[arg-type]
+_INSERT_DELIVERY = sa.insert(DeliveryRecord.__table__)  # type: ignore[arg-type]
+
 ID_NAMESPACE = uuid.UUID("3b0d7c52-6f0e-5a63-9a7e-5f1f2d8c4e11")
 
 
@@ -59,27 +63,40 @@ def delivery_id(notification: str, endpoint_id: str) -> str:
 
 
 def subscribers(session: Session) -> list[Subscriber]:
-    return [
-        Subscriber(parse_recipient(record.recipient), tuple(json.loads(record.event_types)))
-        for record in session.exec(select(IntegrationRecord)).all()
-    ]
+    """The integrations and what they subscribe to, read once per transaction (the handler writes none)."""
+    cache = transaction_cache(session, "zdz_notify.subscribers")
+    if "all" not in cache:
+        cache["all"] = [
+            Subscriber(parse_recipient(recipient), tuple(json.loads(event_types)))
+            for recipient, event_types in session.connection().execute(
+                sa.select(IntegrationRecord.recipient, IntegrationRecord.event_types)
+            )
+        ]
+    return cache["all"]  # type: ignore[no-any-return]
 
 
 def _endpoints(session: Session, addressees: list[Addressee]) -> dict[tuple[str, Channel], list[str]]:
-    """The registered webhooks and e-mail addresses of the addressees reached by webhook or e-mail."""
-    found: dict[tuple[str, Channel], list[str]] = {}
+    """The registered webhooks and e-mail addresses of the addressees reached by webhook or e-mail, each
+    recipient's read once per transaction (the handler writes none)."""
+    known = transaction_cache(session, "zdz_notify.endpoints")
     for channel, table in ((Channel.WEBHOOK, WebhookRecord), (Channel.EMAIL, EmailAddressRecord)):
-        recipients = [str(a.recipient) for a in addressees if a.channel is channel]
+        recipients = {
+            str(a.recipient)
+            for a in addressees
+            if a.channel is channel and (str(a.recipient), channel) not in known
+        }
         if not recipients:
             continue
-        rows = session.exec(
-            select(table.recipient, table.id).where(
-                col(table.recipient).in_(recipients), col(table.removed_at).is_(None)
+        for recipient in recipients:
+            known[(recipient, channel)] = []
+        rows = session.connection().execute(
+            sa.select(table.recipient, table.id).where(
+                col(table.recipient).in_(sorted(recipients)), col(table.removed_at).is_(None)
             )
-        ).all()
+        )
         for recipient, endpoint_id in rows:
-            found.setdefault((recipient, channel), []).append(endpoint_id)
-    return found
+            known[(recipient, channel)].append(endpoint_id)
+    return known
 
 
 class EventHandler:
@@ -99,16 +116,24 @@ class EventHandler:
 
     def __call__(self, session: Session, envelope: Envelope) -> None:
         with session.no_autoflush:  # one flush at commit, not one before every query
-            self._handle(session, envelope)
+            channels = self._handle(session, envelope)
+        if channels:  # one listener per transaction, told every channel the batch's events notified on
+            notified = transaction_cache(session, "zdz_notify.notified")
+            if not notified:
+                sa.event.listen(
+                    session, "after_commit", lambda _session: self._on_commit(frozenset(notified)), once=True
+                )
+            notified.update(dict.fromkeys(channels))
 
-    def _handle(self, session: Session, envelope: Envelope) -> None:
+    def _handle(self, session: Session, envelope: Envelope) -> frozenset[Channel]:
+        """Write the event's notifications and deliveries; the channels they are on (none: no one is told)."""
         rule = self._table.rule_for(envelope.type)
         if rule is None:
             if envelope.type not in self._table.ignored:
                 log.warning(
                     "%s %s: a type the routing table neither routes nor ignores", envelope.type, envelope.id
                 )
-            return  # no one is told of this type; the event is still marked processed
+            return frozenset()  # no one is told of this type; the event is still marked processed
         payload = decode(envelope.data)
         if payload.DESCRIPTOR.full_name != rule.payload:
             raise ContractMismatch(
@@ -120,7 +145,7 @@ class EventHandler:
             moment = timestamp_field(payload, rule.stale_after)
             if moment is not None and moment <= now:
                 log.info("%s %s: %s has passed, telling no one", envelope.type, envelope.id, rule.stale_after)
-                return
+                return frozenset()
         unit = unit_of(payload)
         addressees = self._table.addressees(
             rule,
@@ -130,7 +155,7 @@ class EventHandler:
             unit_lists={name: units_at(payload, name) for name in rule.unit_lists},
         )
         if not addressees:
-            return
+            return frozenset()
         if any(a.channel is Channel.BOARD for a in addressees):
             apply_to_board(session, envelope, payload, now)
         event_time = envelope.time.ToDatetime(tzinfo=now.tzinfo)
@@ -183,8 +208,8 @@ class EventHandler:
                 }
                 for endpoint_id in endpoints.get((recipient, addressee.channel), [])
             )
-        session.execute(sa.insert(NotificationRecord), notifications)
+        connection = session.connection()  # Core: these rows need no ORM objects
+        connection.execute(_INSERT_NOTIFICATION, notifications)
         if deliveries:
-            session.execute(sa.insert(DeliveryRecord), deliveries)
-        channels = frozenset(a.channel for a in addressees)
-        sa.event.listen(session, "after_commit", lambda _session: self._on_commit(channels), once=True)
+            connection.execute(_INSERT_DELIVERY, deliveries)
+        return frozenset(a.channel for a in addressees)

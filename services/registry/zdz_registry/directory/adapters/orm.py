@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
 from sqlmodel import Field, SQLModel
+
+from zdz_common.eventstore import RecordedEvent
+from zdz_common.eventstore.store import format_time
+from zdz_common.vocabulary import UnitKind
+from zdz_registry.directory.domain.events import UnitRegistered
 
 
 class DistrictView(SQLModel, table=True):
@@ -53,6 +59,37 @@ class UnitView(SQLModel, table=True):
     lead_organisation: str = Field(default="", sa_column=sa.Column(sa.String(120), nullable=False))
     contact_person: str = Field(default="", sa_column=sa.Column(sa.String(60), nullable=False))
     contact_phone: str = Field(default="", sa_column=sa.Column(sa.String(40), nullable=False))
+
+
+_UNIT_DEFAULTS = {
+    name: field.default
+    for name, field in UnitView.model_fields.items()
+    if field.default is not PydanticUndefined
+}
+
+
+def registered_unit_row(event: UnitRegistered, recorded: RecordedEvent) -> dict[str, object]:
+    """The read-model row a registration makes, every column given (what `CreateUnit` answers with, too)."""
+    return {
+        **_UNIT_DEFAULTS,
+        "id": event.id,
+        "district_code": event.district_code,
+        "kind": event.kind.value,
+        "name": event.name,
+        "along_river": event.along_river,
+        "target_year": event.target_year,
+        "park": event.park,
+        "level": event.level,
+        "created_at": format_time(recorded.recorded_at),
+        "version": recorded.version,
+        "official_code": event.official_code,
+        "out_of_scope": event.out_of_scope,
+        "note": event.note,
+        "source": event.source,
+        "town_id": event.town_id,
+        "coded_under": event.official_code[:6],
+        "demonstration_state": "NONE" if event.kind is UnitKind.VILLAGE else "",
+    }
 
 
 DIRECTORY_TABLES = [DistrictView.__table__, UnitView.__table__]

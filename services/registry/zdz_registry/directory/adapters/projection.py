@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from zdz_common.eventstore import RecordedEvent
-from zdz_common.eventstore.store import format_time
-from zdz_common.vocabulary import UnitKind
-from zdz_registry.directory.adapters.orm import DistrictView, UnitView
+from zdz_registry.directory.adapters.orm import DistrictView, UnitView, registered_unit_row
 from zdz_registry.directory.domain.events import (
     DemonstrationVillageCompleted,
     DemonstrationVillageDesignated,
@@ -20,6 +19,8 @@ from zdz_registry.directory.domain.events import (
     UnitRegistered,
     UnitUpdated,
 )
+
+_INSERT_UNIT = sa.insert(UnitView.__table__)  # type: ignore[arg-type]
 
 
 def project(session: Session, event: Event, recorded: RecordedEvent) -> None:
@@ -47,27 +48,8 @@ def project(session: Session, event: Event, recorded: RecordedEvent) -> None:
             district.version = recorded.version
             session.add(district)
         case UnitRegistered():
-            session.add(
-                UnitView(
-                    id=event.id,
-                    district_code=event.district_code,
-                    kind=event.kind.value,
-                    name=event.name,
-                    along_river=event.along_river,
-                    target_year=event.target_year,
-                    park=event.park,
-                    level=event.level,
-                    created_at=format_time(recorded.recorded_at),
-                    version=recorded.version,
-                    official_code=event.official_code,
-                    out_of_scope=event.out_of_scope,
-                    note=event.note,
-                    source=event.source,
-                    town_id=event.town_id,
-                    coded_under=event.official_code[:6],
-                    demonstration_state="NONE" if event.kind is UnitKind.VILLAGE else "",
-                )
-            )
+            # A Core insert of the row in hand: no ORM object to flush (the hot path of CreateUnit).
+            session.connection().execute(_INSERT_UNIT, registered_unit_row(event, recorded))
         case UnitUpdated():
             unit = session.get(UnitView, event.id)
             assert unit is not None

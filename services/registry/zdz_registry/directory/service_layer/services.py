@@ -7,22 +7,39 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from zdz_common.context import CommandContext
 from zdz_common.errors import AlreadyExists, FailedPrecondition, NotFound
 from zdz_common.eventstore import EventStore, RecordedEvent, VerifyResult
 from zdz_common.paging import Page, checked_page_size, decode_token, next_token
 from zdz_common.vocabulary import UnitKind
-from zdz_registry.directory.adapters.orm import DistrictView, UnitView
+from zdz_registry.directory.adapters.orm import DistrictView, UnitView, registered_unit_row
 from zdz_registry.directory.domain.commands import CreateDistrict, CreateUnit, UpdateDistrict, UpdateUnit
-from zdz_registry.directory.domain.events import Event
+from zdz_registry.directory.domain.events import Event, UnitRegistered
 from zdz_registry.directory.domain.model import District, Unit, district_stream, unit_id_for, unit_stream
 from zdz_registry.directory.service_layer.unit_of_work import DirectoryUnitOfWorkFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_DISTRICT_CODE = sa.bindparam("district_code")
+_UNIT_CLASHES = sa.select(
+    sa.select(DistrictView.code).where(col(DistrictView.code) == _DISTRICT_CODE).scalar_subquery(),
+    sa.select(UnitView.id).where(col(UnitView.id) == sa.bindparam("unit_id")).scalar_subquery(),
+    sa.select(UnitView.id)
+    .where(
+        col(UnitView.district_code) == _DISTRICT_CODE,
+        col(UnitView.kind) == sa.bindparam("kind"),
+        col(UnitView.name) == sa.bindparam("name"),
+    )
+    .limit(1)
+    .scalar_subquery(),
+)
+"""`CreateUnit`'s checks in one statement: the district (or NULL), a unit with the same id (or NULL), the id of a
+unit of the same district, kind and name (or NULL)."""
 
 
 def district_of_unit(engine: Engine, unit_id: str) -> str:
@@ -121,28 +138,38 @@ class RegistryService:
             town_id=command.town_id,
         )
         with self._uow(context) as uow:
-            if uow.session.get(DistrictView, command.district_code) is None:
+            # One Core statement for the three checks; the answer is the row the projection wrote, from the
+            # event in hand (nothing is read back).
+            district, taken, duplicate = (
+                uow.session.connection()
+                .execute(
+                    _UNIT_CLASHES,
+                    {
+                        "district_code": command.district_code,
+                        "unit_id": unit.id,
+                        "kind": command.kind.value,
+                        "name": unit.details.name,
+                    },
+                )
+                .one()
+            )
+            if district is None:
                 raise NotFound(
                     f"未知区县 {command.district_code!r} (unknown district)", field="unit.district_code"
                 )
-            if uow.session.get(UnitView, unit.id) is not None:
+            if taken is not None:
                 raise AlreadyExists(
                     f"单元 {unit.details.name}（id {unit.id}）已存在 (unit exists)", field="unit.id"
                 )
-            duplicate = uow.session.exec(
-                select(UnitView.id).where(
-                    UnitView.district_code == command.district_code,
-                    UnitView.kind == command.kind.value,
-                    UnitView.name == unit.details.name,
-                )
-            ).first()
             if duplicate:
                 raise AlreadyExists(
                     f"{command.district_code} 已有同名单元 {unit.details.name} (id {duplicate})",
                     field="unit.name",
                 )
-            uow.save(unit_stream(unit.id), 0, unit.pending)
-            return self._unit_view(uow.session, unit.id)
+            [registered] = unit.pending
+            assert isinstance(registered, UnitRegistered)
+            [recorded] = uow.save(unit_stream(unit.id), 0, unit.pending)
+            return UnitView(**registered_unit_row(registered, recorded))
 
     def register_units(self, commands: Sequence[CreateUnit], context: CommandContext) -> int:
         """Register many units in one transaction (the official load: a district's towns and villages); units
