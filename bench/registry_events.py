@@ -56,11 +56,10 @@ async def serve_registry(
     url: str, database: Path, started: Callable[[str], None], stopped: Callable[[], Awaitable[None]]
 ) -> None:
     """The registry's directory over gRPC with its outbox relay, from `started(address)` until `stopped()`."""
-    loop = asyncio.get_running_loop()
     relays: list[OutboxRelay] = []
     service = bootstrap(
         f"sqlite:///{database}",
-        on_commit=lambda: [loop.call_soon_threadsafe(r.wake) for r in relays],  # type: ignore[func-returns-value]
+        on_commit=lambda: [r.wake() for r in relays],  # type: ignore[func-returns-value]
     )
     stop = asyncio.Event()
     publisher = asyncio.create_task(

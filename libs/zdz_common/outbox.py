@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -61,8 +62,29 @@ def _reason(error: BaseException) -> str:
     return f"JetStream 拒绝该事件 (refused by JetStream): {getattr(error, 'description', '') or error}"
 
 
+_EVENTS = EventRecord.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
+_JOINED = _OUTBOX.join(_EVENTS, _EVENTS.c.position == _OUTBOX.c.position)
+# The relay's batch: unsent, unparked events in position order (Core rows, no ORM objects).
+_UNSENT = (
+    sa.select(_EVENTS)
+    .select_from(_JOINED)
+    .where(_OUTBOX.c.sent_at.is_(None), _OUTBOX.c.parked_at.is_(None))
+    .order_by(_OUTBOX.c.position)
+    .limit(sa.bindparam("limit"))
+)
+# The streams held by a parked event, with the first parked position of each.
+_BLOCKED = (
+    sa.select(_EVENTS.c.stream_id, sa.func.min(_OUTBOX.c.position))
+    .select_from(_JOINED)
+    .where(_OUTBOX.c.sent_at.is_(None), _OUTBOX.c.parked_at.is_not(None))
+    .group_by(_EVENTS.c.stream_id)
+)
+
+
 class OutboxRelay:
-    """Moves outbox rows to JetStream. Call `wake()` after a commit to publish at once; it also polls."""
+    """Moves outbox rows to JetStream. Call `wake()` after a commit (from any thread) to publish at once; it also
+    polls."""
 
     def __init__(
         self,
@@ -90,9 +112,30 @@ class OutboxRelay:
         self._on_published = on_published
         self._wakeup = asyncio.Event()
         self._last_batch = 0  # how many events the last batch took (published and parked)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the relay's, once it runs
+        self._loop_thread = 0
+        self._wake_lock = threading.Lock()
+        self._wake_scheduled = (
+            False  # woken since the last load began: later commits need no call into the loop
+        )
 
     def wake(self) -> None:
-        self._wakeup.set()
+        """Publish at once. Safe from a committing worker thread: only the first commit since the relay's last load
+        began calls into its event loop. A later commit's wake is dropped; it has committed already, so the load that
+        the first wake brings on sees it."""
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread:
+            self._wakeup.set()
+            return
+        with self._wake_lock:
+            if self._wake_scheduled:
+                return
+            self._wake_scheduled = True
+        try:
+            loop.call_soon_threadsafe(self._wakeup.set)
+        except RuntimeError:  # the loop has closed: the relay has stopped
+            with self._wake_lock:
+                self._wake_scheduled = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; back off while NATS is unreachable."""
@@ -103,6 +146,7 @@ class OutboxRelay:
         }
         for name, gauge in gauges.items():
             add_gauge(name, gauge)
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
         try:
             await self._report_parked()
             await self._relay(stop)
@@ -136,6 +180,9 @@ class OutboxRelay:
     async def _relay(self, stop: asyncio.Event) -> None:
         backoff = self._poll_interval
         while not stop.is_set():
+            with self._wake_lock:  # before loading: a commit from now on wakes the next batch
+                self._wake_scheduled = False
+            self._wakeup.clear()
             try:
                 await self.publish_pending()
                 backoff = self._poll_interval
@@ -146,7 +193,6 @@ class OutboxRelay:
                 continue
             if self._last_batch >= self._batch_size:  # a full batch (published or parked): more may wait
                 continue
-            self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
             except TimeoutError:
@@ -238,23 +284,10 @@ class OutboxRelay:
     def _load_unsent(self) -> tuple[list[RecordedEvent], dict[str, int]]:
         """The next unsent, unparked events in position order, and the streams held by a parked event (with its
         position)."""
-        joined = OutboxRecord.position == EventRecord.position
-        unsent = OutboxRecord.sent_at.is_(None)  # type: ignore[union-attr]
-        with Session(self._engine) as session:
-            rows = session.exec(
-                select(EventRecord)
-                .join(OutboxRecord, joined)  # type: ignore[arg-type]
-                .where(unsent, OutboxRecord.parked_at.is_(None))  # type: ignore[union-attr]
-                .order_by(OutboxRecord.position)  # type: ignore[arg-type]
-                .limit(self._batch_size)
-            ).all()
-            blocked = session.execute(
-                select(EventRecord.stream_id, func.min(OutboxRecord.position))
-                .join(OutboxRecord, joined)  # type: ignore[arg-type]
-                .where(unsent, OutboxRecord.parked_at.is_not(None))  # type: ignore[union-attr]
-                .group_by(EventRecord.stream_id)
-            ).all()
-            return [RecordedEvent.from_record(r) for r in rows], {stream: int(at) for stream, at in blocked}
+        with self._engine.connect() as connection:  # one read transaction for both
+            rows = connection.execute(_UNSENT, {"limit": self._batch_size}).mappings().all()
+            blocked = connection.execute(_BLOCKED).all()
+        return [RecordedEvent.from_row(r) for r in rows], {stream: int(at) for stream, at in blocked}
 
     def _park(self, parked: list[tuple[RecordedEvent, str]]) -> None:
         now = format_time(utc_now())

@@ -115,11 +115,9 @@ class ServiceRuntime:
         relays: list[OutboxRelay] = []
 
         async def relay(stop: asyncio.Event) -> None:
-            loop = asyncio.get_running_loop()
-
-            def wake() -> None:  # from the committing worker thread
+            def wake() -> None:  # from the committing worker thread; the relay coalesces the wake-ups
                 for r in relays:
-                    loop.call_soon_threadsafe(r.wake)
+                    r.wake()
 
             stop_listening = listen_for_commits(engine, wake)
             try:

@@ -248,21 +248,9 @@ class EventStore:
                     raise _moved_on()
             if new_heads:
                 session.execute(sa.insert(StreamRecord.__table__), new_heads)  # type: ignore[attr-defined]
-            positions = (
-                session.execute(
-                    sa.insert(EventRecord.__table__).returning(  # type: ignore[attr-defined]
-                        EventRecord.__table__.c.position,
-                        sort_by_parameter_order=True,  # type: ignore[attr-defined]
-                    ),
-                    rows,
-                )
-                .scalars()
-                .all()
-            )
+            self._insert_events(session, rows)
         except IntegrityError as exc:
             raise _moved_on() from exc
-        for row, position in zip(rows, positions, strict=True):
-            row["position"] = position
         session.execute(
             sa.insert(OutboxRecord.__table__),  # type: ignore[attr-defined]
             [
@@ -276,6 +264,32 @@ class EventStore:
                 session.expire(head)
         EVENTS_APPENDED.add(len(rows), {"zdz.source": self.source})  # counted when written, before the commit
         return [RecordedEvent.from_row(r, recorded_at=moment) for r in rows]
+
+    @staticmethod
+    def _insert_events(session: Session, rows: list[dict[str, object]]) -> None:
+        """Insert the events in order and give each row its position: one executemany either way.
+
+        SQLite cannot return the positions of a multi-row insert in order, so SQLAlchemy would insert row by row.
+        There the positions are assigned here instead, the way SQLite assigns a rowid (the largest one plus one).
+        The stream heads were written first, so this transaction holds SQLite's only write lock and no other
+        writer can take a position in between. PostgreSQL's sequence gives them, returned in parameter order."""
+        table = EventRecord.__table__  # type: ignore[attr-defined]
+        if session.get_bind().dialect.name == "sqlite":
+            last = session.execute(sa.select(sa.func.max(table.c.position))).scalar() or 0
+            for position, row in enumerate(rows, start=last + 1):
+                row["position"] = position
+            session.execute(sa.insert(table), rows)
+            return
+        positions = (
+            session.execute(
+                table.insert().returning(table.c.position, sort_by_parameter_order=True),
+                rows,
+            )
+            .scalars()
+            .all()
+        )
+        for row, position in zip(rows, positions, strict=True):
+            row["position"] = position
 
     @staticmethod
     def _heads(session: Session, stream_ids: list[str]) -> dict[str, tuple[int, str]]:
