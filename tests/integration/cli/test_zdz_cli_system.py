@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import grpc
 import pytest
 
 from tests.e2e.make_run import environment, start, stop, token_issuer
+from tests.e2e.programme import SHANGHAI
 from tests.integration.cli.workbooks import clerks_workbook
 from zdz.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from zdz_common.auth import Principal, Role
@@ -88,7 +89,7 @@ def signed_self_check(env: dict[str, str], town: Town) -> str:
             unit_id=town.id,
             sheet_kind=scoring_pb2.SHEET_KIND_SELF_CHECK,
             assessor="街道办事处 张三",
-            assessed_on=date.today().isoformat(),
+            assessed_on=datetime.now(SHANGHAI).date().isoformat(),  # the programme's day, not UTC's
             entries=scoring_pb2.AssessorEntries(
                 residential_sample_pass_rate="100", non_residential_sample_pass_rate="100"
             ),
