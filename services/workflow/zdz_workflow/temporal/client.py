@@ -69,6 +69,14 @@ def _unavailable(error: BaseException) -> str | None:
         RPCStatusCode.DEADLINE_EXCEEDED,
     ):
         return UNAVAILABLE
+    if (
+        isinstance(error, RPCError)
+        and error.status is RPCStatusCode.UNKNOWN
+        and "transport error" in error.message
+    ):
+        return (
+            UNAVAILABLE  # the connection dropped mid-call (the server killed or restarting): retry, same key
+        )
     if isinstance(error, RPCTimeoutOrCancelledError):
         return UNAVAILABLE
     return None
