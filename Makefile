@@ -102,7 +102,7 @@ bench: proto
 chaos: proto system-deps
 	@$(PY) -m tests.chaos $(if $(SEED),--seed $(SEED))
 
-# The same in small (40 towns, 20 faults, seed 16) as a test; not part of `make test` yet (its time).
+# The same in small (40 towns, 20 faults, seed 16): the test `make test` runs too, alone.
 chaos-small: proto system-deps
 	$(VENV)/bin/pytest tests/chaos -m chaos -q
 
