@@ -24,6 +24,7 @@ from zdz_common.context import Actor, CommandContext
 from zdz_common.errors import DomainError, Unavailable, status_name
 from zdz_common.grpc_auth import current_principal
 from zdz_common.idempotency import current_claim
+from zdz_common.interceptors import Behaviour, wrap_unary
 from zdz_common.telemetry import current_traceparent, grpc_server_interceptors, mark_request
 from zdz_common.tls import TlsFiles, check_plaintext_allowed
 
@@ -124,30 +125,20 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        inner = None if handler is None else (handler.unary_unary or handler.stream_unary)
-        if inner is None:
-            return handler
         method = handler_call_details.method
 
-        async def mapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            try:
-                return await inner(request, context)
-            except grpc.aio.AbortError:
-                raise  # the method ended the call itself, with its status
-            except Exception as error:
-                await abort_for(error, context, method)
+        def mapping(inner: Behaviour) -> Behaviour:
+            async def mapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    return await inner(request, context)
+                except grpc.aio.AbortError:
+                    raise  # the method ended the call itself, with its status
+                except Exception as error:
+                    await abort_for(error, context, method)
 
-        factory = (
-            grpc.unary_unary_rpc_method_handler
-            if handler.unary_unary
-            else grpc.stream_unary_rpc_method_handler
-        )
-        return factory(
-            mapped,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+            return mapped
+
+        return wrap_unary(await continuation(handler_call_details), mapping)  # type: ignore[return-value]
 
 
 def command_context(context: grpc.aio.ServicerContext) -> CommandContext:

@@ -36,6 +36,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 
 from zdz_common.config import env_flag, env_str
+from zdz_common.interceptors import Behaviour, wrap_unary
 
 METER = metrics.get_meter("zdz")
 
@@ -142,35 +143,25 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        inner = None if handler is None else (handler.unary_unary or handler.stream_unary)
-        if inner is None:
-            return handler
         method = handler_call_details.method
 
-        async def measured(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            started = time.perf_counter()
-            code = "OK"
-            try:
-                return await inner(request, context)
-            except BaseException:
-                code = _code_name(context) or "UNKNOWN"
-                raise
-            finally:
-                attributes = {"rpc.method": method, "rpc.grpc.status_code": code}
-                RPC_REQUESTS.add(1, attributes)
-                RPC_DURATION.record((time.perf_counter() - started) * 1000, attributes)
+        def measuring(inner: Behaviour) -> Behaviour:
+            async def measured(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                started = time.perf_counter()
+                code = "OK"
+                try:
+                    return await inner(request, context)
+                except BaseException:
+                    code = _code_name(context) or "UNKNOWN"
+                    raise
+                finally:
+                    attributes = {"rpc.method": method, "rpc.grpc.status_code": code}
+                    RPC_REQUESTS.add(1, attributes)
+                    RPC_DURATION.record((time.perf_counter() - started) * 1000, attributes)
 
-        factory = (
-            grpc.unary_unary_rpc_method_handler
-            if handler.unary_unary
-            else grpc.stream_unary_rpc_method_handler
-        )
-        return factory(
-            measured,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+            return measured
+
+        return wrap_unary(await continuation(handler_call_details), measuring)  # type: ignore[return-value]
 
 
 def _code_name(context: grpc.aio.ServicerContext) -> str:
